@@ -1,0 +1,206 @@
+"""Seeding: the reference catalogue, the real reference facts and the synthetic demo dataset.
+
+:func:`seed` is idempotent: catalogue rows are upserted by their natural keys, the reference facts are
+rewritten only when their content changed, and the demo data is rebuilt from scratch (``rebuild_demo``) or
+left alone. Each part runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
+
+from dashboard import store
+from dashboard.settings import Settings
+from data_sources import catalogue, demo, reference
+from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
+from geo.admin import ADMIN_UNITS
+
+log = logging.getLogger(__name__)
+
+REFERENCE_SOURCE = "reference facts"
+DEMO_SOURCE = "demo generator"
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    reference_facts: int
+    demo_facts: int
+    demo_rebuilt: bool
+
+
+def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, object]]) -> None:
+    existing = {row[0] for row in conn.execute(select(table.c[key]))}
+    for row in rows:
+        if row[key] in existing:
+            values = {k: v for k, v in row.items() if k != key}
+            conn.execute(update(table).where(table.c[key] == row[key]).values(**values))
+        else:
+            conn.execute(table.insert().values(**row))
+
+
+def seed_catalogue(conn: Connection) -> None:
+    """Upsert locations, activities, indicators and the real organisations."""
+    _upsert(conn, store.locations, "pcode", [
+        {"pcode": u.pcode, "iso_code": u.iso, "country": u.country, "admin_level": u.level,
+         "name_en": u.name_en, "name_local": u.name_local, "parent_pcode": u.parent, "lat": u.lat, "lon": u.lon}
+        for u in ADMIN_UNITS
+    ])
+    _upsert(conn, store.activities, "code", [
+        {"code": a.code, "name": a.name, "activity_group": a.group, "pyramid_layer": a.pyramid_layer}
+        for a in catalogue.ACTIVITIES
+    ])
+    _upsert(conn, store.indicators, "code", [asdict(i) for i in catalogue.INDICATORS])
+    _upsert(conn, store.organisations, "name", [
+        {"name": name, "acronym": acronym or None, "org_type": org_type, "is_demo": False}
+        for name, acronym, org_type in reference.ORGANISATIONS
+    ])
+
+
+def _reference_hash() -> str:
+    payload = json.dumps(
+        [[asdict(x) for x in group] for group in (reference.FACTS, reference.EVENTS, reference.DENOMINATORS)],
+        default=str, sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def seed_reference(conn: Connection) -> int:
+    """Write the reference facts, events and denominators unless the same content is already stored."""
+    digest = _reference_hash()
+    batches = store.import_batches
+    current = conn.execute(
+        select(batches.c.id, batches.c.content_hash)
+        .where(batches.c.source == REFERENCE_SOURCE, batches.c.status == "committed")
+    ).all()
+    if any(row.content_hash == digest for row in current):
+        return 0
+    old_ids = [row.id for row in current]
+    if old_ids:
+        conn.execute(delete(store.facts).where(store.facts.c.batch_id.in_(old_ids)))
+        conn.execute(update(batches).where(batches.c.id.in_(old_ids)).values(status="superseded"))
+    lookups = Lookups.read(conn)
+    batch_id = open_batch(conn, REFERENCE_SOURCE, file_name="DESIGN.md reference facts", content_hash=digest)
+    frame = pd.DataFrame([asdict(f) for f in reference.FACTS]).rename(columns={"location": "location"})
+    frame["period_month"] = [d.strftime("%Y-%m") for d in frame["period_start"]]
+    for column in ("sex", "age_band", "population_group", "disability"):
+        frame[column] = "all"
+    written = insert_facts(conn, frame, lookups, batch_id, is_demo=False)
+    conn.execute(delete(store.events).where(store.events.c.is_demo.is_(False)))
+    for ev in reference.EVENTS:
+        conn.execute(store.events.insert().values(
+            event_date=ev.event_date, end_date=ev.end_date, date_precision=ev.precision, title=ev.title,
+            place=ev.place, kind=ev.kind, status=ev.status, source=ev.source, is_demo=False))
+    conn.execute(delete(store.denominators).where(store.denominators.c.is_demo.is_(False)))
+    for den in reference.DENOMINATORS:
+        conn.execute(store.denominators.insert().values(
+            location_id=lookups.locations[den.location], measure=den.measure,
+            population_group=den.population_group, ref_date=den.ref_date, value=den.value,
+            source=den.source, is_demo=False))
+    close_batch(conn, batch_id, written, [f"{written} reference facts, {len(reference.EVENTS)} events"])
+    return written
+
+
+def clear_demo(conn: Connection) -> None:
+    """Delete every demo row (facts, targets, events, denominators, batches, unused demo organisations)."""
+    demo_batches = select(store.import_batches.c.id).where(store.import_batches.c.is_demo.is_(True))
+    conn.execute(delete(store.facts).where(store.facts.c.batch_id.in_(demo_batches)))
+    conn.execute(delete(store.facts).where(store.facts.c.is_demo.is_(True)))
+    for table in (store.targets, store.events, store.denominators):
+        conn.execute(delete(table).where(table.c.is_demo.is_(True)))
+    conn.execute(delete(store.import_batches).where(store.import_batches.c.is_demo.is_(True)))
+    used = select(store.facts.c.organisation_id).distinct()
+    conn.execute(delete(store.organisations).where(
+        store.organisations.c.is_demo.is_(True), store.organisations.c.id.not_in(used)))
+
+
+def seed_demo(conn: Connection, rows: int, today: date) -> int:
+    """Generate the demo dataset: organisations, ``rows`` facts, targets, events and denominators."""
+    clear_demo(conn)
+    existing = {name for (name,) in conn.execute(select(store.organisations.c.name))}
+    for org in demo.organisations():
+        if org.name not in existing:
+            conn.execute(store.organisations.insert().values(
+                name=org.name, acronym=org.acronym, org_type=org.org_type, is_demo=True))
+    lookups = Lookups.read(conn)
+    batch_id = open_batch(conn, DEMO_SOURCE, file_name=f"synthetic demo data ({rows} rows)", is_demo=True)
+    written = 0
+    totals: list[pd.DataFrame] = []
+    for chunk in demo.fact_chunks(today, rows):
+        written += insert_facts(conn, chunk, lookups, batch_id, is_demo=True)
+        chunk_year = chunk["period_month"].str.slice(0, 4).astype(int)
+        totals.append(chunk.assign(year=chunk_year).groupby(
+            ["indicator", "location", "year"], as_index=False)["value"].sum())
+        log.info("demo facts written: %s", written)
+    if totals:
+        per_area = pd.concat(totals).groupby(["indicator", "location", "year"], as_index=False)["value"].sum()
+        overall = per_area.groupby(["indicator", "year"], as_index=False)["value"].sum()
+        overall["location"] = None
+        targets = demo.targets_from_totals(pd.concat([overall, per_area], ignore_index=True), today)
+        targets["indicator_id"] = targets["indicator"].map(lookups.indicators)
+        targets["location_id"] = targets["location"].map(lookups.locations).astype("Int64")
+        targets["is_demo"] = True
+        targets["source"] = "demo target"
+        store.bulk_insert(conn, store.targets, targets[
+            ["indicator_id", "location_id", "period_start", "period_end", "value", "source", "is_demo"]])
+    events = demo.events(today)
+    for ev in events.itertuples(index=False):
+        conn.execute(store.events.insert().values(
+            event_date=ev.event_date, title=ev.title, place=ev.place, kind=ev.kind, status=ev.status,
+            date_precision="day", source="demo", is_demo=True))
+    admin1 = [u.pcode for u in ADMIN_UNITS if u.level == 1]
+    dens = demo.denominators(admin1, today)
+    for den in dens.itertuples(index=False):
+        conn.execute(store.denominators.insert().values(
+            location_id=lookups.locations[den.location], measure=den.measure,
+            population_group=den.population_group, ref_date=den.ref_date, value=den.value,
+            source="demo estimate", is_demo=True))
+    close_batch(conn, batch_id, written, [f"{written} demo facts"])
+    return written
+
+
+def has_demo(conn: Connection) -> bool:
+    """True when a demo batch is stored."""
+    count = conn.execute(
+        select(func.count()).select_from(store.import_batches).where(store.import_batches.c.is_demo.is_(True))
+    ).scalar_one()
+    return bool(count)
+
+
+def seed(engine: Engine, rows: int, *, today: date | None = None, rebuild_demo: bool = True) -> SeedSummary:
+    """Create or upgrade the schema, then write the catalogue, reference facts and (re)build demo data."""
+    store.upgrade(engine)
+    today = today or date.today()
+    with engine.begin() as conn:
+        seed_catalogue(conn)
+        reference_written = seed_reference(conn)
+        store.bump_data_version(conn)
+    demo_written = 0
+    rebuilt = False
+    with engine.begin() as conn:
+        if rebuild_demo or not has_demo(conn):
+            demo_written = seed_demo(conn, rows, today) if rows > 0 else 0
+            if rows == 0:
+                clear_demo(conn)
+            rebuilt = True
+    return SeedSummary(reference_written, demo_written, rebuilt)
+
+
+def ensure_seeded(settings: Settings) -> bool:
+    """First-run set-up for the app: upgrade the schema and seed an empty database. True if it seeded."""
+    engine = store.get_engine(settings.database_url)
+    try:
+        store.upgrade(engine)
+        with engine.connect() as conn:
+            empty = store.is_empty(conn)
+        if empty:
+            seed(engine, settings.seed_rows)
+        return empty
+    finally:
+        engine.dispose()

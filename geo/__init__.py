@@ -1,0 +1,1 @@
+"""Admin reference table, boundary loading and map layers. Never imports streamlit."""
