@@ -31,6 +31,15 @@ def _v2_publishing_and_authors(conn: Connection) -> None:
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('data_version', '1')"))
 
 
+def _v3_workflow_tables(conn: Connection) -> None:
+    """Version 3: saved import mappings, reporting plan, reviews, live-source runs and the audit log."""
+    from dashboard import store
+
+    for table in (store.column_mappings, store.reporting_plan, store.reviews, store.source_runs, store.audit_log):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_publishing_and_authors,
+    3: _v3_workflow_tables,
 }

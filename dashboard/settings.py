@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -60,6 +61,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "at area centroids.",
     ),
     SettingSpec(
+        "today",
+        "MHPSS_TODAY",
+        "",
+        "Pretend today is this date (YYYY-MM-DD) for reproducible demos, screenshots and tests; empty uses "
+        "the real date.",
+    ),
+    SettingSpec(
         "suppression_threshold",
         "MHPSS_SUPPRESSION_THRESHOLD",
         "5",
@@ -76,7 +84,12 @@ class Settings:
     seed_rows: int
     view: str
     boundaries: str
+    today: date | None
     suppression_threshold: int
+
+    def current_date(self) -> date:
+        """Today, or the date MHPSS_TODAY pins."""
+        return self.today or date.today()
 
 
 def _read_secrets(path: Path) -> Mapping[str, Any]:
@@ -115,6 +128,16 @@ def _as_int(spec: SettingSpec, raw: str, minimum: int) -> int:
     return value
 
 
+def _as_date(raw: str) -> date | None:
+    text = str(raw).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"MHPSS_TODAY must be a date like 2026-11-25, got {raw!r}") from None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, secrets_path: Path | None = None
 ) -> Settings:
@@ -140,6 +163,7 @@ def load_settings(
         seed_rows=_as_int(specs["seed_rows"], raw["seed_rows"], 0),
         view=view,
         boundaries=raw["boundaries"].strip(),
+        today=_as_date(raw["today"]),
         suppression_threshold=_as_int(
             specs["suppression_threshold"], raw["suppression_threshold"], 1
         ),

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # bump together with a new entry in dashboard.migrations.MIGRATIONS
+SCHEMA_VERSION = 3  # bump together with a new entry in dashboard.migrations.MIGRATIONS
 
 metadata = MetaData()
 
@@ -187,6 +187,68 @@ denominators = Table(
     Column("source", Text, nullable=False),
     Column("is_demo", Boolean, nullable=False, default=False),
     UniqueConstraint("location_id", "measure", "population_group", "ref_date", name="uq_denominator"),
+)
+
+# --- version 3: tables for saved import mappings, the reporting plan, reviews, live-source runs, audit ---
+
+column_mappings = Table(
+    "column_mappings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("header_key", String(64), nullable=False, unique=True),  # sha256 of the normalised header row
+    Column("headers", Text, nullable=False),  # JSON list of the file's headers
+    Column("mapping", Text, nullable=False),  # JSON {file header: store column}
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(120)),
+)
+
+reporting_plan = Table(
+    "reporting_plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id"), nullable=False),
+    Column("month_from", String(7), nullable=False),
+    Column("month_to", String(7)),  # empty: open-ended
+    Column("note", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(120)),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("check_name", String(40), nullable=False),
+    Column("item_key", String(255), nullable=False),
+    Column("status", String(20), nullable=False),  # reviewed, open
+    Column("comment", Text),
+    Column("reviewed_by", String(120)),
+    Column("reviewed_at", DateTime, nullable=False),
+    UniqueConstraint("check_name", "item_key", name="uq_review_item"),
+)
+
+source_runs = Table(
+    "source_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(20), nullable=False),  # running, success, failed
+    Column("rows", Integer, nullable=False, default=0),
+    Column("message", Text),
+    Column("batch_id", ForeignKey("import_batches.id")),
+    Index("ix_source_runs_source", "source", "started_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text),
 )
 
 

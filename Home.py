@@ -1,0 +1,20 @@
+"""Home, for the tWG co-leads: key figures against targets, what changed, who has not reported."""
+
+import streamlit as st
+
+from dashboard import home
+from dashboard.ui import setup_page
+
+ctx = setup_page("MHPSS response overview", "🧭",
+                 intro="For the tWG co-leads: key figures against targets, what changed since the last meeting, "
+                       "who has not reported, and a briefing to send round.")
+data = home.compute_overview(ctx)
+home.render_headlines(data)
+left, right = st.columns([3, 2])
+with left:
+    home.render_since_meeting(ctx, data)
+    home.render_not_reported(data)
+with right:
+    home.render_quality_alerts(data)
+    home.render_events(data)
+home.render_briefing_download(ctx, data)

@@ -1,0 +1,99 @@
+"""The one module that caches. Cached functions take only hashable arguments (the database URL, the data
+version, the filters object, the period); the data version changes with every import, so new data shows at
+once and unchanged data is never re-read."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard import queries
+from dashboard.filters import AllowLists, Filters, Period
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> Engine:
+    """One engine (connection pool) per database URL per process."""
+    from dashboard.store import get_engine
+
+    return get_engine(url)
+
+
+def data_version(url: str) -> int:
+    """The current data version (one cheap query, deliberately not cached)."""
+    from dashboard.store import read_data_version
+
+    with engine(url).connect() as conn:
+        return read_data_version(conn)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool = True) -> pd.DataFrame:
+    return queries.fetch_facts(engine(url), filters, period, with_indicator=with_indicator)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def indicators(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_indicators(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def targets(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_targets(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def events(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_events(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def organisations(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_organisations(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def locations(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_locations(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def activities(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_activities(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def denominators(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_denominators(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def batches(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_batches(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def allow_lists(url: str, version: int) -> AllowLists:
+    return queries.fetch_allow_lists(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def freshness(url: str, version: int) -> dict[str, object]:
+    return queries.fetch_freshness(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def first_reports(url: str, version: int, filters: Filters) -> pd.DataFrame:
+    return queries.fetch_first_reports(engine(url), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def org_months(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
+    return queries.fetch_org_months(engine(url), filters, period)
+
+
+def clear() -> None:
+    """Forget every cached frame and engine (tests call this between runs)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -1,0 +1,179 @@
+"""Indicator arithmetic on fact frames (pure pandas): totals by each aggregation rule, monthly series,
+breakdowns, targets and progress.
+
+Unique people (aggregation ``unique_max``) are never summed across organisations or activities: for each
+area and population group the largest figure reported by any one organisation × activity counts, then the
+areas and groups are added up (the cluster rule). ``plain_sum`` is available for comparison and always
+labelled as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard import columns as C
+from dashboard.filters import Filters, Period
+
+_SERIES_KEYS = [C.ORGANISATION, C.ACTIVITY, C.PCODE]
+
+
+def compute_total(frame: pd.DataFrame, aggregation: str, by: list[str] | None = None) -> pd.Series | float:
+    """The indicator value of ``frame`` by its aggregation rule, overall (float) or per ``by`` group."""
+    by = by or []
+    if frame.empty:
+        return pd.Series(dtype=float) if by else 0.0
+    if aggregation == "unique_max":
+        area_keys = [C.PCODE, C.GROUP]
+        per_series = frame.groupby(by + area_keys + [C.ORGANISATION, C.ACTIVITY], dropna=False, observed=True)[
+            C.VALUE].sum()
+        per_area = per_series.groupby(level=list(range(len(by) + len(area_keys))), dropna=False).max()
+        result = per_area.groupby(level=list(range(len(by))), dropna=False).sum() if by else per_area.sum()
+    elif aggregation == "latest":
+        keys = by + _SERIES_KEYS
+        last_month = frame.groupby(keys, dropna=False, observed=True)[C.MONTH].transform("max")
+        latest = frame[frame[C.MONTH] == last_month]
+        result = latest.groupby(by, dropna=False, observed=True)[C.VALUE].sum() if by else latest[C.VALUE].sum()
+    elif aggregation == "distinct_organisations":
+        result = frame.groupby(by, dropna=False, observed=True)[C.ORGANISATION].nunique() if by else float(
+            frame[C.ORGANISATION].nunique())
+    else:
+        result = frame.groupby(by, dropna=False, observed=True)[C.VALUE].sum() if by else frame[C.VALUE].sum()
+    if isinstance(result, pd.Series):
+        return result.astype(float)
+    return float(result)
+
+
+def compute_plain_sum(frame: pd.DataFrame) -> float:
+    """The plain sum of values, with double counting: only for comparison with the unique rule."""
+    return float(frame[C.VALUE].sum()) if not frame.empty else 0.0
+
+
+def compute_monthly(frame: pd.DataFrame, aggregation: str, period: Period) -> pd.DataFrame:
+    """Value per month over the whole period (months without reports are 0) with a cumulative column.
+
+    The cumulative value applies the rule to everything up to that month (for ``latest`` the latest
+    value, for unique people the unique rule over the running totals).
+    """
+    months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m")
+    monthly = compute_total(frame, aggregation, [C.MONTH]) if not frame.empty else pd.Series(dtype=float)
+    out = pd.DataFrame({C.MONTH: months})
+    out[C.VALUE] = out[C.MONTH].map(monthly).fillna(0.0).astype(float)
+    if aggregation in ("sum",):
+        out["cumulative"] = out[C.VALUE].cumsum()
+    else:
+        cumulative = []
+        for month in out[C.MONTH]:
+            upto = frame[frame[C.MONTH] <= month]
+            cumulative.append(compute_total(upto, aggregation) if not upto.empty else 0.0)
+        out["cumulative"] = np.array(cumulative, dtype=float)
+    return out
+
+
+def compute_breakdown(frame: pd.DataFrame, aggregation: str, dims: list[str]) -> pd.DataFrame:
+    """Value per combination of ``dims``, largest first, leaving out rows not disaggregated on them."""
+    sub = frame
+    for dim in dims:
+        if dim in (C.SEX, C.AGE, C.GROUP, C.DISABILITY):
+            sub = sub[sub[dim] != "all"]
+    if sub.empty:
+        return pd.DataFrame(columns=[*dims, C.VALUE])
+    values = compute_total(sub, aggregation, dims)
+    assert isinstance(values, pd.Series)
+    return values.rename(C.VALUE).reset_index().sort_values(C.VALUE, ascending=False, ignore_index=True)
+
+
+def years_of(period: Period) -> list[int]:
+    return list(range(int(period.start[:4]), int(period.end[:4]) + 1))
+
+
+def compute_target(targets: pd.DataFrame, indicator: str, filters: Filters, period: Period) -> float | None:
+    """The target matching the indicator, the period's years and the place filter, or None.
+
+    Annual targets of every year the period touches are added. With an area or country filter the
+    targets of those areas are added; without one the overall target is used.
+    """
+    sub = targets[targets[C.INDICATOR] == indicator]
+    if sub.empty:
+        return None
+    years = years_of(period)
+    sub = sub[[d.year in years for d in sub["period_start"]]]
+    if filters.adm1:
+        sub = sub[sub[C.ISO].isin(filters.adm1)]
+    elif filters.countries:
+        sub = sub[sub[C.COUNTRY].isin(filters.countries) & (sub[C.ADMIN_LEVEL] == 1)]
+    else:
+        sub = sub[sub[C.PCODE].isna()]
+    if sub.empty or filters.organisations or filters.org_types or filters.activities or filters.layers:
+        return None if sub.empty else float(sub[C.TARGET].sum())
+    return float(sub[C.TARGET].sum())
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One indicator's figure for the period against its target and the previous period."""
+
+    code: str
+    name: str
+    unit: str
+    aggregation: str
+    value: float
+    previous: float
+    target: float | None
+    has_demo: bool
+
+    @property
+    def pct_of_target(self) -> float | None:
+        return None if not self.target else 100.0 * self.value / self.target
+
+    @property
+    def change(self) -> float:
+        return self.value - self.previous
+
+
+def compute_headline(
+    indicator: pd.Series, current: pd.DataFrame, previous: pd.DataFrame, targets: pd.DataFrame,
+    filters: Filters, period: Period,
+) -> Headline:
+    """Headline figure of one indicator row (from the catalogue) given current and previous-period facts.
+
+    For ``distinct_organisations`` the frames must hold every indicator's facts.
+    """
+    code = str(indicator["code"])
+    aggregation = str(indicator["aggregation"])
+    cur = current if aggregation == "distinct_organisations" else current[current[C.INDICATOR] == code]
+    prev = previous if aggregation == "distinct_organisations" else previous[previous[C.INDICATOR] == code]
+    value = compute_total(cur, aggregation)
+    before = compute_total(prev, aggregation)
+    assert isinstance(value, float) and isinstance(before, float)
+    return Headline(
+        code=code, name=str(indicator["name"]), unit=str(indicator["unit"]), aggregation=aggregation,
+        value=value, previous=before, target=compute_target(targets, code, filters, period),
+        has_demo=bool(cur[C.IS_DEMO].any()) if not cur.empty else False,
+    )
+
+
+def compute_not_reported(first_last: pd.DataFrame, org_months: pd.DataFrame, month: str,
+                         lookback: int = 3) -> pd.DataFrame:
+    """Organisations that reported in the ``lookback`` months before ``month`` but not in ``month``."""
+    from dashboard.filters import month_add
+
+    window = org_months[(org_months[C.MONTH] >= month_add(month, -lookback)) & (org_months[C.MONTH] < month)]
+    expected = set(window[C.ORGANISATION])
+    reported = set(org_months.loc[org_months[C.MONTH] == month, C.ORGANISATION])
+    missing = sorted(expected - reported)
+    out = first_last[first_last[C.ORGANISATION].isin(missing)][[C.ORGANISATION, C.ORG_TYPE, "last_month", C.IS_DEMO]]
+    return out.sort_values(["last_month", C.ORGANISATION], ascending=[False, True], ignore_index=True)
+
+
+def compute_first_time(first_last: pd.DataFrame, since_month: str) -> pd.DataFrame:
+    """Organisations whose first report is for ``since_month`` or later."""
+    out = first_last[first_last["first_month"] >= since_month]
+    return out.sort_values("first_month", ignore_index=True)
+
+
+def today() -> date:
+    return date.today()

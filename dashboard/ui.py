@@ -1,0 +1,240 @@
+"""Page set-up and the shared sidebar: the only place besides pages that calls ``st.*`` for layout.
+
+Every page starts with :func:`setup_page`, which reads the settings, makes sure the database exists
+(seeding it on first run), parses the filters from the URL (or keeps the ones chosen on another page),
+draws the sidebar filters, the demo-data label and the freshness line, and returns a :class:`PageContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache
+from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard.filters import PRESETS, Filters, Period, parse_query, query_string, resolve_period, to_query
+from dashboard.queries import last_meeting
+from dashboard.settings import Settings, SettingsError, load_settings
+from dashboard.store import StoreError, describe_error
+from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+
+FILTERS_KEY = "mhpss_filters"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs: settings, the database URL and data version, filters and the resolved period."""
+
+    settings: Settings
+    url: str
+    version: int
+    filters: Filters
+    period: Period
+    today: date
+    freshness: dict[str, object]
+
+    def facts(self, *, with_indicator: bool = True, period: Period | None = None,
+              filters: Filters | None = None) -> pd.DataFrame:
+        return cache.facts(self.url, self.version, filters or self.filters, period or self.period, with_indicator)
+
+
+@st.cache_resource(show_spinner="Preparing the database (first run: seeding reference facts and demo data)…")
+def _bootstrap(url: str, seed_rows: int) -> bool:
+    from dashboard.bootstrap import ensure_database
+
+    return ensure_database(load_settings())
+
+
+def setup_page(title: str, icon: str = "🧭", *, filters: bool = True, intro: str = "") -> PageContext:
+    """Set up a page: config, database, filters (URL ⇄ sidebar), demo label, freshness line."""
+    st.set_page_config(page_title=f"{title} · MHPSS dashboard", page_icon=icon, layout="wide")
+    try:
+        settings = load_settings()
+        _bootstrap(settings.database_url, settings.seed_rows)
+        url = settings.database_url
+        version = cache.data_version(url)
+        freshness = cache.freshness(url, version)
+    except (SettingsError, StoreError) as exc:
+        st.title(title)
+        st.error(f"The dashboard cannot start: {exc}")
+        st.caption("Fix the setting (environment variable or .streamlit/secrets.toml) and reload the page.")
+        st.stop()
+        raise  # unreachable; st.stop raises
+    except Exception as exc:  # a database failure mid-way is a user-facing problem, not a traceback
+        st.title(title)
+        st.error(f"The database could not be read: {describe_error(exc)}")
+        st.stop()
+        raise
+    today = settings.current_date()
+    chosen = _filters_from_url_or_session(url, version)
+    events = cache.events(url, version)
+    if filters:
+        chosen = render_sidebar_filters(url, version, chosen)
+    period = resolve_period(chosen, today, str(freshness["first_month"]), last_meeting(events, today))
+    st.session_state[FILTERS_KEY] = chosen
+    _write_url(chosen)
+    st.title(f"{icon} {title}")
+    if intro:
+        st.caption(intro)
+    render_status_line(freshness, period if filters else None)
+    return PageContext(settings, url, version, chosen, period, today, freshness)
+
+
+def _filters_from_url_or_session(url: str, version: int) -> Filters:
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    stored = st.session_state.get(FILTERS_KEY)
+    if params and (stored is None or to_query(stored) != {k: ",".join(v) for k, v in params.items()}):
+        parsed, notices = parse_query(params, cache.allow_lists(url, version))
+        for notice in notices:
+            st.toast(notice, icon="⚠️")
+            st.session_state.setdefault("mhpss_notices", []).append(notice)
+        _reset_widgets(parsed)
+        return parsed
+    if isinstance(stored, Filters):
+        return stored
+    default = Filters()
+    _reset_widgets(default)
+    return default
+
+
+def _write_url(filters: Filters) -> None:
+    wanted = to_query(filters)
+    current = {key: ",".join(st.query_params.get_all(key)) for key in st.query_params}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+_WIDGETS = {
+    "preset": "w_preset", "month_from": "w_from", "month_to": "w_to", "countries": "w_country",
+    "adm1": "w_adm1", "org_types": "w_orgtype", "organisations": "w_org", "activities": "w_activity",
+    "layers": "w_layer", "indicator": "w_indicator", "population_groups": "w_group", "sexes": "w_sex",
+    "age_bands": "w_age",
+}
+
+
+def _reset_widgets(filters: Filters) -> None:
+    for attr, key in _WIDGETS.items():
+        value = getattr(filters, attr)
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def _init_widgets(filters: Filters) -> None:
+    """Widgets keep their state only while drawn; restore it from the filters on every page."""
+    for attr, key in _WIDGETS.items():
+        if key not in st.session_state:
+            value = getattr(filters, attr)
+            st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
+    """Draw the shared filters in the sidebar and return the filters they now describe."""
+    _init_widgets(filters)
+    notices = st.session_state.pop("mhpss_notices", [])
+    sb = st.sidebar
+    for notice in notices:
+        sb.warning(notice, icon="⚠️")
+    sb.header("Filters")
+    freshness = cache.freshness(url, version)
+    months = pd.period_range(str(freshness["first_month"]), str(freshness["last_month"] or freshness["first_month"]),
+                             freq="M").strftime("%Y-%m").tolist()
+    preset = sb.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="w_preset")
+    month_from = month_to = None
+    if preset == "custom":
+        if st.session_state.get("w_from") not in months:
+            st.session_state["w_from"] = months[0]
+        if st.session_state.get("w_to") not in months:
+            st.session_state["w_to"] = months[-1]
+        col1, col2 = sb.columns(2)
+        month_from = col1.selectbox("From", months, key="w_from", format_func=fmt.month_label)
+        month_to = col2.selectbox("To", months, key="w_to", format_func=fmt.month_label)
+        if month_from > month_to:
+            sb.warning("The start month is after the end month; they were swapped.")
+            month_from, month_to = month_to, month_from
+    locs = cache.locations(url, version)
+    countries = sb.multiselect("Country", list(COUNTRIES), format_func=COUNTRIES.__getitem__, key="w_country")
+    adm1 = locs[(locs["admin_level"] == 1) & (locs["country"].isin(countries) if countries else True)]
+    area_names = dict(zip(adm1["iso_code"], adm1["name_en"] + " (" + adm1["iso_code"] + ")", strict=True))
+    st.session_state["w_adm1"] = [v for v in st.session_state.get("w_adm1", []) if v in area_names]
+    areas = sb.multiselect("Admin-1 area", list(area_names), format_func=area_names.__getitem__, key="w_adm1")
+    with sb.expander("Organisation and activity", expanded=bool(filters.organisations or filters.org_types
+                                                                 or filters.activities or filters.layers)):
+        org_types = st.multiselect("Organisation type", list(ORG_TYPES), format_func=ORG_TYPES.__getitem__,
+                                   key="w_orgtype")
+        orgs = cache.organisations(url, version)
+        if org_types:
+            orgs = orgs[orgs["org_type"].isin(org_types)]
+        names = orgs["name"].tolist()
+        st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in names]
+        organisations = st.multiselect("Organisation", names, key="w_org")
+        acts = cache.activities(url, version)
+        act_names = dict(zip(acts["code"], acts["code"] + " " + acts["name"], strict=True))
+        activities = st.multiselect("Activity (IASC 4Ws)", list(act_names), format_func=act_names.__getitem__,
+                                    key="w_activity")
+        layers = st.multiselect("Pyramid layer", list(PYRAMID_LAYERS), format_func=PYRAMID_LAYERS.__getitem__,
+                                key="w_layer")
+    inds = cache.indicators(url, version)
+    ind_names = dict(zip(inds["code"], inds["name"], strict=True))
+    options: list[str | None] = [None, *ind_names]
+    indicator = sb.selectbox("Indicator", options, key="w_indicator",
+                             format_func=lambda c: "All indicators" if c is None else ind_names[c])
+    with sb.expander("People", expanded=bool(filters.population_groups or filters.sexes or filters.age_bands)):
+        groups = st.multiselect("Population group", [k for k in POPULATION_GROUPS if k != ALL],
+                                format_func=POPULATION_GROUPS.__getitem__, key="w_group")
+        sexes = st.multiselect("Sex", [k for k in SEX if k != ALL], format_func=SEX.__getitem__, key="w_sex")
+        ages = st.multiselect("Age band", [k for k in AGE_BANDS if k != ALL], format_func=AGE_BANDS.__getitem__,
+                              key="w_age")
+    chosen = Filters(
+        preset=preset, month_from=month_from, month_to=month_to,
+        countries=tuple(sorted(countries)), adm1=tuple(sorted(areas)), organisations=tuple(sorted(organisations)),
+        org_types=tuple(sorted(org_types)), activities=tuple(sorted(activities)), layers=tuple(sorted(layers)),
+        indicator=indicator, population_groups=tuple(sorted(groups)), sexes=tuple(sorted(sexes)),
+        age_bands=tuple(sorted(ages)),
+    )
+    if sb.button("Reset filters", key="w_reset"):
+        _reset_widgets(Filters())
+        st.session_state[FILTERS_KEY] = Filters()
+        st.query_params.clear()
+        st.rerun()
+    base = st.context.url or ""
+    sb.caption("Link to this view (copy with the icon):")
+    sb.code(f"{base}{query_string(chosen)}", language=None)
+    return replace(chosen)
+
+
+def render_status_line(freshness: dict[str, object], period: Period | None) -> None:
+    """Demo label and data freshness, under the page title."""
+    demo_rows = int(freshness["demo_rows"])  # type: ignore[call-overload]
+    parts = []
+    if period is not None:
+        parts.append(f"**Period:** {period.label}")
+    last_import = freshness["last_import"]
+    parts.append(
+        f"**Data:** {fmt.number(freshness['rows'])} reports up to {fmt.month_label(str(freshness['last_month']))}"
+        if freshness["last_month"] else "**Data:** no reports yet"
+    )
+    if last_import is not None:
+        parts.append(f"last import {pd.Timestamp(last_import):%-d %b %Y %H:%M} UTC")  # type: ignore[arg-type]
+    st.caption(" · ".join(parts))
+    if demo_rows:
+        st.info(
+            f"**Demo data.** {fmt.number(demo_rows)} of these reports are synthetic demo data, generated to show how "
+            "the dashboard works; organisations marked “(demo)” are fictional. Only the figures with a named source "
+            "are real.",
+            icon="🧪",
+        )
+
+
+def render_empty(message: str = "No data for these filters.") -> None:
+    """An explicit empty state instead of an empty chart."""
+    st.info(f"{message} Widen the period or remove a filter in the sidebar.", icon="🔍")
+
+
+def render_demo_marker(has_demo: bool) -> str:
+    return " (demo)" if has_demo else ""
+
+
+__all__ = ["PageContext", "setup_page", "render_empty", "render_sidebar_filters", "C"]
