@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Other modules add their sub-commands here (import, template, refresh, status).
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
 
+from data_sources.cli_import import register as _register_import  # noqa: E402
+
+_EXTENSIONS.append(_register_import)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -56,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "rows", 0) is None:
             args.rows = load_settings().seed_rows
-        if getattr(args, "rows", 0) is not None and args.rows < 0:
+        if getattr(args, "rows", None) is not None and args.rows < 0:
             print("error: --rows must be 0 or more", file=sys.stderr)
             return 2
         return int(args.func(args))

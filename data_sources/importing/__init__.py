@@ -1,0 +1,26 @@
+"""Importing partner 4W and HXL files: readers, column mapping, normalisation, validation, the personal-data
+guard, import / rollback / history, and the blank 4W template.
+
+Nothing here imports streamlit: the CLI (``python -m data_sources import``) and the Import page share it.
+"""
+
+from data_sources.importing.errors import ImportFileError, Problem, Report
+from data_sources.importing.mappings import find_mapping, guess_mapping, header_keys, save_mapping
+from data_sources.importing.pipeline import (
+    FILE_SOURCE,
+    ImportPlan,
+    ImportResult,
+    MappingNeeded,
+    RollbackResult,
+    import_file,
+    import_history,
+    import_plan,
+    plan_import,
+    rollback_batch,
+)
+
+__all__ = [
+    "FILE_SOURCE", "ImportFileError", "ImportPlan", "ImportResult", "MappingNeeded", "Problem", "Report",
+    "RollbackResult", "find_mapping", "guess_mapping", "header_keys", "import_file", "import_history",
+    "import_plan", "plan_import", "rollback_batch", "save_mapping",
+]

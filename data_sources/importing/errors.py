@@ -1,0 +1,94 @@
+"""The importer's own error type and the validation report: every problem with row, column, value, reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+MAX_LISTED = 100_000  # problems kept one by one; beyond this only counted (a file with a systematic error)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the file. ``row`` is the 1-based spreadsheet row as the user sees it."""
+
+    reason: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: str = ERROR
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        if self.value is not None:
+            shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
+            parts.append(f"value {shown!r}")
+        where = ", ".join(parts)
+        prefix = "warning: " if self.severity == WARNING else ""
+        return f"{prefix}{where}: {self.reason}" if where else f"{prefix}{self.reason}"
+
+
+@dataclass
+class Report:
+    """All problems found in a file, errors first when listed."""
+
+    problems: list[Problem] = field(default_factory=list)
+    uncounted: Counter[str] = field(default_factory=Counter)  # reasons of problems beyond MAX_LISTED
+
+    def add(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(problem)
+        else:
+            self.uncounted[problem.severity] += 1
+
+    def extend(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.uncounted[ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def lines(self) -> list[str]:
+        """One line per problem, errors first, in file order; then a count of any not listed."""
+        ordered = sorted(self.problems, key=lambda p: (p.severity != ERROR, p.sheet or "", p.row or 0))
+        out = [str(p) for p in ordered]
+        hidden = sum(self.uncounted.values())
+        if hidden:
+            out.append(f"… and {hidden:,} more problems not listed")
+        return out
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported. The only exception the importer lets escape for bad input.
+
+    ``problems`` lists every reason (row, column, value); ``str()`` gives them one per line.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        self.problems = problems if problems is not None else [Problem(message)]
+        super().__init__(message)
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems] or [str(self)]

@@ -1,0 +1,298 @@
+"""Normalising cell text: missing values, counts, dates and the disaggregation vocabularies.
+
+Every parser works on the *distinct* values of a column (a 1,000,000-row file has few distinct dates or
+sexes), so the cost is per distinct value, not per row. Rules that are a choice, not a fact:
+
+- Counts: ``1,234`` and ``1 234`` are thousands separators; ``12,5`` (not three digits after the comma) is a
+  decimal comma; ``1.234,5`` is European notation. ``12.0`` is twelve.
+- Dates are read day first (``5/7/2022`` is 5 July) unless the second number is above 12. Numbers between
+  20,000 and 80,000 are Excel serial dates; between 10⁹ and 4·10⁹ Unix seconds; 10¹²–4·10¹² Unix
+  milliseconds. A month without a day (``2022-06``, ``June-2022``) means the whole month.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard.vocab import AGE_BANDS, ALL, DISABILITY, POPULATION_GROUPS, SEX
+from data_sources.importing.tags import AGE, CHILDREN, POPULATION
+from data_sources.importing.tags import DISABILITY as DIS
+from data_sources.importing.tags import SEX as SEX_DIM
+
+MISSING = frozenset({
+    "", "n/a", "na", "n.a.", "n.a", "n\\a", "nan", "none", "null", "nil", "-", "--", "—", "–", "?", "#n/a",
+    "(unknown)", "(blank)", "(empty)", "(none)", "(n/a)", "not applicable", "not available", "no data",
+    "not reported", "unknown value", "н/д", "нема даних", "brak danych", "nie dotyczy",
+})
+EXCEL_ERRORS = frozenset({"#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!"})
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Strip whitespace and turn missing-value words (N/A, (unknown), Not applicable…) into NaN."""
+    text = values.astype("str").str.strip()
+    folded = text.str.casefold()
+    return text.where(~folded.isin(MISSING) & values.notna())
+
+
+def is_missing(value: object) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return True
+    return str(value).strip().casefold() in MISSING
+
+
+# --- Counts -----------------------------------------------------------------------------------------------
+
+def _parse_number_text(raw: str) -> float | str:
+    """A number from text, or a reason it is not one."""
+    text = raw.strip()
+    if text.casefold() in EXCEL_ERRORS:
+        return "a spreadsheet formula error, not a number"
+    compact = _SPACES.sub("", text)
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", compact):
+        compact = compact.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d+", compact):
+        compact = compact.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"[+-]?\d+,\d+", compact):
+        compact = compact.replace(",", ".")
+    if re.fullmatch(r"\(\d+(\.\d+)?\)", compact):
+        return "a negative number in brackets; counts cannot be negative"
+    if compact.endswith("%"):
+        compact = compact[:-1]
+    try:
+        number = float(compact)
+    except ValueError:
+        return "not a number"
+    if not np.isfinite(number):
+        return "not a finite number"
+    return number
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of text counts. Returns (float values with NaN for missing, reason per failed cell).
+
+    The reason series is NaN where the cell parsed or was missing.
+    """
+    text = clean_text(values)
+    numbers = pd.to_numeric(text, errors="coerce")
+    failed = numbers.isna() & text.notna()
+    reasons = pd.Series(np.nan, index=values.index, dtype="object")
+    if failed.any():
+        parsed = {raw: _parse_number_text(raw) for raw in pd.unique(text[failed])}
+        mapped = text[failed].map(parsed)
+        ok = mapped.map(lambda v: isinstance(v, float))
+        numbers = numbers.astype("float64")
+        numbers.loc[mapped.index[ok]] = mapped[ok].astype("float64")
+        reasons.loc[mapped.index[~ok]] = mapped[~ok]
+    numbers = numbers.astype("float64")
+    infinite = ~np.isfinite(numbers) & numbers.notna()
+    if infinite.any():
+        reasons[infinite] = "not a finite number"
+        numbers[infinite] = np.nan
+    return numbers, reasons
+
+
+# --- Dates ------------------------------------------------------------------------------------------------
+
+MONTHS = {
+    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                     "september", "october", "november", "december"], 1)},
+    **{m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                     "dec"], 1)},
+    "sept": 9,
+    # Ukrainian (nominative and genitive) and Polish month names, as partners write them.
+    **{m: i for i, m in enumerate(["січень", "лютий", "березень", "квітень", "травень", "червень", "липень",
+                                     "серпень", "вересень", "жовтень", "листопад", "грудень"], 1)},
+    **{m: i for i, m in enumerate(["січня", "лютого", "березня", "квітня", "травня", "червня", "липня",
+                                     "серпня", "вересня", "жовтня", "листопада", "грудня"], 1)},
+    **{m: i for i, m in enumerate(["styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec",
+                                     "sierpień", "wrzesień", "październik", "listopad", "grudzień"], 1)},
+    **{m: i for i, m in enumerate(["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca",
+                                     "sierpnia", "września", "października", "listopada", "grudnia"], 1)},
+}
+EXCEL_EPOCH = date(1899, 12, 30)
+DAY, MONTH = "day", "month"
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date and its precision: ``month`` when the cell named only a month."""
+
+    value: date
+    precision: str
+
+
+def _ymd(year: int, month: int, day: int) -> ParsedDate | str:
+    if year < 100:
+        year += 2000
+    try:
+        return ParsedDate(date(year, month, day), DAY)
+    except ValueError:
+        return f"no such date ({year:04d}-{month:02d}-{day:02d})"
+
+
+def _month(year: int, month: int) -> ParsedDate | str:
+    if year < 100:
+        year += 2000
+    if not 1 <= month <= 12:
+        return f"no such month ({month})"
+    return ParsedDate(date(year, month, 1), MONTH)
+
+
+def _from_number(number: float) -> ParsedDate | str:
+    if 20_000 <= number < 80_000:
+        return ParsedDate(EXCEL_EPOCH + timedelta(days=int(number)), DAY)
+    if 1e9 <= number < 4e9:
+        return ParsedDate(datetime.fromtimestamp(number, tz=UTC).date(), DAY)
+    if 1e12 <= number < 4e12:
+        return ParsedDate(datetime.fromtimestamp(number / 1000, tz=UTC).date(), DAY)
+    if 1900 <= number <= 2100 and number == int(number):
+        return "a year alone is not a reporting period; give the month (e.g. 2022-06)"
+    return "not a date"
+
+
+def parse_date(raw: str) -> ParsedDate | str:
+    """Parse one date cell; return the date with its precision, or the reason it is not a date."""
+    text = raw.strip()
+    folded = re.sub(r"\s+", " ", text.casefold()).strip(" .")
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?",
+                     folded)
+    if m:
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", folded)
+    if m:
+        return _ymd(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})", folded)
+    if m:
+        return _month(int(m[1]), int(m[2]))
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?: \d{1,2}:\d{2}(?::\d{2})?)?", folded)
+    if m:
+        first, second, year = int(m[1]), int(m[2]), int(m[3])
+        if second > 12 >= first:  # unambiguous month/day order (US style)
+            return _ymd(year, first, second)
+        return _ymd(year, second, first)
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", folded)
+    if m:
+        return _month(int(m[2]), int(m[1]))
+    m = re.fullmatch(r"(\d{8})", folded)
+    if m and folded[:2] in ("19", "20"):
+        return _ymd(int(folded[:4]), int(folded[4:6]), int(folded[6:]))
+    words = re.findall(r"[^\W\d_]+|\d+", folded)
+    month_words = [w for w in words if w in MONTHS]
+    numbers = [w for w in words if w.isdigit()]
+    if len(month_words) == 1 and len(words) == len(numbers) + 1 and 1 <= len(numbers) <= 2:
+        month = MONTHS[month_words[0]]
+        years = [int(n) for n in numbers if len(n) == 4]
+        days = [int(n) for n in numbers if len(n) <= 2]
+        if len(numbers) == 1:
+            if years:
+                return _month(years[0], month)
+            if re.fullmatch(r"[^\W\d_]+[ -/']\d{2}", folded):  # Jun-22
+                return _month(int(numbers[0]), month)
+        elif len(years) == 1 and len(days) == 1:
+            return _ymd(years[0], month, days[0])
+        elif not years and len(days) == 2 and words[0] in MONTHS:  # "July 5, 22" is too ambiguous
+            return "give the year with four digits"
+    try:
+        number = float(folded.replace(",", "."))
+    except ValueError:
+        return "not a date (write it as yyyy-mm-dd, d/m/yyyy or yyyy-mm)"
+    return _from_number(number)
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse a date column. Returns (date or NaN, precision or NaN, reason or NaN) aligned with ``values``."""
+    text = clean_text(values)
+    uniques = pd.unique(text.dropna())
+    parsed = {raw: parse_date(str(raw)) for raw in uniques}
+    dates = {k: v.value for k, v in parsed.items() if isinstance(v, ParsedDate)}
+    precisions = {k: v.precision for k, v in parsed.items() if isinstance(v, ParsedDate)}
+    reasons = {k: v for k, v in parsed.items() if isinstance(v, str)}
+    return text.map(dates), text.map(precisions), text.map(reasons)
+
+
+def month_end(day: date) -> date:
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+# --- Disaggregation vocabularies ------------------------------------------------------------------------------
+
+def _spellings(pairs: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, words in pairs.items():
+        out[code.casefold()] = code
+        for word in words:
+            out[word.casefold()] = code
+    return out
+
+
+SEX_SPELLINGS = _spellings({
+    "female": ("f", "fem", "females", "woman", "women", "girl", "girls", "w", "k", "kobieta", "kobiety", "ж",
+               "жінка", "жінки", "жіноча", "жін", "жен", "женщины"),
+    "male": ("m", "males", "man", "men", "boy", "boys", "mężczyzna", "mężczyźni", "mezczyzna", "ч", "чоловік",
+             "чоловіки", "чоловіча", "чол", "муж", "мужчины"),
+    "other": ("o", "x", "other/unknown", "unknown", "non-binary", "nonbinary", "prefer not to say", "not stated",
+              "інше", "inne"),
+    ALL: ("total", "both", "all sexes", "all genders", "mixed", "female and male", "f+m", "m+f", "razem",
+          "усього", "всього", "разом"),
+})
+AGE_SPELLINGS = _spellings({
+    "0-4": ("0–4", "0 - 4", "0 to 4", "00-04", "under 5", "<5", "0-4 years", "0–4 years", "infants", "infant"),
+    "5-11": ("5–11", "5 - 11", "5 to 11", "05-11", "5-11 years", "5–11 years"),
+    "12-17": ("12–17", "12 - 17", "12 to 17", "12-17 years", "12–17 years", "adolescents", "adolescent"),
+    "18-59": ("18–59", "18 - 59", "18 to 59", "18-59 years", "18–59 years", "adults", "adult"),
+    "60+": ("60 +", "60 and over", "60 and above", "60 or more", "over 60", "60+ years", ">60", "≥60", "60-",
+            "elderly", "older people", "older persons"),
+    ALL: ("total", "all ages", "all age groups", "any", "усі", "wszyscy"),
+    CHILDREN: ("children", "child", "0-17", "0–17", "0 - 17", "under 18", "<18", "діти", "dzieci",
+               "girls and boys", "boys and girls"),
+})
+POPULATION_SPELLINGS = _spellings({
+    "refugee": ("refugees", "ref", "refugees from ukraine", "ukrainian refugees", "біженці", "біженець",
+                "uchodźcy", "uchodzcy", "uchodźca", "tps", "temporary protection"),
+    "host": ("host community", "hosts", "host communities", "hc", "local", "locals", "residents",
+             "non-displaced", "nondisplaced", "приймаюча громада", "місцеві", "społeczność przyjmująca"),
+    "idp": ("idps", "internally displaced", "internally displaced people", "internally displaced persons",
+            "впо", "переселенці", "внутрішньо переміщені особи"),
+    "returnee": ("returnees", "returned", "повернулися", "returned idps", "returned refugees"),
+    ALL: ("total", "all groups", "mixed", "all population groups"),
+})
+DISABILITY_SPELLINGS = _spellings({
+    "yes": ("y", "true", "1", "with disability", "with disabilities", "disabled", "pwd", "так", "tak"),
+    "no": ("n", "false", "0", "without disability", "without disabilities", "not disabled", "ні", "nie"),
+    "unknown": ("not known", "unk", "don't know", "невідомо", "nieznane"),
+    ALL: ("total", "any", "all persons"),
+})
+SPELLINGS = {SEX_DIM: SEX_SPELLINGS, AGE: AGE_SPELLINGS, POPULATION: POPULATION_SPELLINGS, DIS: DISABILITY_SPELLINGS}
+VOCABULARIES = {SEX_DIM: SEX, AGE: AGE_BANDS, POPULATION: POPULATION_GROUPS, DIS: DISABILITY}
+
+
+def _fold_vocab(raw: str) -> str:
+    return re.sub(r"\s+", " ", raw.strip().casefold().replace("_", " "))
+
+
+def parse_vocabulary(dimension: str, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Map spellings onto the store's codes for ``dimension``. Missing cells mean "all".
+
+    Returns (code series, reason series with NaN where the spelling was understood).
+    """
+    spellings = SPELLINGS[dimension]
+    text = clean_text(values)
+    codes: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for raw in pd.unique(text.dropna()):
+        key = _fold_vocab(str(raw))
+        code = spellings.get(key) or spellings.get(key.replace(" ", "")) or spellings.get(key.replace("–", "-"))
+        if code is None:
+            expected = ", ".join(c for c in VOCABULARIES[dimension])
+            reasons[raw] = f"unknown {dimension.replace('_', ' ')} (expected one of {expected})"
+        else:
+            codes[raw] = code
+    out = text.map(codes).fillna(ALL).where(~text.isin(list(reasons)), np.nan)
+    return out, text.map(reasons)

@@ -1,0 +1,407 @@
+"""Import, dry run, rollback and history: the functions the CLI and the Import page call.
+
+One import = one transaction = one ``import_batches`` row carrying the file's sha256. The same file twice
+changes nothing ("already imported as batch N"). A newer report for the same organisation × indicator ×
+activity × location × period × sex × age band × population group × disability replaces the older one: the
+old fact stays in the table with ``replaced_by`` = the new batch (history), and queries read only
+``replaced_by IS NULL``. Rolling back a batch deletes its facts and puts back what it replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, String, bindparam, cast, func, select, update
+
+from dashboard import store
+from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
+from data_sources.importing import mappings as maps
+from data_sources.importing import privacy
+from data_sources.importing import validate as V
+from data_sources.importing.errors import ERROR, WARNING, ImportFileError, Problem, Report
+from data_sources.importing.lookups import StoreLookups
+from data_sources.importing.readers import CHUNK_ROWS, Sheet, read_file
+
+FILE_SOURCE = "file import"
+Progress = Callable[[float, str], None]
+_ID_KEY = ["organisation_id", "indicator_id", "activity_id", "location_id", "period_start", "period_end",
+           "sex", "age_band", "population_group", "disability"]
+
+
+class MappingNeeded(ImportFileError):
+    """An untagged file whose header has no saved column mapping yet: the page offers ``guess`` to edit."""
+
+    def __init__(self, headers: list[str], guess: dict[str, str], sheet: str | None) -> None:
+        self.headers = headers
+        self.guess = guess
+        self.sheet = sheet
+        super().__init__(
+            "the file has no HXL tag row and no saved column mapping for its header: choose the mapping once on "
+            "the Import page (it is saved for files with the same header), or add a row of HXL tags under the "
+            "header (see the template's second row)"
+        )
+
+
+@dataclass
+class Changes:
+    """What an import would change in the store."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    replaced_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype="int64"))
+    examples: pd.DataFrame = field(default_factory=pd.DataFrame)  # up to 200 changed values, old → new
+
+
+@dataclass
+class ImportPlan:
+    """A read and validated file, ready to import (or to show as a dry run / preview)."""
+
+    file_name: str
+    content_hash: str
+    report: Report
+    facts: pd.DataFrame
+    sheets: list[V.ColumnPlan]
+    rows_read: int
+    already_imported: int | None = None
+    changes: Changes = field(default_factory=Changes)
+
+    @property
+    def importable(self) -> pd.DataFrame:
+        return self.facts[~self.facts["bad"]] if not self.facts.empty else self.facts
+
+    def preview(self, rows: int = 50) -> pd.DataFrame:
+        """The first validated values, as they would be stored."""
+        cols = ["row", "column", *V.KEY, "value"]
+        if self.facts.empty:
+            return pd.DataFrame(columns=cols)
+        return self.facts[cols].head(rows).astype({c: "object" for c in V.KEY})
+
+    def summary(self) -> str:
+        if self.already_imported is not None:
+            return f"{self.file_name}: already imported as batch {self.already_imported}; nothing changed"
+        c = self.changes
+        good = len(self.importable)
+        return (f"{self.file_name}: {self.rows_read:,} rows read, {good:,} values valid "
+                f"({c.new:,} new, {c.changed:,} changed, {c.unchanged:,} unchanged re-reports), "
+                f"{self.report.error_count:,} errors, {len(self.report.warnings):,} warnings")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    status: str  # committed, already_imported, dry_run
+    batch_id: int | None
+    rows: int
+    replaced: int
+    plan: ImportPlan
+
+    def summary(self) -> str:
+        if self.status == "committed":
+            return (f"imported {self.plan.file_name} as batch {self.batch_id}: {self.rows:,} values written, "
+                    f"{self.replaced:,} older reports replaced ({self.plan.changes.changed:,} with a new value)")
+        if self.status == "dry_run":
+            return "dry run, nothing written: " + self.plan.summary()
+        return self.plan.summary()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _find_batch(conn: Connection, digest: str) -> int | None:
+    b = store.import_batches.c
+    row = conn.execute(select(b.id).where(b.content_hash == digest, b.source == FILE_SOURCE,
+                                          b.status == "committed").order_by(b.id.desc())).first()
+    return int(row[0]) if row else None
+
+
+def _sheet_tags(conn: Connection, sheet: Sheet, mapping: dict[str, str] | None) -> list:  # type: ignore[type-arg]
+    if sheet.tags is not None:
+        return sheet.tags
+    chosen = mapping if mapping is not None else maps.find_mapping(conn, sheet.header)
+    if chosen is None:
+        raise MappingNeeded(maps.header_keys(sheet.header), maps.guess_mapping(sheet.header), sheet.name)
+    return maps.tags_from_mapping(sheet.header, chosen)
+
+
+def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[str, str] | None = None,
+                today: date | None = None, progress: Progress | None = None) -> ImportPlan:
+    """Read and validate a file against the store, and work out what importing it would change.
+
+    Raises :class:`ImportFileError` for a file that cannot be read at all (or :class:`MappingNeeded`);
+    row-level problems go into the plan's report.
+    """
+    today = today or date.today()
+    digest = content_hash(data)
+    report = Report()
+    with engine.connect() as conn:
+        already = _find_batch(conn, digest)
+        sheets = read_file(data, file_name)
+        lookups = StoreLookups.read(conn)
+        plans = [V.plan_columns(sheet, _sheet_tags(conn, sheet, mapping)) for sheet in sheets]
+    refused = []
+    for plan in plans:
+        report.extend(plan.warnings)
+        refused.extend(privacy.header_problems(plan.columns, plan.sheet.header))
+    if refused:
+        raise ImportFileError("the file holds personal data", refused)
+    ctx = V.Context(lookups, today, report, V.categories_for(lookups))
+    frames = []
+    rows_read = 0
+    for plan in plans:
+        checked: set[int] = set()
+        estimate = max(plan.sheet.estimated_rows or 0, 1)
+        for chunk in plan.sheet.chunks(CHUNK_ROWS):
+            rows_read += len(chunk.frame)
+            for col in plan.columns:
+                if col.index not in checked and col.index in chunk.frame.columns:
+                    found = privacy.content_problems(col, chunk.frame[col.index], pd.Series(chunk.rows))
+                    if found:
+                        for p in found:
+                            refused.append(Problem(p.reason, p.row, p.column, p.value, ERROR, plan.sheet.name))
+                        checked.add(col.index)
+            if refused:
+                raise ImportFileError("the file holds personal data", refused)
+            part = V.transform_chunk(ctx, plan, chunk)
+            if not part.empty:
+                part["sheet"] = plan.sheet.name or ""
+                frames.append(part)
+            if progress is not None:
+                progress(min(0.9, 0.9 * rows_read / estimate), f"checked {rows_read:,} rows")
+    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"])
+    if not facts.empty:
+        V.check_file(ctx, facts)
+    elif report.ok:
+        report.add(Problem("the file has no values to import", severity=ERROR))
+    plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already)
+    if already is None and not facts.empty:
+        if progress is not None:
+            progress(0.92, "comparing with the stored reports")
+        with engine.connect() as conn:
+            plan_out.changes = compare(conn, plan_out.importable)
+    return plan_out
+
+
+def _with_ids(conn: Connection, facts: pd.DataFrame) -> pd.DataFrame:
+    lookups = Lookups.read(conn)
+    out = pd.DataFrame({
+        "organisation_id": facts["organisation"].astype(object).map(lookups.organisations),
+        "indicator_id": facts["indicator"].astype(object).map(lookups.indicators),
+        "activity_id": facts["activity"].astype(object).map(lookups.activities).fillna(-1),
+        "location_id": facts["location"].astype(object).map(lookups.locations),
+        "period_start": facts["period_start"].astype(str), "period_end": facts["period_end"].astype(str),
+        **{d: facts[d].astype(str) for d in V.DIMS},
+        "value": facts["value"].astype(float),
+    }, index=facts.index)
+    for col in ("organisation_id", "indicator_id", "activity_id", "location_id"):
+        out[col] = out[col].astype("int64")
+    return out
+
+
+def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
+    """Match the file's values against the current stored reports with the same key."""
+    if facts.empty:
+        return Changes()
+    new = _with_ids(conn, facts)
+    f = store.facts.c
+    query = (
+        select(f.id, f.organisation_id, f.indicator_id, func.coalesce(f.activity_id, -1).label("activity_id"),
+               f.location_id, cast(f.period_start, String).label("period_start"),
+               cast(f.period_end, String).label("period_end"), f.sex, f.age_band, f.population_group, f.disability,
+               f.value.label("old_value"), f.batch_id)
+        .where(f.replaced_by.is_(None),
+               f.organisation_id.in_(bindparam("orgs", expanding=True)),
+               f.indicator_id.in_(bindparam("inds", expanding=True)),
+               f.period_start >= date.fromisoformat(new["period_start"].min()),
+               f.period_start <= date.fromisoformat(new["period_start"].max()))
+    )
+    rows = conn.execute(query, {"orgs": sorted(set(new["organisation_id"].tolist())),
+                                "inds": sorted(set(new["indicator_id"].tolist()))}).all()
+    old = pd.DataFrame(rows, columns=["id", *_ID_KEY, "old_value", "batch_id"])
+    if old.empty:
+        return Changes(new=len(new))
+    for col in ("organisation_id", "indicator_id", "activity_id", "location_id"):
+        old[col] = old[col].astype("int64")
+    old["period_start"] = old["period_start"].str.slice(0, 10)
+    old["period_end"] = old["period_end"].str.slice(0, 10)
+    merged = new.reset_index().merge(old, on=_ID_KEY, how="left")
+    matched = merged[merged["id"].notna()]
+    differs = matched["value"] != matched["old_value"]
+    examples = facts.loc[matched.loc[differs, "index"].head(200)].assign(
+        old_value=matched.loc[differs, "old_value"].head(200).to_numpy(),
+        old_batch=matched.loc[differs, "batch_id"].head(200).astype(int).to_numpy())
+    return Changes(
+        new=int(merged["id"].isna().sum()), changed=int(differs.sum()), unchanged=int((~differs).sum()),
+        replaced_ids=matched["id"].astype("int64").to_numpy(),
+        examples=examples[["row", "column", *V.KEY, "old_value", "value", "old_batch"]].astype(
+            {c: "object" for c in V.KEY}),
+    )
+
+
+def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False, created_by: str | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    """Write a validated plan as one batch in one transaction. Raises :class:`ImportFileError` when the plan
+    has errors (unless ``allow_partial``, which leaves out every row with an error)."""
+    if plan.already_imported is not None:
+        return ImportResult("already_imported", plan.already_imported, 0, 0, plan)
+    if not plan.report.ok and not allow_partial:
+        raise ImportFileError(f"{plan.file_name} was rejected: {_n(plan.report.error_count, 'problem')}; nothing "
+                              "was imported. Fix them and upload again.", plan.report.errors)
+    facts = plan.importable
+    if facts.empty:
+        raise ImportFileError(f"{plan.file_name}: no valid values to import; nothing was imported",
+                              plan.report.errors)
+    with engine.begin() as conn:
+        if _find_batch(conn, plan.content_hash) is not None:  # imported meanwhile by someone else
+            return ImportResult("already_imported", _find_batch(conn, plan.content_hash), 0, 0, plan)
+        changes = compare(conn, facts)
+        plan.changes = changes
+        batch_id = open_batch(conn, FILE_SOURCE, file_name=plan.file_name, content_hash=plan.content_hash,
+                              created_by=created_by)
+        lookups = Lookups.read(conn)
+        written = 0
+        step = 200_000
+        for start in range(0, len(facts), step):
+            part = facts.iloc[start:start + step]
+            frame = pd.DataFrame({c: part[c].astype(object) for c in [*V.KEY, "period_month", "value"]})
+            frame["source"] = f"4W import: {plan.file_name}"
+            if "note" in part.columns:
+                frame["note"] = part["note"].astype(object)
+            written += insert_facts(conn, frame, lookups, batch_id, is_demo=False)
+            if progress is not None:
+                progress(0.92 + 0.07 * written / len(facts), f"written {written:,} of {len(facts):,} values")
+        replaced = _mark_replaced(conn, changes.replaced_ids, batch_id)
+        skipped = sorted({int(r) for r in plan.facts.loc[plan.facts["bad"], "row"]}) if allow_partial else []
+        messages = [plan.summary(), f"{replaced} older reports replaced"]
+        if skipped:
+            messages.append(f"{len(skipped)} rows with errors left out: {', '.join(map(str, skipped[:200]))}")
+        close_batch(conn, batch_id, written, messages)
+        _audit(conn, created_by, "import", f"batch {batch_id}: {plan.file_name}, {written} values, "
+                                           f"{replaced} replaced")
+    if progress is not None:
+        progress(1.0, "done")
+    return ImportResult("committed", batch_id, written, replaced, plan)
+
+
+def _mark_replaced(conn: Connection, ids: np.ndarray, batch_id: int) -> int:
+    f = store.facts
+    stmt = update(f).where(f.c.id.in_(bindparam("ids", expanding=True))).values(replaced_by=batch_id)
+    done = 0
+    for start in range(0, len(ids), 5_000):
+        part = [int(i) for i in ids[start:start + 5_000]]
+        done += conn.execute(stmt, {"ids": part}).rowcount
+    return done
+
+
+def _audit(conn: Connection, actor: str | None, action: str, detail: str) -> None:
+    conn.execute(store.audit_log.insert().values(at=utcnow(), actor=actor or "unknown", action=action,
+                                                 detail=detail))
+
+
+def import_file(engine: Engine, data: bytes, file_name: str, *, dry_run: bool = False, allow_partial: bool = False,
+                created_by: str | None = None, mapping: dict[str, str] | None = None, today: date | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    """Read, validate and (unless ``dry_run``) import a file. Raises :class:`ImportFileError` on rejection."""
+    plan = plan_import(engine, data, file_name, mapping=mapping, today=today, progress=progress)
+    if plan.already_imported is not None:
+        return ImportResult("already_imported", plan.already_imported, 0, 0, plan)
+    if dry_run:
+        if not plan.report.ok and not allow_partial:
+            raise ImportFileError(f"{file_name} would be rejected: {_n(plan.report.error_count, 'problem')}",
+                                  plan.report.errors)
+        return ImportResult("dry_run", None, len(plan.importable), len(plan.changes.replaced_ids), plan)
+    return import_plan(engine, plan, allow_partial=allow_partial, created_by=created_by, progress=progress)
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    batch_id: int
+    deleted: int
+    restored: int
+
+    def summary(self) -> str:
+        return (f"rolled back batch {self.batch_id}: {self.deleted:,} values deleted, {self.restored:,} earlier "
+                "reports restored")
+
+
+def rollback_batch(engine: Engine, batch_id: int, *, by: str | None = None) -> RollbackResult:
+    """Delete a committed file import's facts and restore the reports it replaced, in one transaction.
+
+    Reports it replaced go back to being current, unless a later import also reported the same key: then they
+    stay replaced, by that later batch. Raises :class:`ImportFileError` when the batch cannot be rolled back.
+    """
+    b = store.import_batches
+    f = store.facts
+    with engine.begin() as conn:
+        row = conn.execute(select(b.c.source, b.c.status, b.c.messages).where(b.c.id == batch_id)).first()
+        if row is None:
+            raise ImportFileError(f"there is no import batch {batch_id}")
+        if row.source != FILE_SOURCE:
+            raise ImportFileError(f"batch {batch_id} is not a file import (source '{row.source}'); only file "
+                                  "imports can be rolled back")
+        if row.status != "committed":
+            raise ImportFileError(f"batch {batch_id} is {row.status.replace('_', ' ')}, not committed; nothing to "
+                                  "roll back")
+        key = [f.c.organisation_id, f.c.indicator_id, func.coalesce(f.c.activity_id, -1), f.c.location_id,
+               f.c.period_start, f.c.period_end, f.c.sex, f.c.age_band, f.c.population_group, f.c.disability]
+        ours = pd.DataFrame(conn.execute(select(*key, f.c.replaced_by).where(f.c.batch_id == batch_id)).all(),
+                            columns=[*_ID_KEY, "successor"])
+        older = pd.DataFrame(conn.execute(select(f.c.id, *key).where(f.c.replaced_by == batch_id)).all(),
+                             columns=["id", *_ID_KEY])
+        restored = 0
+        if not older.empty:
+            merged = older.merge(ours.astype({c: older[c].dtype for c in _ID_KEY}), on=_ID_KEY, how="left")
+            for successor, part in merged.groupby(merged["successor"].fillna(-1), sort=False):
+                ids = [int(i) for i in part["id"]]
+                value = None if successor == -1 else int(successor)
+                for start in range(0, len(ids), 5_000):
+                    conn.execute(update(f).where(f.c.id.in_(bindparam("ids", expanding=True)))
+                                 .values(replaced_by=value), {"ids": ids[start:start + 5_000]})
+                if value is None:
+                    restored += len(ids)
+        deleted = conn.execute(f.delete().where(f.c.batch_id == batch_id)).rowcount
+        messages = json.loads(row.messages or "[]") if (row.messages or "").startswith("[") else [row.messages]
+        messages.append(f"rolled back at {utcnow():%Y-%m-%d %H:%M} UTC by {by or 'unknown'}: {deleted} values "
+                        f"deleted, {restored} earlier reports restored")
+        conn.execute(b.update().where(b.c.id == batch_id).values(status="rolled_back",
+                                                                 messages=json.dumps(messages)))
+        store.bump_data_version(conn)
+        _audit(conn, by, "rollback", f"batch {batch_id}: {deleted} values deleted, {restored} restored")
+    return RollbackResult(batch_id, deleted, restored)
+
+
+def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """File imports, newest first: batch, when, file, rows, status, by whom, and the batch's messages."""
+    b = store.import_batches.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(b.id, b.started_at, b.file_name, b.rows, b.status, b.created_by, b.messages)
+            .where(b.source == FILE_SOURCE).order_by(b.id.desc()).limit(limit)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["batch", "when", "file", "rows", "status", "by", "messages"])
+    frame["messages"] = frame["messages"].map(_message_text)
+    return frame
+
+
+def _message_text(raw: str | None) -> str:
+    if not raw:
+        return ""
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return raw
+    return " · ".join(map(str, items)) if isinstance(items, list) else str(items)
+
+
+__all__ = ["FILE_SOURCE", "ImportPlan", "ImportResult", "MappingNeeded", "RollbackResult", "WARNING",
+           "compare", "import_file", "import_history", "import_plan", "plan_import", "rollback_batch"]
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

@@ -1,0 +1,286 @@
+"""Readers: CSV and XLSX files into :class:`Sheet` objects that yield text chunks with spreadsheet row numbers.
+
+Everything the importer reads becomes text first (one code path for both formats); the HXL tag row is
+searched in the first rows of every sheet. CSV files are read in chunks with pandas' C parser, so memory
+stays bounded by the chunk size plus the file's bytes; XLSX files stream through openpyxl's read-only mode
+(formula cells give their cached values). Any failure to read becomes an :class:`ImportFileError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import numpy as np
+import pandas as pd
+
+from data_sources.importing.errors import ImportFileError
+from data_sources.importing.tags import TagSpec, find_tag_row, parse_tag
+
+CHUNK_ROWS = 200_000
+HEAD_ROWS = 60
+SKIPPED_SHEETS = re.compile(r"^(instructions?|readme|read me|lists?|notes?|about|help|codes?|dropdowns?)$", re.I)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Up to ``CHUNK_ROWS`` data rows as text (columns 0…width-1, NaN for empty) and their row numbers."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray  # 1-based spreadsheet row numbers
+
+
+@dataclass
+class Sheet:
+    """One table found in a file: its header, tags (None when untagged) and where the data starts."""
+
+    name: str | None
+    header: list[str]
+    tags: list[TagSpec | None] | None
+    header_row: int | None
+    first_data_row: int
+    width: int
+    reader: Callable[[int], Iterator[Chunk]]
+    sample: list[list[str]]  # the first data rows, for previews and for guessing what a column holds
+    estimated_rows: int | None = None  # for progress bars
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
+        return self.reader(size)
+
+    def labels(self) -> list[str]:
+        """What messages call each column: its tag when tagged, else its header text, else its letter."""
+        out = []
+        for i in range(self.width):
+            tag = self.tags[i] if self.tags and i < len(self.tags) else None
+            head = self.header[i].strip() if i < len(self.header) else ""
+            out.append(str(tag) if tag is not None else head or f"column {column_letter(i)}")
+        return out
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: dates as ISO, whole floats without '.0', booleans as TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _header_row(rows: list[list[str]]) -> int | None:
+    """Index of the header of an untagged table: the first row at least 60% as full as the fullest row."""
+    counts = [sum(1 for c in row if c.strip()) for row in rows[:30]]
+    if not counts or max(counts) == 0:
+        return None
+    best = max(counts)
+    return next(i for i, n in enumerate(counts) if n and n >= 0.6 * best)
+
+
+def _layout(rows: list[list[str]]) -> tuple[list[str], list[TagSpec | None] | None, int | None, int] | None:
+    """(header labels, tags, header row index, first data row index) of a table's first rows, or None."""
+    tag_index = find_tag_row([list(r) for r in rows])
+    if tag_index is not None:
+        tags = [parse_tag(c) for c in rows[tag_index]]
+        header_index = next((i for i in range(tag_index - 1, -1, -1) if any(c.strip() for c in rows[i])), None)
+        header = rows[header_index] if header_index is not None else [str(t or "") for t in tags]
+        return list(header), tags, header_index, tag_index + 1
+    header_index = _header_row(rows)
+    if header_index is None:
+        return None
+    return list(rows[header_index]), None, header_index, header_index + 1
+
+
+# --- CSV -----------------------------------------------------------------------------------------------------
+
+def _encoding(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    try:
+        data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise ImportFileError(
+            "the file is not UTF-8 text and its encoding could not be recognised; save it as CSV UTF-8"
+        ) from None
+    return encoding
+
+
+def _delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines()[:HEAD_ROWS] if line.strip()]
+    best, best_score = ",", -1.0
+    for candidate in (",", ";", "\t", "|"):
+        counts = [len(row) for row in csv.reader(lines, delimiter=candidate)]
+        if not counts:
+            continue
+        widest = max(counts)
+        score = widest + (0.5 if counts.count(widest) > 1 else 0)
+        if widest > 1 and score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def read_csv(data: bytes, name: str) -> list[Sheet]:
+    encoding = _encoding(data)
+    head = data[:262_144].decode(encoding, errors="ignore")
+    if not head.strip():
+        raise ImportFileError(f"{name} is empty")
+    delimiter = _delimiter(head)
+    try:
+        head_rows = [row for _, row in zip(range(HEAD_ROWS), csv.reader(io.StringIO(head, newline=""),
+                                                                       delimiter=delimiter), strict=False)]
+    except csv.Error as exc:
+        raise ImportFileError(f"{name} cannot be read as CSV: {exc}") from None
+    layout = _layout(head_rows)
+    if layout is None:
+        raise ImportFileError(f"{name} has no header row")
+    header, tags, header_index, data_index = layout
+    width = max(len(r) for r in head_rows)
+
+    def reader(size: int) -> Iterator[Chunk]:
+        try:
+            chunks = pd.read_csv(
+                io.BytesIO(data), sep=delimiter, header=None, names=range(width), dtype="str",
+                keep_default_na=False, skip_blank_lines=False, encoding=encoding, chunksize=size,
+                engine="c", quotechar='"', index_col=False,
+            )
+            for chunk in chunks:
+                frame = chunk[chunk.index >= data_index]
+                if frame.empty:
+                    continue
+                frame = frame.replace("", np.nan)
+                yield Chunk(frame.reset_index(drop=True), frame.index.to_numpy() + 1)
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+            if match:
+                detail = (f"line {match[2]} has {match[3]} cells but the header has {width}; "
+                          "check for an unquoted delimiter in a cell")
+            raise ImportFileError(f"{name} cannot be read as CSV: {detail}") from None
+
+    return [Sheet(None, header, tags, None if header_index is None else header_index + 1, data_index + 1, width,
+                  reader, [r + [""] * (width - len(r)) for r in head_rows[data_index:]],
+                  _estimate_rows(data, head, len(head_rows)))]
+
+
+def _estimate_rows(data: bytes, head: str, rows: int) -> int:
+    sample = len(head.encode("utf-8", errors="ignore"))
+    return max(rows, int(len(data) / max(sample / max(rows, 1), 1))) if sample else rows
+
+
+# --- XLSX ----------------------------------------------------------------------------------------------------
+
+def read_xlsx(data: bytes, name: str) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise ImportFileError(f"{name} cannot be read as an Excel workbook (.xlsx): {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise ImportFileError(f"{name} cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}") from None
+    tagged: list[Sheet] = []
+    untagged: list[Sheet] = []
+    try:
+        for ws in book.worksheets:
+            if not hasattr(ws, "iter_rows"):
+                continue
+            estimate = getattr(ws, "max_row", None)
+            ws.reset_dimensions()  # some writers record wrong dimensions; read to the real end
+            head = [[cell_text(v) for v in row] for row in ws.iter_rows(max_row=HEAD_ROWS, values_only=True)]
+            layout = _layout(head)
+            if layout is None:
+                continue
+            header, tags, header_index, data_index = layout
+            width = max([len(r) for r in head] + [len(header)])
+            sheet = Sheet(ws.title, header, tags, None if header_index is None else header_index + 1,
+                          data_index + 1, width, _xlsx_reader(ws, data_index + 1, width, name),
+                          [r + [""] * (width - len(r)) for r in head[data_index:] if any(c.strip() for c in r)],
+                          estimate if isinstance(estimate, int) else None)
+            if tags is not None:
+                tagged.append(sheet)
+            elif not SKIPPED_SHEETS.match(ws.title.strip()):
+                untagged.append(sheet)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ImportFileError(f"{name}: a sheet cannot be read ({type(exc).__name__}: {exc})") from None
+    if tagged:
+        return tagged
+    if untagged:
+        return untagged[:1]
+    raise ImportFileError(f"{name} has no sheet with a header row or HXL tags")
+
+
+def _xlsx_reader(ws: object, first_row: int, width: int, name: str) -> Callable[[int], Iterator[Chunk]]:
+    def reader(size: int) -> Iterator[Chunk]:
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        try:
+            for number, values in enumerate(ws.iter_rows(min_row=first_row, values_only=True),  # type: ignore[attr-defined]
+                                            first_row):
+                cells = [cell_text(v) for v in values[:width]]
+                if not any(c.strip() for c in cells):
+                    continue
+                rows.append(cells + [""] * (width - len(cells)))
+                numbers.append(number)
+                if len(rows) >= size:
+                    yield _chunk(rows, numbers, width)
+                    rows, numbers = [], []
+        except ImportFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise ImportFileError(f"{name}: a sheet cannot be read ({type(exc).__name__}: {exc})") from None
+        if rows:
+            yield _chunk(rows, numbers, width)
+
+    return reader
+
+
+def _chunk(rows: list[list[str]], numbers: list[int], width: int) -> Chunk:
+    frame = pd.DataFrame(rows, columns=range(width), dtype="str").replace("", np.nan)
+    return Chunk(frame, np.asarray(numbers))
+
+
+def read_file(data: bytes, name: str) -> list[Sheet]:
+    """The tables in a CSV or XLSX file (recognised by content, not by the file name's extension)."""
+    if not data:
+        raise ImportFileError(f"{name} is empty")
+    if data.startswith(b"PK\x03\x04"):
+        return read_xlsx(data, name)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(f"{name} is an old Excel .xls file: save it as .xlsx or CSV UTF-8 and upload again")
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFileError(f"{name} is neither CSV text nor an .xlsx workbook")
+    return read_csv(data, name)
