@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import home
 from dashboard.ui import setup_page
 
-ctx = setup_page("MHPSS response overview", "🧭",
+ctx = setup_page("MHPSS response overview", ":material/dashboard:",
                  intro="For the tWG co-leads: key figures against targets, what changed since the last meeting, "
                        "who has not reported, and a briefing to send round.")
 data = home.compute_overview(ctx)

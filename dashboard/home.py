@@ -128,7 +128,7 @@ def render_since_meeting(ctx: PageContext, data: Overview) -> None:
 def render_not_reported(data: Overview) -> None:
     st.subheader(f"Not reported for {fmt.month_label(data.not_reported_month)}")
     if data.not_reported.empty:
-        st.success("Every organisation that reported in the three months before has reported.", icon="✅")
+        st.success("Every organisation that reported in the three months before has reported.", icon=":material/check_circle:")
         return
     table = pd.DataFrame({
         "Organisation": data.not_reported[C.ORGANISATION],
@@ -142,7 +142,7 @@ def render_not_reported(data: Overview) -> None:
 def render_quality_alerts(data: Overview) -> None:
     st.subheader("Data-quality alerts")
     if not data.alerts:
-        st.success("No data-quality alerts for this selection.", icon="✅")
+        st.success("No data-quality alerts for this selection.", icon=":material/check_circle:")
         return
     st.caption(f"{len(data.alerts)} alerts; the first ten:")
     for alert in data.alerts[:10]:

@@ -1,7 +1,7 @@
 """Schema migrations, applied in place by :func:`dashboard.store.upgrade`.
 
 A new database is created directly at the current schema; an older one runs each step after its recorded
-version. Steps use Alembic's operations (batch mode, so SQLite can alter tables) and must keep every row.
+version. Steps use Alembic's operations (use batch mode where SQLite must rebuild a table) and must keep every row.
 """
 
 from __future__ import annotations
@@ -21,12 +21,9 @@ def _v2_publishing_and_authors(conn: Connection) -> None:
     """Version 2: indicators can be unpublished (public view) and batches record who imported them."""
     ops = _ops(conn)
     ops.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR(64) PRIMARY KEY, value VARCHAR(255) NOT NULL)")
-    with ops.batch_alter_table("indicators") as batch:
-        batch.add_column(
-            Column("is_published", Boolean, nullable=False, server_default=true())
-        )
-    with ops.batch_alter_table("import_batches") as batch:
-        batch.add_column(Column("created_by", String(120)))
+    # Plain ADD COLUMN (SQLite supports it with a constant default), so no table is rebuilt.
+    ops.add_column("indicators", Column("is_published", Boolean, nullable=False, server_default=true()))
+    ops.add_column("import_batches", Column("created_by", String(120)))
     if conn.execute(text("SELECT COUNT(*) FROM meta WHERE key = 'data_version'")).scalar_one() == 0:
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('data_version', '1')"))
 

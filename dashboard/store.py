@@ -276,7 +276,12 @@ def get_engine(url: str) -> Engine:
             "(expected e.g. sqlite:///data/mhpss.db or postgresql+psycopg://user@host/db)"
         ) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"MHPSS_DATABASE_URL: cannot create the folder for {parsed.database}: {exc.strerror}"
+            ) from None
     try:
         engine = create_engine(parsed, future=True, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:

@@ -49,7 +49,7 @@ def _bootstrap(url: str, seed_rows: int) -> bool:
     return ensure_database(load_settings())
 
 
-def setup_page(title: str, icon: str = "🧭", *, filters: bool = True, intro: str = "") -> PageContext:
+def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool = True, intro: str = "") -> PageContext:
     """Set up a page: config, database, filters (URL ⇄ sidebar), demo label, freshness line."""
     st.set_page_config(page_title=f"{title} · MHPSS dashboard", page_icon=icon, layout="wide")
     try:
@@ -77,7 +77,7 @@ def setup_page(title: str, icon: str = "🧭", *, filters: bool = True, intro: s
     period = resolve_period(chosen, today, str(freshness["first_month"]), last_meeting(events, today))
     st.session_state[FILTERS_KEY] = chosen
     _write_url(chosen)
-    st.title(f"{icon} {title}")
+    st.title(title)
     if intro:
         st.caption(intro)
     render_status_line(freshness, period if filters else None)
@@ -90,7 +90,7 @@ def _filters_from_url_or_session(url: str, version: int) -> Filters:
     if params and (stored is None or to_query(stored) != {k: ",".join(v) for k, v in params.items()}):
         parsed, notices = parse_query(params, cache.allow_lists(url, version))
         for notice in notices:
-            st.toast(notice, icon="⚠️")
+            st.toast(notice, icon=":material/warning:")
             st.session_state.setdefault("mhpss_notices", []).append(notice)
         _reset_widgets(parsed)
         return parsed
@@ -119,7 +119,8 @@ _WIDGETS = {
 def _reset_widgets(filters: Filters) -> None:
     for attr, key in _WIDGETS.items():
         value = getattr(filters, attr)
-        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+        st.session_state[key] = list(value) if isinstance(value, tuple) else ("" if value is None and key ==
+                                                                                   "w_indicator" else value)
 
 
 def _init_widgets(filters: Filters) -> None:
@@ -136,7 +137,7 @@ def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
     notices = st.session_state.pop("mhpss_notices", [])
     sb = st.sidebar
     for notice in notices:
-        sb.warning(notice, icon="⚠️")
+        sb.warning(notice, icon=":material/warning:")
     sb.header("Filters")
     freshness = cache.freshness(url, version)
     months = pd.period_range(str(freshness["first_month"]), str(freshness["last_month"] or freshness["first_month"]),
@@ -178,9 +179,10 @@ def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
                                 key="w_layer")
     inds = cache.indicators(url, version)
     ind_names = dict(zip(inds["code"], inds["name"], strict=True))
-    options: list[str | None] = [None, *ind_names]
-    indicator = sb.selectbox("Indicator", options, key="w_indicator",
-                             format_func=lambda c: "All indicators" if c is None else ind_names[c])
+    if st.session_state.get("w_indicator") is None:
+        st.session_state["w_indicator"] = ""
+    indicator = sb.selectbox("Indicator", ["", *ind_names], key="w_indicator",
+                             format_func=lambda c: ind_names.get(c, "All indicators")) or None
     with sb.expander("People", expanded=bool(filters.population_groups or filters.sexes or filters.age_bands)):
         groups = st.multiselect("Population group", [k for k in POPULATION_GROUPS if k != ALL],
                                 format_func=POPULATION_GROUPS.__getitem__, key="w_group")
@@ -224,13 +226,13 @@ def render_status_line(freshness: dict[str, object], period: Period | None) -> N
             f"**Demo data.** {fmt.number(demo_rows)} of these reports are synthetic demo data, generated to show how "
             "the dashboard works; organisations marked “(demo)” are fictional. Only the figures with a named source "
             "are real.",
-            icon="🧪",
+            icon=":material/science:",
         )
 
 
 def render_empty(message: str = "No data for these filters.") -> None:
     """An explicit empty state instead of an empty chart."""
-    st.info(f"{message} Widen the period or remove a filter in the sidebar.", icon="🔍")
+    st.info(f"{message} Widen the period or remove a filter in the sidebar.", icon=":material/search_off:")
 
 
 def render_demo_marker(has_demo: bool) -> str:

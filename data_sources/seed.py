@@ -142,7 +142,11 @@ def seed_demo(conn: Connection, rows: int, today: date) -> int:
         per_area = pd.concat(totals).groupby(["indicator", "location", "year"], as_index=False)["value"].sum()
         overall = per_area.groupby(["indicator", "year"], as_index=False)["value"].sum()
         overall["location"] = None
-        targets = demo.targets_from_totals(pd.concat([overall, per_area], ignore_index=True), today)
+        combined = pd.concat([overall, per_area], ignore_index=True)
+        # Unique-people targets are set against de-duplicated reach, which is well below the plain sum.
+        unique = {i.code for i in catalogue.INDICATORS if i.aggregation == "unique_max"}
+        combined.loc[combined["indicator"].isin(unique), "value"] *= 0.6
+        targets = demo.targets_from_totals(combined, today)
         targets["indicator_id"] = targets["indicator"].map(lookups.indicators)
         targets["location_id"] = targets["location"].map(lookups.locations).astype("Int64")
         targets["is_demo"] = True

@@ -1,0 +1,148 @@
+"""Downloads of exactly the rows on screen: CSV (UTF-8, and an Excel-friendly variant with a byte-order
+mark), XLSX (data, data dictionary and filters sheets) and HXL-tagged CSV, plus a filters JSON companion.
+
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return) are neutralised with a leading apostrophe; file names are reduced to safe characters.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from dashboard import columns as C
+from dashboard.filters import Filters, Period, describe
+
+# Export column -> (header, HXL hashtag, description)
+EXPORT_COLUMNS: dict[str, tuple[str, str, str]] = {
+    C.ORGANISATION: ("organisation", "#org+name", "Reporting organisation (names ending “(demo)” are fictional)"),
+    C.ORG_TYPE: ("org_type", "#org+type", "Organisation type code: un, ingo, nngo, government, academic, cbo, coordination"),
+    C.INDICATOR: ("indicator", "#indicator+code", "Indicator code (see the Indicators page for definitions)"),
+    C.ACTIVITY: ("activity", "#activity+code", "IASC MHPSS 4Ws activity code"),
+    C.LAYER: ("pyramid_layer", "#activity+layer", "IASC intervention pyramid layer 1–4 (empty for general activities)"),
+    C.COUNTRY: ("country", "#country+code", "ISO 3166-1 alpha-3 country code"),
+    C.PCODE: ("adm1_pcode", "#adm1+code", "Admin area P-code (OCHA COD where it exists)"),
+    C.ISO: ("adm1_iso", "#adm1+code+iso", "ISO 3166-2 code of the area"),
+    C.AREA: ("adm1_name", "#adm1+name", "Area name (English)"),
+    C.PERIOD_START: ("period_start", "#date+start", "First day of the reporting period (YYYY-MM-DD)"),
+    C.PERIOD_END: ("period_end", "#date+end", "Last day of the reporting period (YYYY-MM-DD)"),
+    C.SEX: ("sex", "#group+sex", "female, male, other, or all (not disaggregated)"),
+    C.AGE: ("age_band", "#group+age", "0-4, 5-11, 12-17, 18-59, 60+, or all"),
+    C.GROUP: ("population_group", "#population+type", "refugee, host, idp, returnee, or all"),
+    C.DISABILITY: ("disability", "#group+disability", "yes, no, unknown, or all"),
+    C.VALUE: ("value", "#reached+ind", "Reported value in the indicator's unit"),
+    C.IS_DEMO: ("demo", "#meta+demo", "true for synthetic demo data"),
+    C.SOURCE: ("source", "#meta+source", "Source of a real reference figure (empty for partner reports)"),
+}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_HXL_SEX = {"female": "+f", "male": "+m"}
+_HXL_AGE = {"0-4": "+infants", "5-11": "+children", "12-17": "+adolescents", "18-59": "+adults", "60+": "+elderly"}
+
+
+def compute_export_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows on screen with the export columns, in order, under their export headers."""
+    cols = [c for c in EXPORT_COLUMNS if c in frame.columns]
+    out = frame[cols].copy()
+    for col in (C.PERIOD_START, C.PERIOD_END):
+        if col in out:
+            out[col] = out[col].astype(str)
+    return out.rename(columns={c: EXPORT_COLUMNS[c][0] for c in cols}).reset_index(drop=True)
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that spreadsheets would evaluate as formulas with an apostrophe."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
+def safe_file_name(stem: str, extension: str) -> str:
+    """A file name of letters, digits, dots, dashes and underscores only (at most 120 characters)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:120] or "export"
+    return f"{cleaned}.{extension.lstrip('.')}"
+
+
+def file_stem(filters: Filters, period: Period, generated: datetime) -> str:
+    parts = ["mhpss", period.start, period.end]
+    if filters.indicator:
+        parts.append(filters.indicator)
+    parts += list(filters.countries) + list(filters.adm1)[:3]
+    parts.append(generated.strftime("%Y%m%dT%H%MZ"))
+    return "_".join(parts)
+
+
+def build_csv(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
+    """UTF-8 CSV of the export frame; ``excel`` adds a byte-order mark so Excel reads the accents."""
+    # RFC 4180 line ends: the csv writer then quotes any cell holding a CR or LF, so no cell splits a row.
+    text = neutralise(compute_export_frame(frame)).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig" if excel else "utf-8")
+
+
+def hxl_tags(frame: pd.DataFrame) -> list[str]:
+    """The HXL hashtag row; the value tag gains +f/+m and age attributes when the rows share one value."""
+    tags = []
+    for col in [c for c in EXPORT_COLUMNS if c in frame.columns]:
+        tag = EXPORT_COLUMNS[col][1]
+        if col == C.VALUE:
+            sexes = set(frame[C.SEX]) if C.SEX in frame else set()
+            ages = set(frame[C.AGE]) if C.AGE in frame else set()
+            if len(sexes) == 1 and next(iter(sexes)) in _HXL_SEX:
+                tag += _HXL_SEX[next(iter(sexes))]
+            if len(ages) == 1 and next(iter(ages)) in _HXL_AGE:
+                tag += _HXL_AGE[next(iter(ages))]
+        tags.append(tag)
+    return tags
+
+
+def build_hxl_csv(frame: pd.DataFrame) -> bytes:
+    """CSV with the header row, then a row of HXL hashtags, then the data."""
+    data = neutralise(compute_export_frame(frame))
+    buffer = io.StringIO()
+    header = pd.DataFrame([hxl_tags(frame)], columns=data.columns)
+    pd.concat([header, data.astype(object)], ignore_index=True).to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def build_filters_json(filters: Filters, period: Period, rows: int, generated: datetime) -> bytes:
+    """The filters and generation time, as a companion to a CSV download."""
+    payload = {
+        "generated_utc": generated.isoformat(timespec="seconds"),
+        "rows": rows,
+        "filters": dict(describe(filters, period)),
+        "period": {"from": period.start, "to": period.end},
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def build_xlsx(frame: pd.DataFrame, filters: Filters, period: Period, generated: datetime) -> bytes:
+    """Workbook with sheets data, dictionary (column, HXL tag, meaning) and filters (with generation time)."""
+    data = neutralise(compute_export_frame(frame))
+    dictionary = pd.DataFrame(
+        [(header, tag, meaning) for col, (header, tag, meaning) in EXPORT_COLUMNS.items() if col in frame.columns],
+        columns=["column", "hxl", "meaning"],
+    )
+    filter_rows = [*describe(filters, period), ("rows", str(len(data))),
+                   ("generated (UTC)", generated.strftime("%Y-%m-%d %H:%M"))]
+    filters_sheet = neutralise(pd.DataFrame(filter_rows, columns=["filter", "value"]))
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        data.to_excel(writer, sheet_name="data", index=False)
+        dictionary.to_excel(writer, sheet_name="dictionary", index=False)
+        filters_sheet.to_excel(writer, sheet_name="filters", index=False)
+        sheet = writer.sheets["data"]
+        sheet.freeze_panes = "A2"
+        for idx, column in enumerate(data.columns, start=1):
+            sheet.column_dimensions[sheet.cell(1, idx).column_letter].width = max(10, min(40, len(column) + 4))
+    return buffer.getvalue()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

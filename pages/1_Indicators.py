@@ -1,0 +1,13 @@
+"""Indicators, for donors: one page per indicator."""
+
+from dashboard import indicator_view as view
+from dashboard.ui import setup_page
+
+ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what each indicator means, how far it has come, "
+                 "where and for whom, and where the figures come from. Choose the indicator in the sidebar.")
+data = view.compute_view(ctx, view.pick_indicator(ctx))
+view.render_header(data)
+view.render_achievement(data)
+view.render_trend(data)
+view.render_breakdowns(data)
+view.render_sources(data)

@@ -1,0 +1,74 @@
+"""Store and seeding checks shared by the SQLite tests (tests/unit) and the PostgreSQL tests (tests/postgres)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, func, inspect, select, text
+
+from dashboard import store
+from data_sources import reference
+from data_sources.seed import seed
+
+V1_SQL = Path(__file__).parent / "fixtures" / "schema_v1.sql"
+TODAY = date(2026, 11, 25)
+
+
+def count(engine: Engine, table: str, where: str = "1=1") -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE {where}")).scalar_one())
+
+
+def check_seed_writes_reference_and_demo(engine: Engine) -> None:
+    summary = seed(engine, 3000, today=TODAY)
+    assert summary.reference_facts == len(reference.FACTS)
+    assert summary.demo_facts == 3000
+    assert count(engine, "facts", "is_demo = FALSE") == len(reference.FACTS)
+    assert count(engine, "facts", "is_demo = TRUE") == 3000
+    # Every reference fact carries its source; the 250 specialists in Poltava are there.
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT f.value, f.source, l.pcode FROM facts f JOIN indicators i ON f.indicator_id = i.id "
+            "JOIN locations l ON f.location_id = l.id WHERE i.code = 'SPECIALISTS_TRAINED' AND f.is_demo = FALSE"
+        )).all()
+    assert sorted((r.pcode, r.value) for r in rows) == [("LT10", 145.0), ("UA53", 250.0)]
+    assert all(r.source for r in rows)
+    assert count(engine, "locations", "admin_level = 1") == 53
+    assert count(engine, "events", "is_demo = FALSE") == len(reference.EVENTS)
+    assert count(engine, "organisations", "is_demo = TRUE") == 60
+
+
+def check_seed_twice_duplicates_nothing(engine: Engine) -> None:
+    seed(engine, 2000, today=TODAY)
+    before = {t: count(engine, t) for t in ("facts", "organisations", "events", "targets", "denominators", "locations",
+                                            "indicators", "activities")}
+    again = seed(engine, 2000, today=TODAY)
+    after = {t: count(engine, t) for t in before}
+    assert again.reference_facts == 0
+    assert after == before
+
+
+def check_upgrade_from_v1_keeps_data(engine: Engine, sql: str) -> None:
+    with engine.begin() as conn:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+        assert store.current_schema_version(conn) == 1
+    old = store.upgrade(engine)
+    assert old == 1
+    with engine.connect() as conn:
+        assert store.current_schema_version(conn) == store.SCHEMA_VERSION
+        fact = conn.execute(select(store.facts.c.value, store.facts.c.source)).one()
+        published = conn.execute(select(store.indicators.c.is_published)).scalar_one()
+    assert fact.value == 250.0 and fact.source == "Poltava Regional Military Administration"
+    assert published is True or published == 1
+    # The upgraded schema has the same tables and columns as a new database.
+    insp = inspect(engine)
+    for table in store.metadata.sorted_tables:
+        assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
+    # And it can be seeded on top without losing the old report.
+    seed(engine, 500, today=TODAY)
+    with engine.connect() as conn:
+        kept = conn.execute(select(func.count()).select_from(store.facts).where(store.facts.c.batch_id == 1)).scalar_one()
+    assert kept == 1

@@ -1,0 +1,78 @@
+"""The store on SQLite: schema creation, migration from an older version, seeding, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard import store
+from data_sources.__main__ import main as cli
+from tests import store_cases
+
+
+def test_new_database_is_created_at_the_current_schema(empty_sqlite: Engine) -> None:
+    assert store.upgrade(empty_sqlite) == 0
+    with empty_sqlite.connect() as conn:
+        assert store.current_schema_version(conn) == store.SCHEMA_VERSION
+        assert store.read_data_version(conn) == 0
+        assert store.is_empty(conn)
+
+
+def test_seed_writes_reference_facts_and_demo(empty_sqlite: Engine) -> None:
+    store_cases.check_seed_writes_reference_and_demo(empty_sqlite)
+
+
+def test_seeding_twice_duplicates_nothing(empty_sqlite: Engine) -> None:
+    store_cases.check_seed_twice_duplicates_nothing(empty_sqlite)
+
+
+def test_older_database_upgrades_in_place_without_losing_data(empty_sqlite: Engine) -> None:
+    store_cases.check_upgrade_from_v1_keeps_data(empty_sqlite, store_cases.V1_SQL.read_text())
+
+
+def test_newer_database_than_code_is_refused(empty_sqlite: Engine) -> None:
+    store.upgrade(empty_sqlite)
+    with empty_sqlite.begin() as conn:
+        conn.execute(store.meta.update().where(store.meta.c.key == "schema_version").values(value="99"))
+    with pytest.raises(store.StoreError, match="newer than this code"):
+        store.upgrade(empty_sqlite)
+
+
+def test_every_write_changes_the_data_version(empty_sqlite: Engine) -> None:
+    store.upgrade(empty_sqlite)
+    with empty_sqlite.begin() as conn:
+        first = store.bump_data_version(conn)
+        second = store.bump_data_version(conn)
+    assert second == first + 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "not a valid database URL"),
+        ("nosuchdb://user@host/db", "driver that is not installed or not known"),
+        ("postgresql+psycopg://postgres@127.0.0.1:1/x", "cannot connect"),
+        ("sqlite:////proc/no/such/dir/x.db", "MHPSS_DATABASE_URL"),
+    ],
+)
+def test_bad_database_url_gives_one_clear_message(url: str, message: str) -> None:
+    with pytest.raises(store.StoreError, match=message):
+        store.get_engine(url)
+
+
+def test_cli_seed_demo_and_bad_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "cli.db"
+    assert cli(["seed-demo", "--rows", "1500", "--db", f"sqlite:///{db}"]) == 0
+    assert "1,500 demo fact rows" in capsys.readouterr().out
+    assert cli(["seed-demo", "--rows", "10", "--db", "bogus://x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: MHPSS_DATABASE_URL") and "Traceback" not in err
+
+
+def test_relative_sqlite_path_resolves_from_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.settings import REPO_ROOT, load_settings
+
+    monkeypatch.setenv("MHPSS_DATABASE_URL", "sqlite:///data/other.db")
+    assert load_settings().database_url == f"sqlite:///{REPO_ROOT / 'data' / 'other.db'}"
