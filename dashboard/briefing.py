@@ -4,7 +4,7 @@ resources) with the figures, the filters used, generation time, data freshness a
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -38,7 +38,7 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 def build_briefing_html(ctx: PageContext, data: Overview) -> str:
     """The briefing for the overview ``data`` computed under ``ctx``."""
     esc = html.escape
-    generated = datetime.now(timezone.utc).strftime("%-d %B %Y, %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%-d %B %Y, %H:%M UTC")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>MHPSS response briefing · {esc(ctx.period.label)}</title><style>{_CSS}</style></head><body>",
@@ -48,10 +48,10 @@ def build_briefing_html(ctx: PageContext, data: Overview) -> str:
     ]
     fresh = ctx.freshness
     parts.append(
-        f"<p class='meta'>Data freshness: {fmt.number(fresh['rows'])} reports up to "  # type: ignore[arg-type]
-        f"{esc(str(fresh['last_month']))}; last import {esc(str(fresh['last_import'])[:16])} UTC.</p>"
+        f"<p class='meta'>Data freshness: {fmt.number(fresh.rows)} reports up to "
+        f"{esc(str(fresh.last_month))}; last import {esc(str(fresh.last_import)[:16])} UTC.</p>"
     )
-    if fresh["demo_rows"]:
+    if fresh.demo_rows:
         parts.append("<div class='demo'><strong>Demo data.</strong> Figures marked (demo) include synthetic "
                      "demo data generated to show how the dashboard works; they are not real results.</div>")
     parts.append("<h2>Key figures</h2><table><tr><th>Indicator</th><th>Value</th><th>% of target</th>"
@@ -90,7 +90,7 @@ def build_briefing_html(ctx: PageContext, data: Overview) -> str:
     parts.append("</table><h2>Sources</h2><ul>")
     for source in data.sources or ["Partner 4W reports to the MHPSS tWG Poland"]:
         parts.append(f"<li>{esc(source)}</li>")
-    if fresh["demo_rows"]:
+    if fresh.demo_rows:
         parts.append("<li>Synthetic demo data (deterministic generator, not real)</li>")
     parts.append("</ul></body></html>")
     return "".join(parts)

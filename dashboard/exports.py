@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -145,4 +145,4 @@ def build_xlsx(frame: pd.DataFrame, filters: Filters, period: Period, generated:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -57,13 +57,15 @@ def compute_overview(ctx: PageContext) -> Overview:
     inds = cache.indicators(ctx.url, ctx.version).set_index("code")
     for head in headlines:
         sub = current if head.aggregation == "distinct_organisations" else current[current[C.INDICATOR] == head.code]
-        sparklines[head.code] = compute_monthly(sub, str(inds.loc[head.code, "aggregation"]), ctx.period)
+        monthly = compute_monthly(sub, str(inds.loc[head.code, "aggregation"]), ctx.period)
+        # The current month is still being reported: leave it out of the trend so it does not look like a drop.
+        sparklines[head.code] = monthly[monthly[C.MONTH] < month_of(ctx.today)] if len(monthly) > 1 else monthly
     last_complete = month_add(month_of(ctx.today), -1)
     window = Period(month_add(last_complete, -3), last_complete)
     org_months = cache.org_months(ctx.url, ctx.version, ctx.filters, window)
     first_last = cache.first_reports(ctx.url, ctx.version, ctx.filters)
     not_reported = compute_not_reported(first_last, org_months, last_complete)
-    alerts = compute_alerts(current, ctx.today, ctx.freshness["last_import"])  # type: ignore[arg-type]
+    alerts = compute_alerts(current, ctx.today, ctx.freshness.last_import)
     events = cache.events(ctx.url, ctx.version)
     sources = sorted({s for s in current[C.SOURCE].dropna().unique() if s})
     return Overview(headlines, sparklines, not_reported, last_complete, alerts, events, ctx.today, sources)
@@ -83,7 +85,8 @@ def render_headlines(data: Overview) -> None:
             st.metric(
                 label,
                 fmt.number(head.value, head.unit),
-                delta=f"{fmt.signed(head.change)} vs previous period",
+                # Streamlit reads the sign from an ASCII minus, so the arrow and colour follow the change.
+                delta=f"{head.change:+,.0f} vs previous period",
                 delta_color="off" if head.change == 0 else "normal",
                 help=("Unique people (max per area and population group)" if head.aggregation == "unique_max"
                       else None),

@@ -6,7 +6,7 @@ version. Steps use Alembic's operations (use batch mode where SQLite must rebuil
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations

@@ -6,7 +6,8 @@ frames are the constants in :mod:`dashboard.columns`.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, select
@@ -193,7 +194,19 @@ def fetch_allow_lists(engine: Engine) -> AllowLists:
     return AllowLists(frozenset(adm1), frozenset(orgs), frozenset(acts), frozenset(inds))
 
 
-def fetch_freshness(engine: Engine) -> dict[str, object]:
+@dataclass(frozen=True)
+class Freshness:
+    """How current the data is: last committed import, first and latest reported month, row counts."""
+
+    last_import: datetime | None
+    last_month: str | None
+    first_month: str
+    demo_rows: int
+    rows: int
+    data_version: int
+
+
+def fetch_freshness(engine: Engine) -> Freshness:
     """Data freshness: last committed import, latest reported month, whether demo data is present."""
     with engine.connect() as conn:
         last_import = conn.execute(select(func.max(b.c.finished_at)).where(b.c.status == "committed")).scalar()
@@ -202,14 +215,14 @@ def fetch_freshness(engine: Engine) -> dict[str, object]:
         demo_rows = conn.execute(select(func.count()).select_from(f).where(f.c.is_demo.is_(True))).scalar()
         rows = conn.execute(select(func.count()).select_from(f).where(f.c.replaced_by.is_(None))).scalar()
         version = store.read_data_version(conn)
-    return {
-        "last_import": last_import,
-        "last_month": last_month,
-        "first_month": first_month or "2022-03",
-        "demo_rows": int(demo_rows or 0),
-        "rows": int(rows or 0),
-        "data_version": version,
-    }
+    return Freshness(
+        last_import=pd.Timestamp(last_import).to_pydatetime() if last_import is not None else None,
+        last_month=last_month,
+        first_month=first_month or "2022-03",
+        demo_rows=int(demo_rows or 0),
+        rows=int(rows or 0),
+        data_version=version,
+    )
 
 
 def fetch_first_reports(engine: Engine, filters: Filters) -> pd.DataFrame:
@@ -249,3 +262,48 @@ def last_meeting(events: pd.DataFrame, today: date) -> date | None:
     return None if held.empty else max(held["event_date"])
 
 
+# --- data quality (issue 7): report arrivals, the reporting plan and reviews ---
+
+
+def fetch_report_arrivals(engine: Engine, filters: Filters, period: Period) -> pd.DataFrame:
+    """When each organisation's reports for each month arrived: organisation, month, batch_id and
+    first_import (the batch's finished_at), one row per organisation × month × batch.
+
+    Unlike the other reads this includes facts a newer report has replaced: timeliness is judged on the
+    first report. Only committed batches count; the indicator filter is ignored.
+    """
+    stmt = apply_filters(
+        select(o.c.name.label(C.ORGANISATION), f.c.period_month.label(C.MONTH), b.c.id.label(C.BATCH),
+               func.min(b.c.finished_at).label("first_import"))
+        .select_from(
+            f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
+            .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
+            .join(b, f.c.batch_id == b.c.id))
+        .where(b.c.status == "committed"),
+        filters, period, with_indicator=False,
+    ).group_by(o.c.name, f.c.period_month, b.c.id)
+    with engine.connect() as conn:
+        frame = pd.read_sql(stmt, conn)
+    frame["first_import"] = pd.to_datetime(frame["first_import"])
+    return frame
+
+
+def fetch_reporting_plan(engine: Engine) -> pd.DataFrame:
+    """The reporting plan: id, organisation, month_from, month_to (empty: open-ended), note, created_at,
+    created_by; by organisation and start month."""
+    rp = store.reporting_plan
+    stmt = (select(rp.c.id, o.c.name.label(C.ORGANISATION), rp.c.month_from, rp.c.month_to, rp.c.note,
+                   rp.c.created_at, rp.c.created_by)
+            .select_from(rp.join(o, rp.c.organisation_id == o.c.id))
+            .order_by(o.c.name, rp.c.month_from, rp.c.id))
+    with engine.connect() as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def fetch_reviews(engine: Engine) -> pd.DataFrame:
+    """Reviews of data-quality follow-up items: check_name, item_key, status, comment, reviewed_by,
+    reviewed_at."""
+    r = store.reviews
+    stmt = select(r.c.check_name, r.c.item_key, r.c.status, r.c.comment, r.c.reviewed_by, r.c.reviewed_at)
+    with engine.connect() as conn:
+        return pd.read_sql(stmt.order_by(r.c.reviewed_at.desc()), conn)

@@ -397,11 +397,9 @@ def bulk_insert(conn: Connection, table: Table, frame: "pd.DataFrame") -> int:
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
         column_list = ", ".join(f'"{name}"' for name in columns)
-        with dbapi.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(
-                f"COPY {table.name} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            ) as copy:
-                copy.write(buffer.getvalue())
+        sql = f"COPY {table.name} ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        with dbapi.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            copy.write(buffer.getvalue())
         return len(frame)
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"

@@ -17,7 +17,7 @@ from dashboard import cache
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import PRESETS, Filters, Period, parse_query, query_string, resolve_period, to_query
-from dashboard.queries import last_meeting
+from dashboard.queries import Freshness, last_meeting
 from dashboard.settings import Settings, SettingsError, load_settings
 from dashboard.store import StoreError, describe_error
 from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
@@ -35,7 +35,7 @@ class PageContext:
     filters: Filters
     period: Period
     today: date
-    freshness: dict[str, object]
+    freshness: Freshness
 
     def facts(self, *, with_indicator: bool = True, period: Period | None = None,
               filters: Filters | None = None) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     events = cache.events(url, version)
     if filters:
         chosen = render_sidebar_filters(url, version, chosen)
-    period = resolve_period(chosen, today, str(freshness["first_month"]), last_meeting(events, today))
+    period = resolve_period(chosen, today, str(freshness.first_month), last_meeting(events, today))
     st.session_state[FILTERS_KEY] = chosen
     _write_url(chosen)
     st.title(title)
@@ -140,7 +140,7 @@ def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
         sb.warning(notice, icon=":material/warning:")
     sb.header("Filters")
     freshness = cache.freshness(url, version)
-    months = pd.period_range(str(freshness["first_month"]), str(freshness["last_month"] or freshness["first_month"]),
+    months = pd.period_range(str(freshness.first_month), str(freshness.last_month or freshness.first_month),
                              freq="M").strftime("%Y-%m").tolist()
     preset = sb.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="w_preset")
     month_from = month_to = None
@@ -207,19 +207,19 @@ def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
     return replace(chosen)
 
 
-def render_status_line(freshness: dict[str, object], period: Period | None) -> None:
+def render_status_line(freshness: Freshness, period: Period | None) -> None:
     """Demo label and data freshness, under the page title."""
-    demo_rows = int(freshness["demo_rows"])  # type: ignore[call-overload]
+    demo_rows = freshness.demo_rows
     parts = []
     if period is not None:
         parts.append(f"**Period:** {period.label}")
-    last_import = freshness["last_import"]
+    last_import = freshness.last_import
     parts.append(
-        f"**Data:** {fmt.number(freshness['rows'])} reports up to {fmt.month_label(str(freshness['last_month']))}"
-        if freshness["last_month"] else "**Data:** no reports yet"
+        f"**Data:** {fmt.number(freshness.rows)} reports up to {fmt.month_label(str(freshness.last_month))}"
+        if freshness.last_month else "**Data:** no reports yet"
     )
     if last_import is not None:
-        parts.append(f"last import {pd.Timestamp(last_import):%-d %b %Y %H:%M} UTC")  # type: ignore[arg-type]
+        parts.append(f"last import {last_import:%-d %b %Y %H:%M} UTC")
     st.caption(" · ".join(parts))
     if demo_rows:
         st.info(

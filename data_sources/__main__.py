@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from dashboard.settings import SettingsError, load_settings, resolve_database_url
 from dashboard.store import StoreError, get_engine

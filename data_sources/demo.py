@@ -8,9 +8,9 @@ unique report key and the volume scales to millions of rows in bounded memory (s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator
 
 import numpy as np
 import pandas as pd

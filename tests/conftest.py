@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, text

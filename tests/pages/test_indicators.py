@@ -12,7 +12,7 @@ from tests.pages.conftest import no_exception, run_page
 def test_indicator_from_the_url_shows_definition_and_achievement() -> None:
     at = run_page("pages/1_Indicators.py", indicator="TRAININGS_HELD", period="all")
     no_exception(at)
-    assert [h.value for h in at.header] == ["Trainings held"]
+    assert [h.value for h in at.main.header] == ["Trainings held"]
     engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
     with engine.connect() as conn:
         total = conn.execute(text(
