@@ -4,12 +4,15 @@ once and unchanged data is never re-read."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import queries
 from dashboard.filters import AllowLists, Filters, Period
+from geo.boundaries import Boundaries
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,7 +82,7 @@ def allow_lists(url: str, version: int) -> AllowLists:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def freshness(url: str, version: int) -> dict[str, object]:
+def freshness(url: str, version: int) -> queries.Freshness:
     return queries.fetch_freshness(engine(url))
 
 
@@ -91,6 +94,35 @@ def first_reports(url: str, version: int, filters: Filters) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def org_months(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
     return queries.fetch_org_months(engine(url), filters, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def report_arrivals(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
+    return queries.fetch_report_arrivals(engine(url), filters, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reporting_plan(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_reporting_plan(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reviews(url: str, version: int) -> pd.DataFrame:
+    return queries.fetch_reviews(engine(url))
+
+
+@st.cache_resource(show_spinner="Preparing the map boundaries…", max_entries=4)
+def boundaries(path: str, signature: str, url: str, version: int) -> Boundaries:
+    """Boundaries at ``path`` matched to the admin reference table and to the admin-2 areas of the
+    locations table. ``signature`` (the files' paths, times and sizes) makes an edited file load afresh.
+    Shared, not copied: callers must not modify it. Raises ``geo.boundaries.BoundaryError``."""
+    from geo.boundaries import load_boundaries
+
+    locs = locations(url, version)
+    admin2 = locs[locs["admin_level"] == 2]
+    known = {str(p): (str(n), str(parent) if isinstance(parent, str) else None)
+             for p, n, parent in zip(admin2["pcode"], admin2["name_en"], admin2["parent_pcode"], strict=True)}
+    return load_boundaries(Path(path), known)
 
 
 def clear() -> None:
