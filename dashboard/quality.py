@@ -1,6 +1,11 @@
-"""Data-quality checks whose alerts show on Home and in the briefing (pure pandas over fact frames).
+"""Data-quality alerts for Home and the briefing, and the entry point to every check (pure pandas).
 
-Each check returns :class:`Alert` rows naming the organisation, indicator, area and month concerned.
+The checks live in one module each: validation rules (:mod:`dashboard.quality_rules`, re-exported here as
+:data:`RULES` and :func:`evaluate_rules`), outliers and jumps (:mod:`dashboard.quality_outliers`),
+duplicates and overlapping periods (:mod:`dashboard.quality_duplicates`), completeness
+(:mod:`dashboard.quality_completeness`) and the unique-people comparison (:mod:`dashboard.quality_unique`).
+:func:`compute_alerts` turns their findings into :class:`Alert` rows, most serious first; follow-up items a
+co-lead has marked as reviewed are left out.
 """
 
 from __future__ import annotations
@@ -11,10 +16,24 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard import columns as C
-from dashboard.filters import month_of
+from dashboard.quality_duplicates import compute_duplicates
+from dashboard.quality_outliers import compute_follow_up
+from dashboard.quality_rules import RULES, Rule, Violation, evaluate_rules
 
-_DIMS = [C.SEX, C.AGE, C.GROUP, C.DISABILITY]
-_KEY = [C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH]
+__all__ = ["RULES", "Alert", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from", "compute_items",
+           "compute_review_status", "check_stale", "describe_item"]
+
+STALE_DAYS = 45
+# Warnings in the order a co-lead should read them (errors always come first).
+CHECK_ORDER = ("stale", "duplicate", "overlap", "near_duplicate", "outlier", "jump")
+CHECK_LABELS = {
+    "duplicate": "Same report from two organisations",
+    "near_duplicate": "Near-identical rows from two organisations",
+    "overlap": "Overlapping periods from different imports",
+    "outlier": "Outlier (robust z-score)",
+    "jump": "Month-over-month jump",
+    "stale": "No recent import",
+}
 
 
 @dataclass(frozen=True)
@@ -22,48 +41,12 @@ class Alert:
     severity: str  # "error" or "warning"
     check: str
     message: str
+    rows: tuple[int, ...] = ()  # fact ids concerned, when the alert is about report rows
 
 
-def check_disaggregation_exceeds_total(frame: pd.DataFrame) -> list[Alert]:
-    """A report whose disaggregated rows add up to more than the total row reported for the same key."""
-    if frame.empty:
-        return []
-    is_total = (frame[_DIMS] == "all").all(axis=1)
-    totals = frame[is_total].groupby(_KEY, dropna=False)[C.VALUE].sum()
-    parts = frame[~is_total].groupby(_KEY, dropna=False)[C.VALUE].sum()
-    both = pd.concat([totals.rename("total"), parts.rename("parts")], axis=1, join="inner")
-    bad = both[both["parts"] > both["total"]]
-    return [
-        Alert("error", "disaggregation", f"{org} · {ind} · {pcode} · {month}: breakdown adds up to "
-              f"{row.parts:,.0f}, more than the reported total {row.total:,.0f}")
-        for (ind, org, _act, pcode, month), row in bad.iterrows()
-    ]
-
-
-def check_future_months(frame: pd.DataFrame, today: date) -> list[Alert]:
-    """Reports dated after the current month."""
-    future = frame[frame[C.MONTH] > month_of(today)]
-    grouped = future.groupby([C.ORGANISATION, C.MONTH]).size()
-    return [Alert("error", "future", f"{org}: {n} report rows for {month}, a month that has not started")
-            for (org, month), n in grouped.items()]
-
-
-def check_jumps(frame: pd.DataFrame, factor: float = 4.0, minimum: float = 200.0) -> list[Alert]:
-    """Month-over-month jumps: an organisation's monthly total for an indicator above ``factor`` times the
-    previous month and above ``minimum``."""
-    if frame.empty:
-        return []
-    monthly = frame.groupby([C.INDICATOR, C.ORGANISATION, C.MONTH])[C.VALUE].sum().reset_index()
-    monthly = monthly.sort_values([C.INDICATOR, C.ORGANISATION, C.MONTH])
-    monthly["previous"] = monthly.groupby([C.INDICATOR, C.ORGANISATION])[C.VALUE].shift()
-    jumps = monthly[(monthly[C.VALUE] > factor * monthly["previous"]) & (monthly[C.VALUE] >= minimum)]
-    return [Alert("warning", "jump", f"{r.organisation} · {r.indicator} · {r.month}: {r.value:,.0f}, "
-                  f"{r.value / r.previous:,.1f}× the previous month ({r.previous:,.0f})")
-            for r in jumps.itertuples(index=False)]
-
-
-def check_stale(last_import: datetime | None, today: date, days: int = 45) -> list[Alert]:
-    if last_import is None:
+def check_stale(last_import: datetime | None, today: date, days: int = STALE_DAYS) -> list[Alert]:
+    """An alert when nothing was imported for more than ``days`` days (or ever)."""
+    if last_import is None or pd.isna(last_import):
         return [Alert("warning", "stale", "No import has been committed yet.")]
     age = (today - pd.Timestamp(last_import).date()).days
     if age > days:
@@ -71,8 +54,64 @@ def check_stale(last_import: datetime | None, today: date, days: int = 45) -> li
     return []
 
 
-def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | None) -> list[Alert]:
-    """Every check over ``frame``, errors first."""
-    alerts = (check_disaggregation_exceeds_total(frame) + check_future_months(frame, today)
-              + check_jumps(frame) + check_stale(last_import, today))
-    return sorted(alerts, key=lambda a: (a.severity != "error", a.check))
+def compute_items(frame: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
+    """Every follow-up item (duplicates, overlaps, near-duplicates, outliers, jumps) with columns check, key,
+    severity, indicator, organisation, activity, pcode, month, organisations, value, detail, rows."""
+    follow = compute_follow_up(frame, since)
+    follow = follow.assign(organisations=[(o,) for o in follow[C.ORGANISATION]], **{C.ACTIVITY: "", C.PCODE: ""})
+    dups = compute_duplicates(frame)
+    if since:
+        dups = dups[dups[C.MONTH] >= since]
+    dups = dups.assign(**{C.ORGANISATION: [", ".join(o) for o in dups["organisations"]]})
+    columns = ["check", "key", "severity", C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH,
+               "organisations", C.VALUE, "detail", "rows"]
+    parts = [p[columns] for p in (dups, follow) if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def compute_review_status(items: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame:
+    """``items`` with their review: status ("open" or "reviewed"), comment, reviewed_by, reviewed_at."""
+    out = items.copy()
+    if reviews is None or reviews.empty or items.empty:
+        out["status"] = "open"
+        for col in ("comment", "reviewed_by", "reviewed_at"):
+            out[col] = None
+        return out
+    latest = reviews.rename(columns={"check_name": "check", "item_key": "key"})[
+        ["check", "key", "status", "comment", "reviewed_by", "reviewed_at"]].drop_duplicates(["check", "key"])
+    out = out.merge(latest, on=["check", "key"], how="left")
+    out["status"] = out["status"].fillna("open")
+    return out
+
+
+def describe_item(item: pd.Series | dict[str, object]) -> str:
+    """One line for a follow-up item: where it is, then what is wrong."""
+    where = [str(item.get(k) or "") for k in (C.ORGANISATION, C.INDICATOR, C.PCODE, C.MONTH)]
+    if item.get("check") in ("duplicate", "near_duplicate"):
+        where[0] = ""  # the detail names both organisations
+    return " · ".join(w for w in where if w) + f": {item.get('detail')}"
+
+
+def compute_alerts_from(violations: list[Violation], items: pd.DataFrame, stale: list[Alert]) -> list[Alert]:
+    """Alerts from findings already computed: rule ``violations``, follow-up ``items`` (with their review
+    status; reviewed ones are left out) and ``stale``. Errors first, then warnings: no recent import, rule
+    warnings (in :data:`RULES` order), then the follow-up checks in :data:`CHECK_ORDER`."""
+    alerts = [Alert(v.severity, v.rule, v.message, v.rows) for v in violations]
+    pending = items[items["status"] != "reviewed"] if "status" in items else items
+    for item in pending.to_dict("records"):
+        alerts.append(Alert(str(item["severity"]), str(item["check"]), describe_item(item),
+                            tuple(item["rows"])))  # type: ignore[arg-type]
+    alerts += stale
+    rule_order = [rule.name for rule in RULES]
+    order = {name: i for i, name in enumerate((*CHECK_ORDER[:1], *rule_order, *CHECK_ORDER[1:]))}
+    return sorted(alerts, key=lambda a: (a.severity != "error", order.get(a.check, len(order))))
+
+
+def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | None,
+                   denominators: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> list[Alert]:
+    """Every check over ``frame`` (rule violations, duplicates, outliers, staleness), most serious first (see
+    :func:`compute_alerts_from`). Items reviewed by a co-lead (``reviews``) are left out; rules needing
+    ``denominators`` are skipped without them."""
+    return compute_alerts_from(evaluate_rules(frame, denominators, today),
+                               compute_review_status(compute_items(frame), reviews),
+                               check_stale(last_import, today))

@@ -1,0 +1,142 @@
+"""Outliers in each indicator × organisation monthly series (pure pandas): robust z-scores and month-over-month
+jumps, as follow-up items that co-leads review.
+
+The series value of a month is the sum of the organisation's report rows for the indicator in that month. A
+month without reports is missing, not zero: it is a completeness problem, not an outlier.
+
+Robust z-score (Iglewicz and Hoaglin's modified z): ``z = 0.6745 × (x − median) / MAD`` with MAD the median
+absolute deviation from the median; ``|z| > 3.5`` flags. When more than half the months share one value
+(MAD = 0), the mean absolute deviation stands in: ``z = (x − median) / (1.253314 × MeanAD)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard import columns as C
+
+Z_THRESHOLD = 3.5
+MIN_MONTHS = 6  # fewer months than this give no stable median
+# A month must also differ from the median by at least 20 and by at least a quarter of the median: smooth
+# series have tiny MADs, and a 15% seasonal dip is not worth a meeting's time.
+MIN_DEVIATION = 20.0
+MIN_RELATIVE = 0.25
+JUMP_FACTOR = 4.0
+JUMP_MINIMUM = 200.0
+ITEM_COLUMNS = ["check", "key", "severity", C.INDICATOR, C.ORGANISATION, C.MONTH, C.VALUE, "reference", "detail",
+                "rows"]
+
+
+def item_key(*parts: object) -> str:
+    """A stable review key from readable parts; hashed when longer than the store's 255 characters."""
+    import hashlib
+
+    text = "|".join(str(p) for p in parts)
+    if len(text) <= 255:
+        return text
+    return text[:200] + "|" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def compute_series(frame: pd.DataFrame) -> pd.DataFrame:
+    """Monthly value per indicator × organisation: indicator, organisation, month, value (sorted by month)."""
+    if frame.empty:
+        return pd.DataFrame(columns=[C.INDICATOR, C.ORGANISATION, C.MONTH, C.VALUE])
+    return frame.groupby([C.INDICATOR, C.ORGANISATION, C.MONTH], sort=True)[C.VALUE].sum().reset_index()
+
+
+def compute_robust_z(values: pd.Series, groups: list[pd.Series]) -> pd.DataFrame:
+    """Per row: the group's median, MAD and the modified z-score of ``values`` within ``groups``."""
+    grouped = values.groupby(groups, sort=False)
+    median = grouped.transform("median")
+    deviation = (values - median).abs()
+    mad = deviation.groupby(groups, sort=False).transform("median")
+    mean_ad = deviation.groupby(groups, sort=False).transform("mean")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(mad > 0, 0.6745 * (values - median) / mad,
+                     np.where(mean_ad > 0, (values - median) / (1.253314 * mean_ad), 0.0))
+    return pd.DataFrame({"median": median, "mad": mad, "z": z}, index=values.index)
+
+
+def compute_outliers(frame: pd.DataFrame, since: str | None = None, threshold: float = Z_THRESHOLD,
+                     min_months: int = MIN_MONTHS, min_deviation: float = MIN_DEVIATION,
+                     min_relative: float = MIN_RELATIVE) -> pd.DataFrame:
+    """Months whose value is far from the series' median (|robust z| > ``threshold``, and at least
+    ``min_deviation`` and ``min_relative`` × median away); one follow-up item each (columns
+    :data:`ITEM_COLUMNS`). Series shorter than ``min_months`` are not judged. With ``since`` (YYYY-MM) the
+    whole frame sets the median but only months from ``since`` on are flagged."""
+    series = compute_series(frame)
+    if series.empty:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    groups = [series[C.INDICATOR], series[C.ORGANISATION]]
+    length = series.groupby(groups, sort=False)[C.VALUE].transform("size")
+    stats = compute_robust_z(series[C.VALUE], groups)
+    series = pd.concat([series, stats], axis=1)
+    distance = (series[C.VALUE] - series["median"]).abs()
+    flagged = series[(length >= min_months) & (series["z"].abs() > threshold) & (distance >= min_deviation)
+                     & (distance >= min_relative * series["median"].abs())
+                     & (series[C.MONTH] >= (since or ""))]
+    out = pd.DataFrame({
+        "check": "outlier",
+        "key": [item_key(r.indicator, r.organisation, r.month) for r in flagged.itertuples()],
+        "severity": "warning",
+        C.INDICATOR: flagged[C.INDICATOR], C.ORGANISATION: flagged[C.ORGANISATION], C.MONTH: flagged[C.MONTH],
+        C.VALUE: flagged[C.VALUE], "reference": flagged["median"],
+        "detail": [f"{r.value:,.0f} against a usual {r.median:,.0f} (robust z-score {r.z:+.1f})"
+                   for r in flagged.itertuples()],
+    })
+    out["rows"] = _fact_ids(frame, out)
+    return out.reset_index(drop=True)[ITEM_COLUMNS]
+
+
+def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float = JUMP_FACTOR,
+                  minimum: float = JUMP_MINIMUM) -> pd.DataFrame:
+    """Month-over-month jumps: a month above ``factor`` × the previous calendar month (a rise) or below it ÷
+    ``factor`` (a fall), with a change of at least ``minimum``. Both months must have reports: a gap is a
+    completeness problem. One follow-up item each (columns :data:`ITEM_COLUMNS`)."""
+    series = compute_series(frame)
+    if series.empty:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    keys = [C.INDICATOR, C.ORGANISATION]
+    month_index = series[C.MONTH].str.slice(0, 4).astype(int) * 12 + series[C.MONTH].str.slice(5, 7).astype(int)
+    previous = series.groupby(keys, sort=False)[C.VALUE].shift()
+    gap = month_index - month_index.groupby([series[k] for k in keys], sort=False).shift()
+    previous = previous.where(gap == 1)
+    change = (series[C.VALUE] - previous).abs()
+    rise = series[C.VALUE] > factor * previous
+    fall = series[C.VALUE] * factor < previous
+    flagged = series.assign(previous=previous)[(rise | fall) & (change >= minimum)
+                                               & (series[C.MONTH] >= (since or ""))]
+    out = pd.DataFrame({
+        "check": "jump",
+        "key": [item_key(r.indicator, r.organisation, r.month) for r in flagged.itertuples()],
+        "severity": "warning",
+        C.INDICATOR: flagged[C.INDICATOR], C.ORGANISATION: flagged[C.ORGANISATION], C.MONTH: flagged[C.MONTH],
+        C.VALUE: flagged[C.VALUE], "reference": flagged["previous"],
+        "detail": [f"{r.value:,.0f}, " + (f"{r.value / r.previous:,.1f}× the previous month ({r.previous:,.0f})"
+                                          if r.value > r.previous else
+                                          f"down from {r.previous:,.0f} the month before")
+                   for r in flagged.itertuples()],
+    })
+    out["rows"] = _fact_ids(frame, out)
+    return out.reset_index(drop=True)[ITEM_COLUMNS]
+
+
+def _fact_ids(frame: pd.DataFrame, items: pd.DataFrame) -> list[tuple[int, ...]]:
+    keys = [C.INDICATOR, C.ORGANISATION, C.MONTH]
+    if items.empty:
+        return []
+    hit = frame[[*keys, C.ID]].merge(items[keys].drop_duplicates(), on=keys)
+    ids = {k: tuple(sorted(int(i) for i in g)) for k, g in hit.groupby(keys)[C.ID]}
+    return [ids.get((r.indicator, r.organisation, r.month), ()) for r in items.itertuples()]
+
+
+def compute_follow_up(frame: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
+    """Outliers and jumps together (months from ``since`` on), newest month first (columns
+    :data:`ITEM_COLUMNS`)."""
+    parts = [p for p in (compute_outliers(frame, since), compute_jumps(frame, since)) if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    both = pd.concat(parts, ignore_index=True)
+    return both.sort_values([C.MONTH, C.INDICATOR, C.ORGANISATION, "check"], ascending=[False, True, True, True],
+                            ignore_index=True)

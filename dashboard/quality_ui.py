@@ -1,0 +1,420 @@
+"""The Data quality page: computing its findings (:func:`compute_report`) and drawing them (``render_*``),
+plus :func:`render_unique_people_comparison`, which the Indicators page shows for unique-people indicators.
+
+Writes (reporting plan, reviews) go through :mod:`dashboard.quality_store`; after a write the page reruns
+with the new data version and shows what was saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, quality_store
+from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard.filters import Period, month_add, month_of
+from dashboard.quality import (
+    CHECK_LABELS,
+    RULES,
+    Alert,
+    Violation,
+    check_stale,
+    compute_alerts_from,
+    compute_items,
+    compute_review_status,
+    describe_item,
+    evaluate_rules,
+)
+from dashboard.quality_charts import STATUS_COLOURS, build_completeness_trend, build_series_with_flags
+from dashboard.quality_completeness import (
+    DEADLINE_DAY,
+    FIRST_IMPORT,
+    LOOKBACK,
+    compute_backfills,
+    compute_completeness,
+    compute_matrix,
+    compute_trend,
+    months_between,
+)
+from dashboard.quality_outliers import compute_series
+from dashboard.quality_rules import compute_violation_table
+from dashboard.quality_unique import RULE_LABELS, compute_explanation, compute_unique_comparison
+from dashboard.ui import PageContext, render_empty
+
+HISTORY_MONTHS = 12  # outliers are judged against this many months before the period as well
+FLASH_KEY = "dq_flash"
+FOLLOW_UP_CHECKS = ("outlier", "jump")
+DUPLICATE_CHECKS = ("duplicate", "near_duplicate", "overlap")
+
+
+@dataclass
+class QualityReport:
+    """Everything the Data quality page shows, for the context's filters and period."""
+
+    facts: pd.DataFrame
+    history: pd.DataFrame
+    violations: list[Violation]
+    items: pd.DataFrame
+    alerts: list[Alert]
+    months: list[str]
+    completeness: pd.DataFrame
+    trend: pd.DataFrame
+    backfills: pd.DataFrame
+    plan: pd.DataFrame
+    indicator_names: dict[str, str]
+    area_names: dict[str, str]
+    today: date
+
+
+def compute_report(ctx: PageContext) -> QualityReport:
+    """Run every check over the filtered facts of the period (outliers against 12 months more history)."""
+    facts = ctx.facts()
+    history = ctx.facts(period=Period(month_add(ctx.period.start, -HISTORY_MONTHS), ctx.period.end))
+    violations = evaluate_rules(facts, cache.denominators(ctx.url, ctx.version), ctx.today)
+    items = compute_review_status(compute_items(history, since=ctx.period.start), cache.reviews(ctx.url, ctx.version))
+    end = min(ctx.period.end, month_of(ctx.today))
+    months = months_between(ctx.period.start, end)
+    arrivals = (cache.report_arrivals(ctx.url, ctx.version, ctx.filters, Period(month_add(ctx.period.start, -LOOKBACK),
+                                                                                 end))
+                if months else pd.DataFrame(columns=[C.ORGANISATION, C.MONTH, C.BATCH, FIRST_IMPORT]))
+    plan = compute_plan_in_scope(ctx)
+    completeness = compute_completeness(arrivals, plan, months, ctx.today)
+    inds = cache.indicators(ctx.url, ctx.version)
+    locs = cache.locations(ctx.url, ctx.version)
+    stale = check_stale(ctx.freshness.last_import, ctx.today)
+    return QualityReport(
+        facts=facts, history=history, violations=violations, items=items,
+        alerts=compute_alerts_from(violations, items, stale), months=months, completeness=completeness,
+        trend=compute_trend(completeness, months),
+        backfills=compute_backfills(arrivals[arrivals[C.MONTH].isin(months)]), plan=plan,
+        indicator_names=dict(zip(inds["code"], inds["name"], strict=True)),
+        area_names=dict(zip(locs["pcode"], locs["name_en"], strict=True)), today=ctx.today,
+    )
+
+
+def compute_plan_in_scope(ctx: PageContext) -> pd.DataFrame:
+    """Reporting-plan entries of the organisations the filters keep (organisation and organisation type)."""
+    plan = cache.reporting_plan(ctx.url, ctx.version)
+    if ctx.filters.organisations:
+        plan = plan[plan[C.ORGANISATION].isin(ctx.filters.organisations)]
+    if ctx.filters.org_types:
+        orgs = cache.organisations(ctx.url, ctx.version)
+        plan = plan[plan[C.ORGANISATION].isin(orgs.loc[orgs["org_type"].isin(ctx.filters.org_types), "name"])]
+    return plan
+
+
+def current_actor() -> str:
+    """Who is acting: the signed-in user's e-mail when sign-in is configured, else the local single user."""
+    try:
+        user = st.user
+        if user.get("is_logged_in"):
+            return str(user.get("email") or user.get("name") or "signed-in user")
+    except Exception:  # noqa: BLE001 - no sign-in configured
+        pass
+    return "local user"
+
+
+def may_edit(ctx: PageContext) -> bool:
+    """Whether the viewer may change the reporting plan and reviews (not in the public view)."""
+    return ctx.settings.view != "public"
+
+
+def render_access(ctx: PageContext) -> bool:
+    """False (with a notice) when the page is not available to this viewer: it lists organisation-level rows."""
+    if ctx.settings.view == "public":
+        st.info("Data quality is a page for the tWG co-leads and analysts: it lists organisation-level reports, "
+                "so it is not part of the public view.", icon=":material/lock:")
+        return False
+    return True
+
+
+def _flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+    st.rerun()
+
+
+def render_flash() -> None:
+    """The confirmation of the last write (reporting plan or review), shown once."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def render_summary(report: QualityReport) -> None:
+    """Key counts: completeness of the last month that is due, rule errors and warnings, open follow-ups."""
+    due = report.trend[~report.trend["open"] & (report.trend["expected"] > 0)]
+    errors = sum(v.severity == "error" for v in report.violations)
+    open_items = report.items[report.items["status"] != "reviewed"]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    if due.empty:
+        c1.metric("Completeness", "–", help="No month in the period is due yet.")
+    else:
+        last = due.iloc[-1]
+        c1.metric(f"Completeness, {fmt.month_label(str(last[C.MONTH]))}", fmt.percent(last["completeness_pct"]),
+                  help=f"{int(last['reported'])} of {int(last['expected'])} expected organisations reported; "
+                       f"{int(last['on_time'])} on time.")
+    c2.metric("Rule errors", fmt.number(errors))
+    c3.metric("Rule warnings", fmt.number(len(report.violations) - errors))
+    c4.metric("Outliers and jumps to review", fmt.number(int(open_items["check"].isin(FOLLOW_UP_CHECKS).sum())))
+    c5.metric("Possible duplicates to review", fmt.number(int(open_items["check"].isin(DUPLICATE_CHECKS).sum())))
+
+
+def render_top_alerts(report: QualityReport, limit: int = 10) -> None:
+    """The most serious findings first (the same list Home shows)."""
+    st.subheader("Most serious first")
+    if not report.alerts:
+        st.success("No data-quality alerts for this selection.", icon=":material/check_circle:")
+        return
+    st.caption(f"{len(report.alerts)} alerts" + (f"; the first {limit}:" if len(report.alerts) > limit else ":"))
+    for alert in report.alerts[:limit]:
+        (st.error if alert.severity == "error" else st.warning)(alert.message)
+
+
+def render_completeness(ctx: PageContext, report: QualityReport) -> None:
+    """The reporting rules in words, the trend, the organisation × month matrix and any back-fill note."""
+    st.subheader("Completeness and timeliness")
+    st.markdown(
+        f"**Expected** to report for a month: every organisation that reported for any of the {LOOKBACK} months "
+        "before, and every organisation the reporting plan lists for that month.  \n"
+        f"**On time**: the first import carrying the month's report finished by the {DEADLINE_DAY}th of the "
+        "following month (import finish time, UTC); **late** after that.  \n"
+        f"**Missing**: expected, no report, and the {DEADLINE_DAY}th of the following month has passed; "
+        "before then the month is **not due yet** and does not count against completeness.")
+    if not report.months:
+        render_empty("No month of this period has started yet.")
+        return
+    batches = cache.batches(ctx.url, ctx.version).set_index("id")
+    for row in report.backfills.itertuples():
+        batch = batches.loc[row.batch_id] if row.batch_id in batches.index else None
+        what = f"import #{row.batch_id}" + (f" ({batch['source']})" if batch is not None else "")
+        st.info(f"{what.capitalize()} brought reports for {row.months} months ({fmt.month_label(row.first_month)} "
+                f"to {fmt.month_label(row.last_month)}) at once, so they count as late for every month whose due "
+                "date had passed when it finished." + (" This is the demo data's single batch."
+                                                       if batch is not None and bool(batch["is_demo"]) else ""),
+                icon=":material/info:")
+    trend = report.trend
+    if trend["expected"].sum() == 0 and not report.completeness["reported"].any():
+        render_empty("Nobody reported or was expected to report in this period.")
+        return
+    st.altair_chart(build_completeness_trend(trend), width="stretch")
+    table = pd.DataFrame({
+        "Month": trend[C.MONTH].map(fmt.month_label), "Expected": trend["expected"], "Reported": trend["reported"],
+        "On time": trend["on_time"], "Late": trend["late"], "Missing": trend["missing"],
+        "Not due yet": trend["not_due"], "Reported without being expected": trend["new"],
+        "Completeness": trend["completeness_pct"].map(fmt.percent),
+        "On time %": trend["on_time_pct"].map(fmt.percent),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", key="dq_trend")
+    st.markdown("**Who reported, month by month** (blank: not expected and no report)")
+    matrix = compute_matrix(report.completeness, report.months)
+    shown = matrix.rename(columns={m: fmt.month_label(m) for m in report.months} | {C.ORGANISATION: "Organisation"})
+    colours = {status: f"background-color: {colour}33" for status, colour in STATUS_COLOURS.items()}
+    st.dataframe(shown.style.map(lambda v: colours.get(v, "")), hide_index=True, width="stretch", key="dq_matrix")
+
+
+def render_reporting_plan(ctx: PageContext, report: QualityReport) -> None:
+    """The reporting plan: its entries, and (for co-leads) forms to add and remove entries."""
+    st.subheader("Reporting plan")
+    st.caption("Organisations listed here are expected to report in the months given even without recent "
+               "reports (for example a new partner). Entries are not tied to an area.")
+    plan = cache.reporting_plan(ctx.url, ctx.version)
+    if plan.empty:
+        st.caption("The plan is empty: expectations come from recent reports only.")
+    else:
+        st.dataframe(pd.DataFrame({
+            "Entry": plan["id"], "Organisation": plan[C.ORGANISATION], "From": plan["month_from"],
+            "To": plan["month_to"].fillna("open-ended"), "Note": plan["note"].fillna(""),
+            "Added by": plan["created_by"].fillna(""),
+        }), hide_index=True, width="stretch", key="dq_plan")
+    if not may_edit(ctx):
+        return
+    orgs = cache.organisations(ctx.url, ctx.version)["name"].tolist()
+    with st.form("dq_plan_add", clear_on_submit=True):
+        st.markdown("**Add an organisation to the plan**")
+        c1, c2, c3 = st.columns([3, 1, 1])
+        organisation = c1.selectbox("Organisation", orgs, key="dq_plan_org")
+        start = c2.text_input("From month", value=month_of(report.today), key="dq_plan_from", placeholder="2025-01")
+        end = c3.text_input("To month (empty: open-ended)", key="dq_plan_to", placeholder="2025-12")
+        note = st.text_input("Note", key="dq_plan_note")
+        added = st.form_submit_button("Add to the plan")
+    if added:
+        try:
+            entry = quality_store.add_plan_entry(cache.engine(ctx.url), str(organisation), start, end, note,
+                                                 current_actor())
+        except quality_store.QualityStoreError as exc:
+            st.error(f"Not added: {exc}.")
+        else:
+            _flash(f"Added {organisation} to the reporting plan from {start} (entry {entry}).")
+    if not plan.empty:
+        with st.form("dq_plan_remove"):
+            labels = {int(r.id): f"{r.id}: {r.organisation}, {r.month_from} to {r.month_to or 'open-ended'}"
+                      for r in plan.itertuples()}
+            entry_id = st.selectbox("Entry", list(labels), format_func=labels.__getitem__, key="dq_plan_entry")
+            removed = st.form_submit_button("Remove from the plan")
+        if removed and entry_id is not None:
+            try:
+                quality_store.delete_plan_entry(cache.engine(ctx.url), int(entry_id), current_actor())
+            except quality_store.QualityStoreError as exc:
+                st.error(f"Not removed: {exc}.")
+            else:
+                _flash(f"Removed entry {labels[int(entry_id)]} from the reporting plan.")
+
+
+def render_rules(report: QualityReport) -> None:
+    """The rule table (declared in :data:`RULES`) with counts, then every violation with its fact ids."""
+    st.subheader("Validation rules")
+    counts = pd.Series([v.rule for v in report.violations], dtype=str).value_counts()
+    st.dataframe(pd.DataFrame({
+        "Rule": [r.title for r in RULES], "What it checks": [r.description for r in RULES],
+        "Severity": [r.severity for r in RULES], "Violations": [int(counts.get(r.name, 0)) for r in RULES],
+    }), hide_index=True, width="stretch", key="dq_rules")
+    if not report.violations:
+        st.success("Every report row passes every rule.", icon=":material/check_circle:")
+        return
+    titles = {r.name: r.title for r in RULES}
+    present = [r.name for r in RULES if counts.get(r.name, 0)]
+    chosen = st.selectbox("Show violations of", ["", *present], key="dq_rule_pick",
+                          format_func=lambda n: titles.get(n, "every rule"))
+    table = compute_violation_table([v for v in report.violations if not chosen or v.rule == chosen])
+    st.dataframe(pd.DataFrame({
+        "Severity": table["severity"], "Rule": table["rule"].map(titles),
+        "Organisation": table[C.ORGANISATION], "Indicator": table[C.INDICATOR].map(
+            lambda c: report.indicator_names.get(c, c)),
+        "Area": table[C.PCODE].map(lambda p: report.area_names.get(p, p)), "Month": table[C.MONTH],
+        "Problem": table["problem"], "Rows": table["rows"], "Fact ids": table["fact_ids"],
+    }), hide_index=True, width="stretch", key="dq_violations")
+
+
+def _items_table(report: QualityReport, items: pd.DataFrame, reviewed: bool = False) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "Check": items["check"].map(CHECK_LABELS), "Organisation": items[C.ORGANISATION],
+        "Indicator": items[C.INDICATOR].map(lambda c: report.indicator_names.get(c, c)),
+        "Area": items[C.PCODE].map(lambda p: report.area_names.get(p, p) if p else ""), "Month": items[C.MONTH],
+        "What was found": items["detail"], "Fact ids": items["rows"].map(
+            lambda r: ", ".join(map(str, r[:12])) + (" …" if len(r) > 12 else "")),
+    })
+    if reviewed:
+        table["Comment"] = items["comment"].fillna("")
+        table["Reviewed by"] = items["reviewed_by"].fillna("")
+        table["Reviewed"] = pd.to_datetime(items["reviewed_at"]).dt.strftime("%-d %b %Y %H:%M")
+    return table
+
+
+def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str, ...], key: str, title: str,
+                     explanation: str) -> None:
+    """A follow-up list: open items, a form to mark one reviewed with a comment, and the reviewed ones."""
+    st.subheader(title)
+    st.caption(explanation)
+    items = report.items[report.items["check"].isin(checks)]
+    open_items = items[items["status"] != "reviewed"].reset_index(drop=True)
+    done = items[items["status"] == "reviewed"].reset_index(drop=True)
+    if open_items.empty:
+        st.success("Nothing to review." + (f" ({len(done)} reviewed.)" if len(done) else ""),
+                   icon=":material/check_circle:")
+    else:
+        st.caption(f"{len(open_items)} to review" + (f"; {len(done)} already reviewed" if len(done) else ""))
+        st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open")
+        labels = {f"{r['check']}|{r['key']}": describe_item(r) for r in open_items.to_dict("records")}
+        if may_edit(ctx):
+            with st.form(f"{key}_form", clear_on_submit=True):
+                chosen = st.selectbox("Item", list(labels), format_func=labels.__getitem__, key=f"{key}_item")
+                comment = st.text_input("Comment (what was checked, who confirmed it)", key=f"{key}_comment")
+                submitted = st.form_submit_button("Mark as reviewed")
+            if submitted and chosen:
+                check, item_key = str(chosen).split("|", 1)
+                quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.REVIEWED, comment,
+                                         current_actor())
+                _flash(f"Marked as reviewed: {labels[str(chosen)]}")
+        if "outlier" in checks:
+            _render_series(report, open_items)
+    if done.empty:
+        return
+    if st.toggle("Show reviewed items", key=f"{key}_show_reviewed"):
+        st.dataframe(_items_table(report, done, reviewed=True), hide_index=True, width="stretch", key=f"{key}_done")
+        if may_edit(ctx):
+            reopen = {f"{r['check']}|{r['key']}": describe_item(r) for r in done.to_dict("records")}
+            with st.form(f"{key}_reopen_form"):
+                chosen = st.selectbox("Reviewed item", list(reopen), format_func=reopen.__getitem__,
+                                      key=f"{key}_reopen_item")
+                again = st.form_submit_button("Reopen")
+            if again and chosen:
+                check, item_key = str(chosen).split("|", 1)
+                quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.OPEN, None,
+                                         current_actor())
+                _flash(f"Reopened: {reopen[str(chosen)]}")
+
+
+def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
+    flagged = items[items["check"].isin(FOLLOW_UP_CHECKS)]
+    if flagged.empty:
+        return
+    pairs = flagged[[C.INDICATOR, C.ORGANISATION]].drop_duplicates()
+    labels = {f"{r.indicator}|{r.organisation}": f"{r.organisation} · {report.indicator_names.get(r.indicator, r.indicator)}"
+              for r in pairs.itertuples()}
+    chosen = st.selectbox("Series to look at", list(labels), format_func=labels.__getitem__, key="dq_series")
+    indicator, organisation = str(chosen).split("|", 1)
+    history = report.history
+    series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
+    marks = flagged[(flagged[C.INDICATOR] == indicator) & (flagged[C.ORGANISATION] == organisation)]
+    st.altair_chart(build_series_with_flags(series, marks), width="stretch")
+    st.caption("Monthly values (including the 12 months before the period, which set the usual level); flagged "
+               "months are the large points, the dashed line is the median.")
+
+
+def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
+    """Both counting rules for every unique-people indicator, then the comparison for one of them."""
+    st.subheader("Unique people reached: cluster rule against the plain sum")
+    inds = cache.indicators(ctx.url, ctx.version)
+    unique = inds[inds["aggregation"] == "unique_max"]
+    facts = ctx.facts(with_indicator=False)
+    rows = []
+    for row in unique.itertuples():
+        comp = compute_unique_comparison(facts[facts[C.INDICATOR] == row.code])
+        rows.append({"Indicator": row.name, RULE_LABELS["unique_max"]: fmt.number(comp.unique),
+                     RULE_LABELS["sum"]: fmt.number(comp.plain), "Difference": fmt.number(comp.difference),
+                     "Difference, % of the plain sum": fmt.percent(None if comp.share is None else 100 * comp.share)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="dq_unique_summary")
+    codes = unique["code"].tolist()
+    if not codes:
+        return
+    default = codes.index(ctx.filters.indicator) if ctx.filters.indicator in codes else 0
+    names = dict(zip(unique["code"], unique["name"], strict=True))
+    code = st.selectbox("Indicator", codes, index=default, format_func=names.__getitem__, key="dq_unique_indicator")
+    render_unique_people_comparison(facts[facts[C.INDICATOR] == code], unique[unique["code"] == code].iloc[0],
+                                    key="dq_unique_rule")
+
+
+def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Series, key: str | None = None) -> str:
+    """Side by side: the unique-people figure (cluster rule) and the plain sum of ``frame`` (one indicator's
+    facts), the difference in words and per area. A switch picks the rule for the per-area table; the chosen
+    rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure names its rule."""
+    comp = compute_unique_comparison(frame)
+    unit = str(indicator_row.get("unit", "people"))
+    code = str(indicator_row.get("code", indicator_row.name if indicator_row.name is not None else ""))
+    st.markdown("**How unique people are counted**")
+    rule = st.radio("Rule for the figures below", list(RULE_LABELS), format_func=RULE_LABELS.__getitem__,
+                    horizontal=True, key=key or f"unique_rule_{code}") or "unique_max"
+    c1, c2, c3 = st.columns(3)
+    c1.metric(RULE_LABELS["unique_max"] + (" · in use" if rule == "unique_max" else ""), fmt.number(comp.unique),
+              help="For each area and population group, the largest figure reported by any one organisation and "
+                   "activity; then areas and groups are added up.")
+    c2.metric(RULE_LABELS["sum"] + (" · in use" if rule == "sum" else ""), fmt.number(comp.plain),
+              help="Every report added up: a person reached by two partners or two activities counts twice.")
+    c3.metric("Difference (possible double counting)", fmt.number(comp.difference),
+              delta=None if comp.share is None else f"{comp.share:.0%} of the plain sum", delta_color="off")
+    st.markdown(compute_explanation(comp, unit))
+    if comp.by_area.empty:
+        return str(rule)
+    by_area = comp.by_area
+    chosen = by_area["unique"] if rule == "unique_max" else by_area["plain"]
+    st.dataframe(pd.DataFrame({
+        "Area": by_area[C.AREA], f"{unit.capitalize()} ({'unique' if rule == 'unique_max' else 'plain sum'})":
+        chosen.map(fmt.number), "Unique": by_area["unique"].map(fmt.number),
+        "Plain sum": by_area["plain"].map(fmt.number), "Difference": by_area["difference"].map(fmt.number),
+        "Organisation × activity series": by_area["reporters"].astype(int),
+    }), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
+    return str(rule)

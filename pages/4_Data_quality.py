@@ -1,0 +1,37 @@
+"""Data quality, for the tWG co-leads: completeness and timeliness, validation rules, outliers, duplicates and
+the unique-people rule, with a follow-up list to mark as reviewed."""
+
+import streamlit as st
+
+from dashboard import quality_ui as dq
+from dashboard.ui import setup_page
+
+ctx = setup_page("Data quality", "🩺",
+                 intro="Can a number be trusted before it goes in front of a meeting? Who reported and when, which "
+                       "reports break a rule, which look odd, and which may be counted twice.")
+if not dq.render_access(ctx):
+    st.stop()
+dq.render_flash()
+report = dq.compute_report(ctx)
+dq.render_summary(report)
+overview, completeness, rules, outliers, duplicates, unique = st.tabs(
+    ["Overview", "Completeness", "Validation rules", "Outliers", "Duplicates", "Unique people"])
+with overview:
+    dq.render_top_alerts(report)
+with completeness:
+    dq.render_completeness(ctx, report)
+    dq.render_reporting_plan(ctx, report)
+with rules:
+    dq.render_rules(report)
+with outliers:
+    dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", "Outliers and jumps",
+                        "Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
+                        "above 3.5, and months more than 4× (or under a quarter of) the month before. Mark an "
+                        "item reviewed once it is explained; it then leaves this list.")
+with duplicates:
+    dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", "Duplicates and double counting",
+                        "The same report from two organisations (an implementing and a reporting partner), rows "
+                        "of two organisations within 2% of each other, and one organisation's overlapping "
+                        "periods from different imports.")
+with unique:
+    dq.render_unique_people(ctx, report)
