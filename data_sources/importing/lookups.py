@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -36,6 +37,7 @@ class Resolver:
     exact: dict[str, str] = field(default_factory=dict)  # upper-cased code → key
     folded: dict[str, str] = field(default_factory=dict)  # folded name → key
     labels: dict[str, str] = field(default_factory=dict)  # key → "code / name" shown in suggestions
+    fallback: Callable[[str], str | None] | None = None  # a last resort (the admin table's alias rules)
 
     def add(self, key: str, codes: tuple[str | None, ...], names: tuple[str | None, ...], label: str) -> None:
         for code in codes:
@@ -51,6 +53,10 @@ class Resolver:
         for candidate in _candidates(text):
             key = self.exact.get(candidate.upper()) or self.folded.get(fold(candidate))
             if key is not None:
+                return key
+        if self.fallback is not None:
+            key = self.fallback(text)
+            if key in self.labels:
                 return key
         return None
 
@@ -72,6 +78,12 @@ class Resolver:
     def message(self, raw: str) -> str:
         hint = self.suggest(raw)
         return f"unknown {self.kind}" + (f" (did you mean {hint}?)" if hint else "")
+
+
+def _admin_fallback(text: str) -> str | None:
+    """geo.admin's resolver folds admin-type words ("Lviv Oblast", "województwo mazowieckie")."""
+    unit = resolve_admin(text)
+    return unit.pcode if unit is not None else None
 
 
 def _candidates(text: str) -> list[str]:
@@ -113,6 +125,7 @@ class StoreLookups:
             codes = (pcode, iso, iso_plain, *(a for a in aliases if re.fullmatch(r"[A-Z]{2}-\d{2}|[A-Z]{3}", a)))
             locs.add(pcode, codes, (name_en, name_local, *aliases), f"{iso or pcode} / {name_en}")
             levels[pcode] = int(level)
+        locs.fallback = _admin_fallback
         acts = Resolver("activity")
         for code, name in conn.execute(select(store.activities.c.code, store.activities.c.name)):
             acts.add(code, (code,), (name,), f"{code} / {name}")

@@ -43,14 +43,16 @@ def tags_from_mapping(headers: list[str], mapping: dict[str, str]) -> list[TagSp
     """The tag per column that ``mapping`` gives; raises :class:`ImportFileError` for a malformed tag."""
     problems = []
     tags: list[TagSpec | None] = []
+    folded = {k.casefold(): v for k, v in mapping.items()}
     for key in header_keys(headers):
-        raw = (mapping.get(key) or "").strip()
+        raw = (mapping.get(key) or folded.get(key.casefold()) or "").strip()
         spec = parse_tag(raw) if raw else None
         if raw and spec is None:
             problems.append(Problem(f"'{raw}' is not an HXL tag (expected e.g. #adm1+code)", column=key))
         tags.append(spec)
     if problems:
-        raise ImportFileError("the column mapping has malformed tags", problems)
+        raise ImportFileError("the column mapping has malformed tags: " + "; ".join(str(p) for p in problems),
+                              problems)
     return tags
 
 

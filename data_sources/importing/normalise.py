@@ -294,5 +294,5 @@ def parse_vocabulary(dimension: str, values: pd.Series) -> tuple[pd.Series, pd.S
             reasons[raw] = f"unknown {dimension.replace('_', ' ')} (expected one of {expected})"
         else:
             codes[raw] = code
-    out = text.map(codes).fillna(ALL).where(~text.isin(list(reasons)), np.nan)
+    out = text.map(codes).astype(object).fillna(ALL).where(~text.isin(list(reasons)), np.nan)
     return out, text.map(reasons)

@@ -177,6 +177,8 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
     facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"])
     if not facts.empty:
         V.check_file(ctx, facts)
+        # A row with any error is left out whole by a partial import.
+        facts["bad"] = facts.groupby(["sheet", "row"], sort=False)["bad"].transform("any")
     elif report.ok:
         report.add(Problem("the file has no values to import", severity=ERROR))
     plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already)
