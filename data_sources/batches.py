@@ -114,4 +114,5 @@ def insert_facts(
     for optional in ("source", "note"):
         if optional in frame.columns:
             out[optional] = frame[optional]
-    return store.bulk_insert(conn, store.facts, out)
+    # Every id above came from Lookups read in this transaction: the foreign keys are already checked.
+    return store.bulk_insert(conn, store.facts, out, keys_checked=True)

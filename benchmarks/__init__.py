@@ -1,0 +1,1 @@
+"""Performance measurements (``python -m benchmarks.run``); timings live here, never in tests."""
