@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
     payload = {
-        "generated_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "results": results,
     }
