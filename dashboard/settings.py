@@ -6,12 +6,14 @@ defaults below. This module never imports streamlit, so the command line and loa
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
@@ -73,7 +75,149 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "5",
         "Counts from 1 up to this value minus one are shown as '<N' in the public view.",
     ),
+    # --- live data sources (data_sources/connectors); tokens only from the environment or secrets ---
+    SettingSpec(
+        "kobo_url",
+        "MHPSS_KOBO_URL",
+        "https://kf.kobotoolbox.org",
+        "KoboToolbox server (e.g. https://kobo.unhcr.org or https://eu.kobotoolbox.org).",
+    ),
+    SettingSpec(
+        "kobo_token",
+        "MHPSS_KOBO_TOKEN",
+        "",
+        "KoboToolbox API token (Account settings → Security). Secret: never shown or logged.",
+    ),
+    SettingSpec(
+        "kobo_forms",
+        "MHPSS_KOBO_FORMS",
+        "",
+        "Which KoboToolbox forms to pull and how their questions map onto indicators: a JSON list, or the "
+        "path of a .json file holding it (see the README section on live sources).",
+    ),
+    SettingSpec(
+        "activityinfo_url",
+        "MHPSS_ACTIVITYINFO_URL",
+        "https://www.activityinfo.org",
+        "ActivityInfo server.",
+    ),
+    SettingSpec(
+        "activityinfo_token",
+        "MHPSS_ACTIVITYINFO_TOKEN",
+        "",
+        "ActivityInfo personal API token. Secret: never shown or logged.",
+    ),
+    SettingSpec(
+        "activityinfo_form",
+        "MHPSS_ACTIVITYINFO_FORM",
+        "",
+        "Id of the ActivityInfo form whose records are pulled (the response-plan reporting form).",
+    ),
+    SettingSpec(
+        "activityinfo_mapping",
+        "MHPSS_ACTIVITYINFO_MAPPING",
+        "",
+        "How the ActivityInfo form's fields map onto indicators: a JSON object, or the path of a .json file.",
+    ),
+    SettingSpec(
+        "hapi_url",
+        "MHPSS_HAPI_URL",
+        "https://hapi.humdata.org",
+        "HDX HAPI server.",
+    ),
+    SettingSpec(
+        "hapi_app_identifier",
+        "MHPSS_HAPI_APP_IDENTIFIER",
+        "",
+        "HDX HAPI app identifier (base64 of 'application:email', from the HAPI encode_identifier endpoint). "
+        "Treated as a secret.",
+    ),
+    SettingSpec(
+        "hapi_themes",
+        "MHPSS_HAPI_THEMES",
+        "population,refugees",
+        "HAPI themes to pull, comma-separated: population (residents per area), refugees (refugees from "
+        "Ukraine per host country), presence (3W operational presence, written as facts of "
+        "MHPSS_HAPI_PRESENCE_INDICATOR).",
+    ),
+    SettingSpec(
+        "hapi_locations",
+        "MHPSS_HAPI_LOCATIONS",
+        "UKR,POL,LTU",
+        "ISO3 codes of the countries pulled from HAPI.",
+    ),
+    SettingSpec(
+        "hapi_sectors",
+        "MHPSS_HAPI_SECTORS",
+        "PRO",
+        "HAPI sector codes kept from operational presence (PRO = Protection, where MHPSS sits).",
+    ),
+    SettingSpec(
+        "hapi_presence_indicator",
+        "MHPSS_HAPI_PRESENCE_INDICATOR",
+        "ORGS_REPORTING",
+        "Indicator code under which HAPI operational presence is stored (one per organisation, area, period).",
+    ),
+    SettingSpec(
+        "unhcr_url",
+        "MHPSS_UNHCR_URL",
+        "https://data.unhcr.org",
+        "UNHCR Operational Data Portal server.",
+    ),
+    SettingSpec(
+        "unhcr_situation",
+        "MHPSS_UNHCR_SITUATION",
+        "54",
+        "Operational Data Portal situation view id (54 = Ukraine Refugee Situation).",
+    ),
+    SettingSpec(
+        "unhcr_population_group",
+        "MHPSS_UNHCR_POPULATION_GROUP",
+        "5478",
+        "Operational Data Portal population group id (5478 = individual refugees from Ukraine recorded "
+        "across Europe).",
+    ),
+    SettingSpec(
+        "unhcr_timeseries",
+        "MHPSS_UNHCR_TIMESERIES",
+        "PL=10781,LT=10888",
+        "Daily time series to pull, as P-code=geomaster id pairs (the portal's country ids); empty pulls only "
+        "the latest figure per host country.",
+    ),
+    SettingSpec(
+        "refresh_hours",
+        "MHPSS_REFRESH_HOURS",
+        "kobo=6,activityinfo=24,hapi=168,unhcr=24",
+        "How often each live source is due for a refresh, in hours (source=hours pairs).",
+    ),
+    SettingSpec(
+        "stale_days",
+        "MHPSS_STALE_DAYS",
+        "kobo=2,activityinfo=7,hapi=45,unhcr=7",
+        "After how many days without a successful refresh a source's figures are flagged as out of date "
+        "(source=days pairs).",
+    ),
+    SettingSpec(
+        "http_timeout",
+        "MHPSS_HTTP_TIMEOUT",
+        "30",
+        "Seconds to wait for a live source to answer one request.",
+    ),
+    SettingSpec(
+        "http_retries",
+        "MHPSS_HTTP_RETRIES",
+        "4",
+        "Retries after a timeout, HTTP 429 or 5xx answer, waiting longer each time (Retry-After is honoured).",
+    ),
+    SettingSpec(
+        "snapshots_kept",
+        "MHPSS_SNAPSHOTS_KEPT",
+        "12",
+        "Earlier refreshes (snapshots) kept per live source for comparison; older ones are deleted.",
+    ),
 )
+
+LIVE_SOURCE_NAMES = ("kobo", "activityinfo", "hapi", "unhcr")
 
 
 @dataclass(frozen=True)
@@ -86,6 +230,28 @@ class Settings:
     boundaries: str
     today: date | None
     suppression_threshold: int
+    kobo_url: str = "https://kf.kobotoolbox.org"
+    kobo_token: str = field(default="", repr=False)
+    kobo_forms: str = field(default="", repr=False)
+    activityinfo_url: str = "https://www.activityinfo.org"
+    activityinfo_token: str = field(default="", repr=False)
+    activityinfo_form: str = ""
+    activityinfo_mapping: str = field(default="", repr=False)
+    hapi_url: str = "https://hapi.humdata.org"
+    hapi_app_identifier: str = field(default="", repr=False)
+    hapi_themes: tuple[str, ...] = ("population", "refugees")
+    hapi_locations: tuple[str, ...] = ("UKR", "POL", "LTU")
+    hapi_sectors: tuple[str, ...] = ("PRO",)
+    hapi_presence_indicator: str = "ORGS_REPORTING"
+    unhcr_url: str = "https://data.unhcr.org"
+    unhcr_situation: str = "54"
+    unhcr_population_group: str = "5478"
+    unhcr_timeseries: tuple[tuple[str, str], ...] = (("PL", "10781"), ("LT", "10888"))
+    refresh_hours: tuple[tuple[str, int], ...] = (("kobo", 6), ("activityinfo", 24), ("hapi", 168), ("unhcr", 24))
+    stale_days: tuple[tuple[str, int], ...] = (("kobo", 2), ("activityinfo", 7), ("hapi", 45), ("unhcr", 7))
+    http_timeout: float = 30.0
+    http_retries: int = 4
+    snapshots_kept: int = 12
 
     def current_date(self) -> date:
         """Today, or the date MHPSS_TODAY pins."""
@@ -106,6 +272,13 @@ def _read_secrets(path: Path) -> Mapping[str, Any]:
     if isinstance(section, dict):
         merged.update(section)
     return merged
+
+
+def _secret_text(value: object) -> str:
+    """A secrets.toml value as text; tables and arrays (e.g. a form mapping) become JSON."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return str(value)
 
 
 def resolve_database_url(url: str) -> str:
@@ -149,9 +322,9 @@ def load_settings(
         if spec.env in env and env[spec.env] != "":
             raw[spec.name] = env[spec.env]
         elif spec.env in secrets:
-            raw[spec.name] = str(secrets[spec.env])
+            raw[spec.name] = _secret_text(secrets[spec.env])
         elif spec.name in secrets:
-            raw[spec.name] = str(secrets[spec.name])
+            raw[spec.name] = _secret_text(secrets[spec.name])
         else:
             raw[spec.name] = spec.default
     specs = {spec.name: spec for spec in SETTINGS}
@@ -167,6 +340,72 @@ def load_settings(
         suppression_threshold=_as_int(
             specs["suppression_threshold"], raw["suppression_threshold"], 1
         ),
+        **_live_source_settings(raw, specs),
     )
     assert {f.name for f in fields(settings)} == set(specs)
     return settings
+
+
+def _as_list(raw: str, upper: bool = False) -> tuple[str, ...]:
+    items = [item.strip() for item in str(raw).split(",") if item.strip()]
+    return tuple(item.upper() if upper else item for item in items)
+
+
+def _as_pairs(spec: SettingSpec, raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in _as_list(raw):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise SettingsError(f"{spec.env} must be a list of name=value pairs separated by commas, got {raw!r}")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def _as_source_ints(spec: SettingSpec, raw: str) -> tuple[tuple[str, int], ...]:
+    """``kobo=6,unhcr=24`` over the spec's defaults; every live source gets a value of at least 1."""
+    values = {key: int(value) for key, value in _as_pairs(spec, spec.default)}
+    for key, value in _as_pairs(spec, raw):
+        if key not in LIVE_SOURCE_NAMES:
+            raise SettingsError(f"{spec.env}: unknown source {key!r} (known: {', '.join(LIVE_SOURCE_NAMES)})")
+        values[key] = _as_int(spec, value, 1)
+    return tuple((name, values[name]) for name in LIVE_SOURCE_NAMES)
+
+
+def _live_source_settings(raw: dict[str, str], specs: dict[str, SettingSpec]) -> dict[str, Any]:
+    timeout_spec = specs["http_timeout"]
+    try:
+        timeout = float(str(raw["http_timeout"]).strip())
+    except ValueError:
+        raise SettingsError(f"{timeout_spec.env} must be a number of seconds, got {raw['http_timeout']!r}") from None
+    if timeout <= 0:
+        raise SettingsError(f"{timeout_spec.env} must be more than 0, got {raw['http_timeout']!r}")
+    themes = _as_list(raw["hapi_themes"])
+    unknown = sorted(set(themes) - {"population", "refugees", "presence"})
+    if unknown:
+        raise SettingsError(
+            f"{specs['hapi_themes'].env}: unknown theme(s) {', '.join(unknown)} (known: population, refugees, presence)"
+        )
+    return {
+        "kobo_url": raw["kobo_url"].strip().rstrip("/"),
+        "kobo_token": raw["kobo_token"].strip(),
+        "kobo_forms": raw["kobo_forms"].strip(),
+        "activityinfo_url": raw["activityinfo_url"].strip().rstrip("/"),
+        "activityinfo_token": raw["activityinfo_token"].strip(),
+        "activityinfo_form": raw["activityinfo_form"].strip(),
+        "activityinfo_mapping": raw["activityinfo_mapping"].strip(),
+        "hapi_url": raw["hapi_url"].strip().rstrip("/"),
+        "hapi_app_identifier": raw["hapi_app_identifier"].strip(),
+        "hapi_themes": themes,
+        "hapi_locations": _as_list(raw["hapi_locations"], upper=True),
+        "hapi_sectors": _as_list(raw["hapi_sectors"], upper=True),
+        "hapi_presence_indicator": raw["hapi_presence_indicator"].strip(),
+        "unhcr_url": raw["unhcr_url"].strip().rstrip("/"),
+        "unhcr_situation": raw["unhcr_situation"].strip(),
+        "unhcr_population_group": raw["unhcr_population_group"].strip(),
+        "unhcr_timeseries": _as_pairs(specs["unhcr_timeseries"], raw["unhcr_timeseries"]),
+        "refresh_hours": _as_source_ints(specs["refresh_hours"], raw["refresh_hours"]),
+        "stale_days": _as_source_ints(specs["stale_days"], raw["stale_days"]),
+        "http_timeout": timeout,
+        "http_retries": _as_int(specs["http_retries"], raw["http_retries"], 0),
+        "snapshots_kept": _as_int(specs["snapshots_kept"], raw["snapshots_kept"], 1),
+    }

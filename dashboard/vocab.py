@@ -68,3 +68,12 @@ DENOMINATOR_MEASURES = {
     "residents": "Resident population",
     "refugee_arrivals": "Refugee arrivals (cumulative entries)",
 }
+
+# Live data sources (data_sources/connectors): store name -> what people read. Denominators a live source
+# writes carry "<label>: <detail>" in their source column, so readers can tell which source they depend on.
+LIVE_SOURCES = {
+    "kobo": "KoboToolbox",
+    "activityinfo": "ActivityInfo",
+    "hapi": "HDX HAPI",
+    "unhcr": "UNHCR",
+}

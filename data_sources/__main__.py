@@ -52,6 +52,10 @@ from data_sources.cli_import import register as _register_import  # noqa: E402
 
 _EXTENSIONS.append(_register_import)
 
+from data_sources.cli_sources import register as _register_sources  # noqa: E402
+
+_EXTENSIONS.append(_register_sources)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
