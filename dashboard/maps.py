@@ -1,0 +1,634 @@
+"""The Map page's arithmetic (``compute_*``) and its pydeck map (``build_*``); drawing is in :mod:`dashboard.map_page`.
+
+Values per area follow the indicator's aggregation rule (unique people: the largest figure per area and
+population group, then areas added up; admin-2 reports roll up into their admin-1 area by the same
+rule). Measures: the value itself, per 10,000 refugees/IDPs present or per 10,000 residents (from the
+denominators table, with source and date), % of the area's target, and a gap view (areas with many
+people and few or no services). Areas with no reports are drawn grey, distinct from a reported zero
+(the lightest colour). Reports for a whole country cannot be placed on an admin-1 map and are listed.
+
+With boundaries (``MHPSS_BOUNDARIES``) the map is a GeoJsonLayer choropleth; without them, or when the
+file cannot be read, proportional bubbles at area centroids (the offline default).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard.filters import Filters, Period
+from dashboard.indicators import compute_total, years_of
+from dashboard.vocab import COUNTRIES, DENOMINATOR_MEASURES, POPULATION_GROUPS
+
+MEASURES = {
+    "value": "Value",
+    "per_refugees": "Per 10,000 refugees (IDPs in Ukraine)",
+    "per_residents": "Per 10,000 residents",
+    "pct_target": "% of target",
+    "gap": "Gap view",
+}
+DENOMINATOR_OF = {"per_refugees": "refugees_present", "per_residents": "residents"}
+PER = 10_000
+
+# ColorBrewer YlGnBu (colour-blind safe): the lightest shade is a reported zero, the others the classes.
+SEQUENTIAL = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
+NO_DATA_FILL = [189, 189, 189, 70]
+NO_DATA_LINE = [99, 99, 99, 255]
+GAP_COLOURS = {  # Okabe–Ito
+    "no_services": ("#D55E00", "Many people, no services reported"),
+    "low": ("#E69F00", "Many people, low coverage"),
+    "other": ("#56B4E9", "Fewer people or better coverage"),
+    "no_denominator": ("#BDBDBD", "No population figure"),
+}
+PCT_BREAKS = [25.0, 50.0, 75.0, 100.0]
+
+# Map-frame columns (one row per area).
+METRIC = "metric"
+STATUS = "status"
+CLASS = "class"
+DENOM = "denominator"
+NAME = "name"
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Legend entries (hex colour, label, whether the swatch is an outline only), title and a note."""
+
+    title: str
+    entries: tuple[tuple[str, str, bool], ...]
+    note: str = ""
+
+
+@dataclass
+class MapView:
+    """Everything the Map page draws for one indicator, measure and level."""
+
+    indicator: str
+    indicator_name: str
+    unit: str
+    aggregation: str
+    measure: str
+    level: int
+    areas: pd.DataFrame  # one row per area shown: codes, names, centroid, value, denominator, metric, class
+    legend: Legend
+    off_map: pd.DataFrame  # reports that cannot be placed at this level (country-wide), by area
+    geometry: dict[str, dict[str, Any]] | None = None  # GeoJSON geometry per P-code, None for bubbles
+    attribution: str = ""
+    boundary_message: str = ""  # why the map fell back to bubbles, when it did
+    unmatched_features: pd.DataFrame = field(default_factory=pd.DataFrame)
+    without_boundary: list[str] = field(default_factory=list)  # data areas with no polygon (drawn as bubbles)
+    has_demo: bool = False
+    period_label: str = ""
+
+    @property
+    def mode(self) -> str:
+        return "choropleth" if self.geometry else "bubbles"
+
+
+# --- compute -------------------------------------------------------------------------------------------
+
+
+def compute_area_values(facts: pd.DataFrame, aggregation: str, locations: pd.DataFrame,
+                        level: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Value per area at ``level`` by the aggregation rule, and the reports that cannot be placed.
+
+    Returns (values with pcode, value, rows, is_demo, sources; off-map with pcode, area, admin_level, value).
+    Reports below ``level`` roll up to their ancestor at ``level``; reports above it (a whole country on
+    an admin-1 map) are off the map.
+    """
+    empty_values = pd.DataFrame({C.PCODE: pd.Series(dtype="str"), C.VALUE: pd.Series(dtype=float),
+                                 "rows": pd.Series(dtype=int), C.IS_DEMO: pd.Series(dtype=bool),
+                                 C.SOURCE: pd.Series(dtype="str")})
+    empty_off = pd.DataFrame({C.PCODE: pd.Series(dtype="str"), C.AREA: pd.Series(dtype="str"),
+                              C.ADMIN_LEVEL: pd.Series(dtype=int), C.VALUE: pd.Series(dtype=float)})
+    if facts.empty:
+        return empty_values, empty_off
+    ancestor = _ancestors(locations, level)
+    placed_code = facts[C.PCODE].map(ancestor)
+    on_map = facts.assign(map_area=placed_code)[placed_code.notna()]
+    off = facts[placed_code.isna()]
+    values = empty_values
+    if not on_map.empty:
+        totals = compute_total(on_map, aggregation, ["map_area"])
+        assert isinstance(totals, pd.Series)
+        grouped = on_map.groupby("map_area")
+        values = pd.DataFrame({
+            C.PCODE: totals.index.astype(str),
+            C.VALUE: totals.to_numpy(dtype=float),
+            "rows": grouped.size().reindex(totals.index).to_numpy(dtype=int),
+            C.IS_DEMO: grouped[C.IS_DEMO].any().reindex(totals.index).to_numpy(dtype=bool),
+            C.SOURCE: grouped.apply(_sources_of, include_groups=False).reindex(totals.index).to_numpy(dtype=object),
+        })
+    off_map = empty_off
+    if not off.empty:
+        off_totals = compute_total(off, aggregation, [C.PCODE, C.AREA, C.ADMIN_LEVEL])
+        assert isinstance(off_totals, pd.Series)
+        off_map = off_totals.rename(C.VALUE).reset_index()
+    return values, off_map
+
+
+def _sources_of(group: pd.DataFrame) -> str:
+    named = sorted({str(s) for s in group[C.SOURCE].dropna() if str(s)})
+    partner = (group[C.SOURCE].isna() & ~group[C.IS_DEMO]).any()
+    demo = group[C.IS_DEMO].any()
+    parts = named + (["partner 4W reports"] if partner else []) + (["synthetic demo data"] if demo else [])
+    return "; ".join(parts)
+
+
+def _ancestors(locations: pd.DataFrame, level: int) -> dict[str, str]:
+    """P-code → the P-code of its ancestor at ``level`` (itself at that level); higher levels map to none."""
+    parents = dict(zip(locations["pcode"], locations["parent_pcode"], strict=True))
+    levels = dict(zip(locations["pcode"], locations["admin_level"].astype(int), strict=True))
+    out: dict[str, str] = {}
+    for pcode, lvl in levels.items():
+        code: str | None = pcode
+        current = lvl
+        while code is not None and current > level:
+            parent = parents.get(code)
+            code = str(parent) if isinstance(parent, str) and parent else None
+            current = levels.get(code, current - 1) if code else current
+        if code is not None and current == level:
+            out[pcode] = code
+    return out
+
+
+def compute_denominators(denominators: pd.DataFrame, measure: str, period: Period) -> pd.DataFrame:
+    """One denominator per area for ``measure``: the latest reference date on or before the period's end,
+    else the earliest after it. Columns: pcode, denominator, denominator_group, denominator_date,
+    denominator_source, denominator_is_demo."""
+    cols = [C.PCODE, DENOM, "denominator_group", "denominator_date", "denominator_source", "denominator_is_demo"]
+    sub = denominators[denominators["measure"] == measure].copy()
+    if sub.empty:
+        return pd.DataFrame(columns=cols)
+    sub["ref_date"] = pd.to_datetime(sub["ref_date"]).dt.date
+    end = pd.Period(period.end, "M").end_time.date()
+    sub["after"] = sub["ref_date"] > end
+    # Before-or-on the end first (latest first), then after it (earliest first).
+    sub["order"] = [(-d.toordinal() if not a else d.toordinal() + 10**7) for d, a in zip(sub["ref_date"], sub["after"], strict=True)]
+    best = sub.sort_values("order").drop_duplicates(C.PCODE)
+    return pd.DataFrame({
+        C.PCODE: best[C.PCODE].astype(str).to_numpy(),
+        DENOM: best["value"].astype(float).to_numpy(),
+        "denominator_group": best[C.GROUP].astype(str).to_numpy(),
+        "denominator_date": best["ref_date"].to_numpy(),
+        "denominator_source": best["source"].astype(str).to_numpy(),
+        "denominator_is_demo": best[C.IS_DEMO].astype(bool).to_numpy(),
+    })
+
+
+def compute_area_targets(targets: pd.DataFrame, indicator: str, period: Period) -> pd.Series:
+    """Target per area P-code: the annual area targets of every year the period touches, added up."""
+    sub = targets[(targets[C.INDICATOR] == indicator) & targets[C.PCODE].notna()]
+    years = years_of(period)
+    sub = sub[[d.year in years for d in sub["period_start"]]]
+    return sub.groupby(C.PCODE)[C.TARGET].sum().astype(float)
+
+
+def nice_number(value: float) -> float:
+    """Round to two significant digits (1234 → 1200, 0.0456 → 0.046) for readable class breaks."""
+    if value <= 0 or not math.isfinite(value):
+        return value
+    digits = 1 - int(math.floor(math.log10(value)))
+    return float(round(value, digits))
+
+
+def compute_class_breaks(values: pd.Series, measure: str, classes: int = 5) -> list[float]:
+    """Upper bounds of the classes for positive values (the last class is open-ended).
+
+    % of target uses fixed breaks (25, 50, 75, 100%); other measures use quantiles of the positive values,
+    rounded to two significant digits, without repeats.
+    """
+    if measure == "pct_target":
+        return list(PCT_BREAKS)
+    positive = values[(values > 0) & values.notna()].astype(float)
+    if positive.empty:
+        return []
+    qs = np.quantile(positive.to_numpy(), [i / classes for i in range(1, classes)])
+    breaks: list[float] = []
+    for q in qs:
+        nice = nice_number(float(q))
+        if nice > 0 and (not breaks or nice > breaks[-1]) and nice < float(positive.max()):
+            breaks.append(nice)
+    return breaks
+
+
+def compute_classes(metric: pd.Series, breaks: list[float]) -> pd.Series:
+    """Class per area: -1 no data, 0 a reported zero, 1..len(breaks)+1 the positive classes."""
+    out = pd.Series(-1, index=metric.index, dtype=int)
+    known = metric.notna()
+    out[known & (metric <= 0)] = 0
+    positive = known & (metric > 0)
+    out[positive] = np.searchsorted(np.asarray(breaks, dtype=float), metric[positive].to_numpy(), side="left") + 1
+    return out
+
+
+def class_colours(n_classes: int) -> list[str]:
+    """Colours for the zero class and ``n_classes`` positive classes, spread over the palette."""
+    if n_classes <= 0:
+        return [SEQUENTIAL[0]]
+    picks = np.linspace(1, len(SEQUENTIAL) - 1, n_classes).round().astype(int)
+    return [SEQUENTIAL[0], *[SEQUENTIAL[i] for i in picks]]
+
+
+def compute_gaps(areas: pd.DataFrame) -> pd.DataFrame:
+    """Gap category per area: many people (at least the median denominator of the areas shown) with no
+    services reported, or with coverage per 10,000 in the lowest quarter of the areas that have services.
+
+    Adds ``gap`` (no_services, low, other, no_denominator) and ``gap_rank`` (1 = largest unmet population).
+    """
+    out = areas.copy()
+    has_denom = out[DENOM].notna() & (out[DENOM] > 0)
+    per = out["per_10k"]
+    median_people = float(out.loc[has_denom, DENOM].median()) if has_denom.any() else math.inf
+    served = per[has_denom & (per > 0)]
+    low_cut = float(served.quantile(0.25)) if not served.empty else 0.0
+    many = has_denom & (out[DENOM] >= median_people)
+    none = out[C.VALUE].isna() | (out[C.VALUE] <= 0)
+    gap = pd.Series("other", index=out.index, dtype="str")
+    gap[~has_denom] = "no_denominator"
+    gap[many & none] = "no_services"
+    gap[many & ~none & (per <= low_cut)] = "low"
+    out["gap"] = gap
+    order = {"no_services": 0, "low": 1, "other": 2, "no_denominator": 3}
+    ranked = out.assign(_o=out["gap"].map(order), _p=-out[DENOM].fillna(0)).sort_values(["_o", "_p"])
+    out["gap_rank"] = pd.Series(range(1, len(out) + 1), index=ranked.index).reindex(out.index)
+    out.attrs["gap_rule"] = (
+        f"Many people: at least {fmt.number(median_people)} (the median of the areas shown). Low coverage: at most "
+        f"{fmt.number(low_cut)} per 10,000 (the lowest quarter of the areas with services)."
+        if has_denom.any() else "No population figures for these areas.")
+    return out
+
+
+def compute_map_frame(
+    locations: pd.DataFrame, values: pd.DataFrame, denominators: pd.DataFrame, area_targets: pd.Series,
+    measure: str, level: int = 1, countries: tuple[str, ...] = (), adm1: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """One row per area shown (the countries and areas filtered, or all three countries), with value,
+    denominator, target, the measure shown (``metric``, NaN when not available) and its ``status``."""
+    locs = locations[locations["admin_level"].astype(int) == level]
+    if countries:
+        locs = locs[locs["country"].isin(countries)]
+    if adm1:
+        if level == 1:
+            locs = locs[locs["iso_code"].isin(adm1)]
+        else:
+            parents = set(locations.loc[locations["iso_code"].isin(adm1), "pcode"])
+            locs = locs[locs["parent_pcode"].isin(parents)]
+    frame = pd.DataFrame({
+        C.PCODE: locs["pcode"].astype(str).to_numpy(),
+        C.ISO: locs["iso_code"].astype("str").to_numpy(),
+        NAME: locs["name_en"].astype(str).to_numpy(),
+        C.COUNTRY: locs["country"].astype(str).to_numpy(),
+        "lat": locs["lat"].astype(float).to_numpy(),
+        "lon": locs["lon"].astype(float).to_numpy(),
+    })
+    frame = frame.merge(values, on=C.PCODE, how="left")
+    frame = frame.merge(denominators, on=C.PCODE, how="left") if not denominators.empty else frame.assign(
+        **{DENOM: np.nan, "denominator_group": None, "denominator_date": None, "denominator_source": None,
+           "denominator_is_demo": False})
+    frame[C.TARGET] = frame[C.PCODE].map(area_targets).astype(float)
+    value = frame[C.VALUE]
+    denom = frame[DENOM].astype(float)
+    frame["per_10k"] = np.where(denom > 0, value.fillna(0.0) / denom * PER, np.nan)
+    frame["per_10k"] = frame["per_10k"].where(value.notna() | (denom > 0))
+    frame["pct_target"] = np.where(frame[C.TARGET] > 0, value.fillna(0.0) / frame[C.TARGET] * 100.0, np.nan)
+    status = pd.Series("value", index=frame.index, dtype="str")
+    status[value.fillna(-1) == 0] = "zero"
+    status[value.isna()] = "no data"
+    if measure == "value":
+        frame[METRIC] = value
+    elif measure in DENOMINATOR_OF:
+        frame[METRIC] = frame["per_10k"].where(value.notna())
+        status[value.notna() & ~(denom > 0)] = "no denominator"
+    elif measure == "pct_target":
+        frame[METRIC] = frame["pct_target"].where(value.notna())
+        status[value.notna() & ~(frame[C.TARGET] > 0)] = "no target"
+    else:  # gap
+        frame[METRIC] = frame["per_10k"]
+    frame.loc[status.isin(["no denominator", "no target"]), METRIC] = np.nan
+    frame[STATUS] = status
+    return frame.sort_values([C.COUNTRY, NAME], ignore_index=True)
+
+
+def compute_legend(frame: pd.DataFrame, measure: str, unit: str, denominator_measure: str = "") -> tuple[pd.DataFrame, Legend]:
+    """Class and colour per area, and the legend that explains them."""
+    out = frame.copy()
+    if measure == "gap":
+        out = compute_gaps(out)
+        out["colour"] = out["gap"].map(lambda g: GAP_COLOURS[g][0])
+        out[CLASS] = out["gap"]
+        present = [g for g in GAP_COLOURS if (out["gap"] == g).any()]
+        gap_entries = tuple((GAP_COLOURS[g][0], GAP_COLOURS[g][1], False) for g in present)
+        title = f"Gap view: {DENOMINATOR_MEASURES.get(denominator_measure, 'people').lower()} and services"
+        return out, Legend(title, gap_entries, str(out.attrs.get("gap_rule", "")))
+    breaks = compute_class_breaks(out[METRIC], measure)
+    classes = compute_classes(out[METRIC], breaks)
+    positive_present = bool((classes > 0).any())
+    colours = class_colours(len(breaks) + 1 if positive_present or measure == "pct_target" else 0)
+    out[CLASS] = classes
+    out["colour"] = [colours[c] if 0 <= c < len(colours) else "" for c in classes]
+    suffix = "%" if measure == "pct_target" else ""
+    entries: list[tuple[str, str, bool]] = []
+    if len(colours) > 1:
+        bounds = [0.0, *breaks]
+        for i in range(1, len(colours)):
+            low = bounds[i - 1] if i - 1 < len(bounds) else None
+            high = breaks[i - 1] if i - 1 < len(breaks) else None
+            if high is None:
+                label = f"more than {fmt.number(low)}{suffix}" if low else f"more than 0{suffix}"
+            elif i == 1:
+                label = f"up to {fmt.number(high)}{suffix}"
+            else:
+                label = f"{fmt.number(low)}–{fmt.number(high)}{suffix}"
+            entries.append((colours[i], label, False))
+    entries.insert(0, (colours[0], f"0 (reported, none){'' if measure != 'pct_target' else ' or 0%'}", False))
+    entries.append(("#BDBDBD", "no reports", True))
+    if (out[STATUS] == "no denominator").any():
+        entries.append(("#BDBDBD", "reports but no population figure", True))
+    if (out[STATUS] == "no target").any():
+        entries.append(("#BDBDBD", "reports but no target for the area", True))
+    title = {
+        "value": f"{unit} (by the indicator's rule)",
+        "per_refugees": f"{unit} per 10,000 refugees / IDPs present",
+        "per_residents": f"{unit} per 10,000 residents",
+        "pct_target": "% of the area's target",
+    }.get(measure, MEASURES.get(measure, measure))
+    note = "Classes: quantiles of the areas with reports, rounded." if measure != "pct_target" else "Fixed classes."
+    return out, Legend(title, tuple(entries), note)
+
+
+def _hex_rgba(colour: str, alpha: int = 220) -> list[int]:
+    colour = colour.lstrip("#")
+    return [int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16), alpha]
+
+
+def compute_tooltips(frame: pd.DataFrame, measure: str, unit: str) -> pd.DataFrame:
+    """Add the text lines the map tooltip shows (name, value, denominator, source)."""
+    out = frame.copy()
+    code = out[C.ISO].where(out[C.ISO].notna() & (out[C.ISO] != "nan"), out[C.PCODE])
+    out["code_text"] = code.where(code == out[C.PCODE], code + " · " + out[C.PCODE])
+    values = out[C.VALUE]
+    out["value_text"] = [
+        "No reports for these filters" if pd.isna(v) else f"{fmt.number(v)} {unit}" for v in values
+    ]
+    metric_lines = []
+    for row in out.itertuples(index=False):
+        status = getattr(row, STATUS)
+        metric = getattr(row, METRIC)
+        if measure in DENOMINATOR_OF or measure == "gap":
+            text = (f"{fmt.number(metric)} per 10,000" if not pd.isna(metric) else
+                    "per 10,000: no population figure" if status == "no denominator" else "")
+        elif measure == "pct_target":
+            text = (f"{fmt.percent(metric)} of the area's target ({fmt.number(getattr(row, C.TARGET))})"
+                    if not pd.isna(metric) else "no target for this area" if status == "no target" else "")
+        else:
+            text = ""
+        if measure == "gap":
+            text = (GAP_COLOURS[row.gap][1] + (f" · {text}" if text else ""))
+        metric_lines.append(text)
+    out["metric_text"] = metric_lines
+    denominator_lines = []
+    for row in out.itertuples(index=False):
+        denom = getattr(row, DENOM)
+        if pd.isna(denom):
+            denominator_lines.append("")
+            continue
+        group = POPULATION_GROUPS.get(str(row.denominator_group), "")
+        what = "Residents" if str(row.denominator_group) == "all" else f"{group} present"
+        when = row.denominator_date
+        demo = " (demo estimate)" if bool(row.denominator_is_demo) else ""
+        denominator_lines.append(f"{what}: {fmt.number(denom)} on {fmt.day(when)}{demo}, "
+                                 f"source: {row.denominator_source}")
+    out["denominator_text"] = denominator_lines
+    out["source_text"] = ["Reports: " + str(s) if isinstance(s, str) and s else "" for s in out[C.SOURCE]]
+    return out
+
+
+TOOLTIP_HTML = ("<b>{name}</b> <small>{code_text}</small><br/>{value_text}<br/>{metric_text}"
+                "<br/><small>{denominator_text}</small><br/><small>{source_text}</small>")
+
+
+def compute_view_state(frame: pd.DataFrame, geometry: dict[str, dict[str, Any]] | None = None,
+                       width: int = 900, height: int = 560) -> pdk.ViewState:
+    """A view that fits the areas shown (their polygons when known, else their centroids)."""
+    lons = frame["lon"].dropna().tolist()
+    lats = frame["lat"].dropna().tolist()
+    if geometry:
+        import shapely
+
+        shapes = [shapely.geometry.shape(geometry[p]) for p in frame[C.PCODE] if p in geometry]
+        if shapes:
+            minx, miny, maxx, maxy = shapely.total_bounds(np.array(shapes, dtype=object))
+            lons += [minx, maxx]
+            lats += [miny, maxy]
+    if not lons:
+        return pdk.ViewState(latitude=51.0, longitude=26.0, zoom=4.2)
+    pad = 0.6
+    min_lon, max_lon = min(lons) - pad, max(lons) + pad
+    min_lat, max_lat = min(lats) - pad, max(lats) + pad
+    lon_span = max(max_lon - min_lon, 0.5)
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    lat_span = max(merc(max_lat) - merc(min_lat), 0.01)
+    zoom_x = math.log2(width * 360.0 / (512.0 * lon_span))
+    zoom_y = math.log2(height * 2 * math.pi / (512.0 * lat_span))
+    zoom = max(2.0, min(zoom_x, zoom_y, 10.0))
+    return pdk.ViewState(latitude=(min_lat + max_lat) / 2, longitude=(min_lon + max_lon) / 2, zoom=round(zoom, 2))
+
+
+def compute_map_table(view: MapView) -> pd.DataFrame:
+    """The map's data as a flat table (what the CSV download holds), one row per area."""
+    a = view.areas
+    table = pd.DataFrame({
+        "pcode": a[C.PCODE], "iso_3166_2": a[C.ISO].where(a[C.ISO] != "nan"), "area": a[NAME],
+        "country": a[C.COUNTRY], "admin_level": view.level, "indicator": view.indicator,
+        "period": view.period_label, "aggregation": view.aggregation,
+        "value": a[C.VALUE], "status": a[STATUS],
+        "denominator": a[DENOM], "denominator_group": a["denominator_group"],
+        "denominator_date": a["denominator_date"].astype(str).where(a["denominator_date"].notna()),
+        "denominator_source": a["denominator_source"], "denominator_is_demo": a["denominator_is_demo"],
+        "per_10000": a["per_10k"].round(2), "target": a[C.TARGET], "pct_of_target": a["pct_target"].round(1),
+        "measure_shown": MEASURES[view.measure], "measure_value": a[METRIC].round(2),
+        "class": a[CLASS].astype(str), "sources": a[C.SOURCE], "demo_data": a[C.IS_DEMO].fillna(False).astype(bool),
+    })
+    if "gap" in a:
+        table["gap"] = a["gap"].map(lambda g: GAP_COLOURS[g][1])
+    return table
+
+
+def compute_map_csv(view: MapView) -> bytes:
+    """CSV bytes of :func:`compute_map_table` (UTF-8; text a spreadsheet would run as a formula gets a
+    leading apostrophe)."""
+    table = compute_map_table(view)
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v)
+    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- build ---------------------------------------------------------------------------------------------
+
+_LINE_COLOUR = [255, 255, 255, 230]
+
+
+def _bubble_records(frame: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
+    """Bubble data: radius in metres proportional to the square root of the shown quantity."""
+    size_of = frame[DENOM] if measure == "gap" else frame[METRIC]
+    size = size_of.where(size_of > 0).astype(float)
+    top = float(size.max()) if size.notna().any() else 1.0
+    records = []
+    for row, s in zip(frame.to_dict(orient="records"), size, strict=True):
+        status = row[STATUS]
+        has_colour = bool(row.get("colour"))
+        radius = 60_000.0 * math.sqrt(s / top) if not pd.isna(s) and top > 0 else 9_000.0
+        records.append({
+            **_props(row), "lon": row["lon"], "lat": row["lat"], "radius": round(max(radius, 9_000.0), 1),
+            "fill": _hex_rgba(row["colour"], 200) if has_colour else [0, 0, 0, 0],
+            "line": [60, 60, 60, 220] if has_colour else NO_DATA_LINE,
+            "no_data": not has_colour or status in ("no data", "no denominator", "no target"),
+        })
+    return records
+
+
+_PROPS = (C.PCODE, C.ISO, NAME, C.COUNTRY, C.VALUE, METRIC, STATUS, CLASS, DENOM, C.TARGET, "code_text", "value_text",
+          "metric_text", "denominator_text", "source_text")
+
+
+def _props(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in _PROPS:
+        value = row.get(key)
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        elif isinstance(value, (np.integer,)):
+            value = int(value)
+        elif isinstance(value, (np.floating,)):
+            value = None if math.isnan(float(value)) else float(value)
+        out[key] = value
+    return out
+
+
+def build_bubble_layers(frame: pd.DataFrame, measure: str, layer_id: str = "bubbles") -> list[pdk.Layer]:
+    """Proportional bubbles for areas with a value, hollow grey rings for areas without, and labels."""
+    records = _bubble_records(frame, measure)
+    filled = [r for r in records if not r["no_data"]]
+    rings = [r for r in records if r["no_data"]]
+    layers = [
+        pdk.Layer("ScatterplotLayer", id=f"{layer_id}-no-data", data=rings, get_position=["lon", "lat"],
+                  get_radius="radius", radius_units="'meters'", radius_min_pixels=4, filled=False, stroked=True,
+                  get_line_color=NO_DATA_LINE, line_width_min_pixels=1.5, pickable=True),
+        pdk.Layer("ScatterplotLayer", id=layer_id, data=filled, get_position=["lon", "lat"], get_radius="radius",
+                  radius_units="'meters'", radius_min_pixels=4, filled=True, stroked=True, get_fill_color="fill",
+                  get_line_color="line", line_width_min_pixels=1, pickable=True, auto_highlight=True),
+    ]
+    layers.append(pdk.Layer(
+        "TextLayer", id=f"{layer_id}-labels", data=[{"lon": r["lon"], "lat": r["lat"], "name": r[NAME]} for r in records],
+        get_position=["lon", "lat"], get_text="name", get_size=11, get_color=[40, 40, 40, 230],
+        get_pixel_offset=[0, 14], get_text_anchor="'middle'", get_alignment_baseline="'top'",
+        character_set="'auto'", font_family="'\"Source Sans Pro\", sans-serif'",
+    ))
+    return layers
+
+
+def build_choropleth_layer(frame: pd.DataFrame, geometry: dict[str, dict[str, Any]]) -> pdk.Layer:
+    """A GeoJsonLayer of the areas that have a polygon, filled by class; no-data areas grey with a dark outline."""
+    features = []
+    for row in frame.to_dict(orient="records"):
+        geom = geometry.get(row[C.PCODE])
+        if geom is None:
+            continue
+        has_colour = bool(row.get("colour"))
+        props = _props(row)
+        props["fill"] = _hex_rgba(row["colour"], 215) if has_colour else NO_DATA_FILL
+        props["line"] = _LINE_COLOUR if has_colour else NO_DATA_LINE
+        props["line_width"] = 1 if has_colour else 1.6
+        features.append({"type": "Feature", "properties": props, "geometry": geom})
+    return pdk.Layer(
+        "GeoJsonLayer", id="choropleth", data={"type": "FeatureCollection", "features": features},
+        filled=True, stroked=True, get_fill_color="properties.fill", get_line_color="properties.line",
+        get_line_width="properties.line_width", line_width_units="'pixels'", pickable=True, auto_highlight=True,
+    )
+
+
+def build_map_deck(view: MapView) -> pdk.Deck:
+    """The pydeck map: a choropleth when the view has geometry, bubbles otherwise (and bubbles for areas
+    whose polygon is missing). ``map_style`` is None: the Streamlit theme's basemap when online, nothing
+    (the areas alone) offline; never a dict, which breaks the chart."""
+    frame = view.areas
+    layers: list[pdk.Layer] = []
+    if view.geometry:
+        layers.append(build_choropleth_layer(frame, view.geometry))
+        missing = frame[~frame[C.PCODE].isin(list(view.geometry))]
+        if not missing.empty:
+            layers += build_bubble_layers(missing, view.measure, "missing-polygons")
+    else:
+        layers += build_bubble_layers(frame, view.measure)
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=compute_view_state(frame, view.geometry),
+        map_style=None,
+        tooltip={"html": TOOLTIP_HTML, "style": {"backgroundColor": "#ffffff", "color": "#222222",
+                                                 "fontSize": "13px", "border": "1px solid #999"}},
+    )
+
+
+# --- the page's view -------------------------------------------------------------------------------------
+
+
+def compute_map_view(
+    facts: pd.DataFrame, indicator_row: pd.Series, locations: pd.DataFrame, denominators: pd.DataFrame,
+    targets: pd.DataFrame, filters: Filters, period: Period, measure: str, level: int = 1,
+    geometry: dict[str, dict[str, Any]] | None = None,
+) -> MapView:
+    """Assemble the map for one indicator from frames the page read through the cache (pure pandas)."""
+    code = str(indicator_row["code"])
+    aggregation = str(indicator_row["aggregation"])
+    unit = str(indicator_row["unit"])
+    rows = facts if aggregation == "distinct_organisations" else facts[facts[C.INDICATOR] == code]
+    values, off_map = compute_area_values(rows, aggregation, locations, level)
+    denominator_measure = DENOMINATOR_OF.get(measure, "refugees_present" if measure == "gap" else "")
+    dens = compute_denominators(denominators, denominator_measure, period) if denominator_measure else pd.DataFrame()
+    area_targets = compute_area_targets(targets, code, period)
+    frame = compute_map_frame(locations, values, dens, area_targets, measure, level, filters.countries, filters.adm1)
+    frame, legend = compute_legend(frame, measure, unit, denominator_measure)
+    frame = compute_tooltips(frame, measure, unit)
+    return MapView(
+        indicator=code, indicator_name=str(indicator_row["name"]), unit=unit, aggregation=aggregation,
+        measure=measure, level=level, areas=frame, legend=legend, off_map=off_map, geometry=geometry,
+        has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False, period_label=period.label,
+    )
+
+
+def with_boundaries(view: MapView, boundaries: Any | None, message: str = "") -> MapView:
+    """The view drawn over matched boundary polygons (or as bubbles, with the reason, when there are none)."""
+    if boundaries is None:
+        return replace(view, geometry=None, boundary_message=message)
+    feats = boundaries.features
+    feats = feats[feats["admin_level"] == view.level]
+    geometry = {p: g for p, g in boundaries.geometry_json().items() if p in set(feats["pcode"])}
+    if not geometry:
+        return replace(view, geometry=None, attribution="",
+                       boundary_message=message or f"The boundary files hold no admin-{view.level} areas; "
+                                                   "showing bubbles at area centroids.",
+                       unmatched_features=boundaries.unmatched)
+    without = [p for p in view.areas[C.PCODE] if p not in geometry]
+    return replace(view, geometry=geometry, attribution=boundaries.attribution, boundary_message=message,
+                   unmatched_features=boundaries.unmatched, without_boundary=without)
+
+
+def describe_off_map(off_map: pd.DataFrame, unit: str) -> str:
+    """One sentence about the reports that are not on the map (country-wide figures), or ''."""
+    if off_map.empty:
+        return ""
+    parts = [f"{fmt.number(v)} {unit} for {COUNTRIES.get(str(a), str(a)) if len(str(a)) == 3 else a} as a whole"
+             for a, v in zip(off_map[C.AREA], off_map[C.VALUE], strict=True)]
+    return "Not on the map (reported for a whole country, not an area): " + "; ".join(parts) + "."

@@ -1,0 +1,261 @@
+"""Timelines (``build_*`` Altair charts): the monthly series with its cumulative line against the target,
+breakdowns over time (stacked bars or small multiples), events and milestones as labelled vertical rules,
+and a period brush on an overview strip; the Home sparkline; and PNG/SVG downloads of any chart through
+vl-convert (offline). ``render_chart_downloads`` is the only function here that calls ``st.*``.
+
+The target line is the period's target (annual targets of the years touched, added up) drawn on the
+cumulative axis, with a dotted "on track" path rising evenly from zero at the start of the period.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR
+from dashboard.filters import Period
+from dashboard.indicators import compute_total
+from dashboard.vocab import ALL, EVENT_KINDS
+
+BAR_COLOUR = "#9cc3e6"
+EVENT_COLOURS = {"twg_meeting": "#555555", "forum": "#CC79A7", "training": "#009E73", "milestone": "#E69F00"}
+EVENT_SHORT = {"twg_meeting": "tWG", "forum": "Forum", "training": "Training", "milestone": "Milestone"}
+BRUSH = "period_brush"
+EXPORT_WIDTH = 820
+MAX_MEETING_LABELS = 6
+
+
+# --- compute --------------------------------------------------------------------------------------------
+
+
+def compute_target_path(monthly: pd.DataFrame, target: float | None) -> pd.DataFrame:
+    """Add ``target_path``: the share of the target due by the end of each month if progress were even."""
+    out = monthly.copy()
+    if not target or out.empty:
+        out["target_path"] = float("nan")
+        return out
+    n = len(out)
+    out["target_path"] = [target * (i + 1) / n for i in range(n)]
+    return out
+
+
+def compute_monthly_breakdown(frame: pd.DataFrame, aggregation: str, period: Period, dim: str) -> pd.DataFrame:
+    """Value per month and per value of ``dim`` (rows not disaggregated on ``dim`` are left out), every month
+    of the period present for every category (0 where nothing was reported). Columns: month, dim, value."""
+    months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
+    sub = frame[frame[dim].astype(str) != ALL] if dim in frame else frame.iloc[0:0]
+    if sub.empty:
+        return pd.DataFrame({C.MONTH: pd.Series(dtype="str"), dim: pd.Series(dtype="str"),
+                             C.VALUE: pd.Series(dtype=float)})
+    values = compute_total(sub, aggregation, [C.MONTH, dim])
+    assert isinstance(values, pd.Series)
+    categories = sorted({str(v) for v in sub[dim].dropna()})
+    full = pd.MultiIndex.from_product([months, categories], names=[C.MONTH, dim])
+    values.index = values.index.set_levels([values.index.levels[0], values.index.levels[1].astype(str)])
+    out = values.reindex(full, fill_value=0.0).rename(C.VALUE).reset_index()
+    out[dim] = out[dim].map(lambda v: fmt.label(dim, v))
+    return out
+
+
+def compute_events(events: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Events inside the period, with a short label, a date for the x axis and a tooltip title."""
+    cols = ["date", "label", "title", "kind", "kind_label", "status", "place", "source"]
+    if events is None or events.empty:
+        return pd.DataFrame(columns=cols)
+    start = pd.Period(period.start, "M").start_time
+    end = pd.Period(period.end, "M").end_time
+    dates = pd.to_datetime(events["event_date"])
+    sub = events[(dates >= start) & (dates <= end)].copy()
+    if sub.empty:
+        return pd.DataFrame(columns=cols)
+    sub["date"] = pd.to_datetime(sub["event_date"])
+    sub["kind_label"] = sub["kind"].map(lambda k: EVENT_KINDS.get(str(k), str(k)))
+    # Meetings every other month would bury the other labels: label them only when there are few.
+    label_meetings = int((sub["kind"] == "twg_meeting").sum()) <= MAX_MEETING_LABELS
+    sub["label"] = [
+        ("" if k == "twg_meeting" and not label_meetings else
+         (EVENT_SHORT["twg_meeting"] if k == "twg_meeting" else _short(str(t))) + (" (planned)" if s == "planned" else ""))
+        for k, t, s in zip(sub["kind"], sub["title"], sub["status"], strict=True)
+    ]
+    demo = sub["is_demo"].astype(bool) if "is_demo" in sub else pd.Series(False, index=sub.index)
+    sub["source"] = [("demo" if d else str(s or "")) for d, s in zip(demo, sub.get("source", ""), strict=True)]
+    sub["place"] = sub["place"].fillna("").astype(str) if "place" in sub else ""
+    return sub[cols].sort_values("date", ignore_index=True)
+
+
+def _short(title: str, limit: int = 28) -> str:
+    title = re.sub(r"\s*\(demo\)$", "", title)
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+# --- build ----------------------------------------------------------------------------------------------
+
+
+def _x_parts(brush: alt.Parameter | None) -> tuple[Any, alt.Axis]:
+    scale = alt.Scale(domain=brush) if brush is not None else alt.Undefined
+    return scale, alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)
+
+
+def _x(brush: alt.Parameter | None, title: str | None = "Month") -> alt.X:
+    scale, axis = _x_parts(brush)
+    return alt.X("date:T", title=title, scale=scale, axis=axis)
+
+
+def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None) -> list[alt.Chart]:
+    """Vertical rules for events, coloured by kind, with a rotated label at the top and a tooltip."""
+    if events.empty:
+        return []
+    kinds = [k for k in EVENT_COLOURS if k in set(events["kind"])]
+    scale = alt.Scale(domain=[EVENT_KINDS[k] for k in kinds], range=[EVENT_COLOURS[k] for k in kinds])
+    colour = alt.Color("kind_label:N", title="Event", scale=scale)
+    tooltip = [alt.Tooltip("date:T", title="Date", format="%-d %b %Y"), alt.Tooltip("title:N", title="Event"),
+               alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("place:N", title="Place"),
+               alt.Tooltip("status:N", title="Status"), alt.Tooltip("source:N", title="Source")]
+    base = alt.Chart(events)
+    rules = base.mark_rule(strokeDash=[3, 3], strokeWidth=1.2, opacity=0.8).encode(
+        x=_x(brush), color=colour, tooltip=tooltip)
+    labels = base.mark_text(angle=270, align="right", baseline="middle", dx=-4, dy=-5, fontSize=10).encode(
+        x=_x(brush), y=alt.value(0), text="label:N", color=colour,
+        tooltip=tooltip)
+    return [rules, labels]
+
+
+def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None,
+                   events: pd.DataFrame | None = None, *, title: str = "", brush: bool = True,
+                   height: int = 300) -> alt.TopLevelMixin:
+    """Monthly values (bars, left axis), the cumulative value (line, right axis) against the period's
+    target (dashed rule) and an even "on track" path (dotted), events as labelled rules, and, with
+    ``brush``, an overview strip below on which dragging selects the months the main chart shows."""
+    data = compute_target_path(monthly, target).assign(date=lambda d: pd.to_datetime(d[C.MONTH]))
+    selection = alt.selection_interval(encodings=["x"], name=BRUSH) if brush else None
+    x_scale, x_axis = _x_parts(selection)
+    tooltip = [alt.Tooltip("yearmonth(date):T", title="Month", format="%b %Y"),
+               alt.Tooltip(f"{C.VALUE}:Q", title=f"{unit} that month", format=",.0f"),
+               alt.Tooltip("cumulative:Q", title="Cumulative", format=",.0f")]
+    if target:
+        tooltip.append(alt.Tooltip("target_path:Q", title="On track would be", format=",.0f"))
+    bars = alt.Chart(data).mark_bar(color=BAR_COLOUR, clip=True, width=alt.RelativeBandSize(0.8)).encode(
+        x=alt.X("yearmonth(date):T", title="Month", scale=x_scale, axis=x_axis),
+        y=alt.Y(f"{C.VALUE}:Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f", titleColor="#4a7fb0")),
+        tooltip=tooltip)
+    # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
+    # the right-hand axis together whatever the layering does with scales.
+    top = max(float(data["cumulative"].max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
+    right_scale = alt.Scale(domain=[0, top], nice=False)
+    mid = alt.X("yearmonth(date):T", bandPosition=0.5, scale=x_scale, axis=x_axis, title="Month")
+    layers: list[Any] = [bars, alt.Chart(data).mark_line(color=ACCENT, strokeWidth=2.5, clip=True).encode(
+        x=mid, tooltip=tooltip, y=alt.Y("cumulative:Q", title=f"cumulative {unit}", scale=right_scale,
+                                      axis=alt.Axis(format=",.0f", titleColor=ACCENT, orient="right")))]
+    if target:
+        target_frame = pd.DataFrame({"target": [target], "label": [f"Target {fmt.number(target)}"]})
+        layers += [
+            alt.Chart(data).mark_line(color=TARGET_COLOUR, strokeDash=[1, 3], strokeWidth=1.5, clip=True).encode(
+                x=mid, y=alt.Y("target_path:Q", scale=right_scale, axis=None), tooltip=tooltip),
+            alt.Chart(target_frame).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(
+                y=alt.Y("target:Q", scale=right_scale, axis=None),
+                tooltip=alt.Tooltip("target:Q", title="Target for the period", format=",.0f")),
+            alt.Chart(target_frame).mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-7, fontSize=11).encode(
+                y=alt.Y("target:Q", scale=right_scale, axis=None), x=alt.value(0), text="label:N"),
+        ]
+    layers += build_event_layers(events if events is not None else pd.DataFrame(), selection)
+    main = alt.layer(*layers).resolve_scale(y="independent").properties(
+        height=height, width="container", title=title or alt.Undefined)
+    if selection is None:
+        return main
+    overview = alt.Chart(data).mark_area(color=BAR_COLOUR, line={"color": ACCENT}).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0, tickCount="year")),
+        y=alt.Y(f"{C.VALUE}:Q", title=None, axis=None),
+    ).add_params(selection).properties(height=45, width="container",
+                                       title=alt.TitleParams("Drag here to choose the months shown above", fontSize=11,
+                                                             fontWeight="normal", color="#666", anchor="start"))
+    return alt.vconcat(main, overview, spacing=6).configure_legend(orient="top", title=None)
+
+
+def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
+                             mode: str = "stacked", events: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """A breakdown over time: stacked monthly bars coloured by ``dim`` (``mode="stacked"``) or one small
+    line chart per category sharing the y axis (``mode="small_multiples"``)."""
+    data = breakdown.assign(date=pd.to_datetime(breakdown[C.MONTH]))
+    categories = list(dict.fromkeys(data[dim]))
+    scale = alt.Scale(domain=categories, range=OKABE_ITO[: len(categories)]) if len(categories) <= len(
+        OKABE_ITO) else alt.Scale(domain=categories)
+    colour = alt.Color(f"{dim}:N", title=label, scale=scale)
+    tooltip = [alt.Tooltip("date:T", title="Month", format="%b %Y"), alt.Tooltip(f"{dim}:N", title=label),
+               alt.Tooltip(f"{C.VALUE}:Q", title=unit, format=",.0f")]
+    if mode == "small_multiples":
+        return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=2).encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
+            y=alt.Y(f"{C.VALUE}:Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(f"{dim}:N", legend=None, scale=scale), tooltip=tooltip,
+        ).properties(width=220, height=110).facet(
+            facet=alt.Facet(f"{dim}:N", title=None, sort=categories), columns=3)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("yearmonth(date):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y(f"sum({C.VALUE}):Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f"), stack="zero"),
+        color=colour, order=alt.Order(f"{dim}:N"), tooltip=tooltip,
+    )
+    event_layers = build_event_layers(events if events is not None else pd.DataFrame())
+    chart = alt.layer(bars, alt.layer(*event_layers)).resolve_scale(color="independent") if event_layers else bars
+    return chart.properties(height=280, width="container")
+
+
+def build_sparkline(monthly: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
+    """A small monthly area for a headline figure, with the latest month marked (no axes)."""
+    data = monthly.assign(date=pd.to_datetime(monthly[C.MONTH]))
+    tooltip = [alt.Tooltip("date:T", title="Month", format="%b %Y"),
+               alt.Tooltip(f"{C.VALUE}:Q", title="Value", format=",.0f")]
+    if "cumulative" in data:
+        tooltip.append(alt.Tooltip("cumulative:Q", title="Cumulative", format=",.0f"))
+    area = alt.Chart(data).mark_area(
+        line={"color": ACCENT}, color=alt.Gradient(gradient="linear", stops=[
+            alt.GradientStop(color="#ffffff", offset=0), alt.GradientStop(color=BAR_COLOUR, offset=1)],
+            x1=1, x2=1, y1=1, y2=0),
+    ).encode(x=alt.X("date:T", axis=None), y=alt.Y(f"{C.VALUE}:Q", axis=None), tooltip=tooltip)
+    last = alt.Chart(data.tail(1)).mark_point(color=ACCENT, filled=True, size=30).encode(
+        x="date:T", y=f"{C.VALUE}:Q", tooltip=tooltip)
+    return alt.layer(area, last).properties(height=50, width="container", title=title or alt.Undefined)
+
+
+# --- images ---------------------------------------------------------------------------------------------
+
+
+def _fixed_width(spec: Any, width: int) -> Any:
+    """A copy of a Vega-Lite spec with every "container" width replaced by ``width`` pixels."""
+    if isinstance(spec, dict):
+        return {k: (width if k == "width" and v == "container" else _fixed_width(v, width)) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_fixed_width(v, width) for v in spec]
+    return spec
+
+
+def build_chart_image(chart: alt.TopLevelMixin, kind: str, width: int = EXPORT_WIDTH) -> bytes:
+    """The chart as PNG (2× scale) or SVG bytes, rendered offline by vl-convert on a white background."""
+    import vl_convert as vlc
+
+    spec = _fixed_width(copy.deepcopy(chart.to_dict()), width)
+    spec.setdefault("background", "white")
+    if kind == "png":
+        return bytes(vlc.vegalite_to_png(spec, scale=2))
+    if kind == "svg":
+        return vlc.vegalite_to_svg(spec).encode("utf-8")
+    raise ValueError(f"unknown image kind {kind!r} (png or svg)")
+
+
+def render_chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
+    """Two download buttons for ``chart``: PNG and SVG. The image is rendered only when a button is pressed."""
+    import streamlit as st
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:100] or "chart"
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("PNG", data=lambda: build_chart_image(chart, "png"), file_name=f"{stem}.png",
+                         mime="image/png", key=f"dl_png_{stem}", icon=":material/image:",
+                         help="Download this chart as a PNG image")
+    right.download_button("SVG", data=lambda: build_chart_image(chart, "svg"), file_name=f"{stem}.svg",
+                          mime="image/svg+xml", key=f"dl_svg_{stem}", icon=":material/image:",
+                          help="Download this chart as an SVG image (scalable, for print)")

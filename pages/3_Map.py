@@ -1,0 +1,16 @@
+"""Map, for everyone: where services reach, per capita and against targets, and where the gaps are."""
+
+from dashboard import map_page as maps
+from dashboard.ui import setup_page
+
+ctx = setup_page("Map", "🗺️", intro="Where services reached people, by admin area: the value, coverage per 10,000 "
+                 "refugees (IDPs in Ukraine) or residents, % of each area's target, and a gap view of areas with many "
+                 "people and few or no services reported.")
+boundaries, message = maps.boundaries_for(ctx)
+controls = maps.render_map_controls(ctx, boundaries)
+view = maps.compute_page_view(ctx, controls, boundaries, message)
+maps.render_map(view)
+maps.render_map_legend(view.legend)
+maps.render_map_notes(view)
+maps.render_gap_table(view)
+maps.render_map_download(view)
