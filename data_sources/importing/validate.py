@@ -246,7 +246,7 @@ def _periods(ctx: Context, plan: ColumnPlan, chunk: Chunk, bad: pd.Series) -> tu
         given = text_end.map({k: v[1] for k, v in info_end.items() if v[1]})
         end_reasons = text_end.map({k: v[2] for k, v in info_end.items() if v[2]})
         _emit(ctx, end_reasons.notna(), rows, end_col.label, raw_end, end_reasons, name)
-        end = given.fillna(end)
+        end = given.astype(object).fillna(end)
         backwards = (start.notna() & end.notna() & (end < start)).fillna(False).astype(bool)
         _emit(ctx, backwards, rows, end_col.label, raw_end, "the period ends before it starts", name)
         bad |= end_reasons.notna() | backwards
@@ -320,8 +320,8 @@ def transform_chunk(ctx: Context, plan: ColumnPlan, chunk: Chunk) -> pd.DataFram
         "organisation": org.to_numpy()[pos],
         "activity": activity.to_numpy()[pos],
         "location": location.to_numpy()[pos],
-        "period_start": start.to_numpy()[pos],
-        "period_end": end.to_numpy()[pos],
+        "period_start": pd.Series(start.to_numpy()[pos], dtype="str"),
+        "period_end": pd.Series(end.to_numpy()[pos], dtype="str"),
         "value": long["value"].to_numpy(dtype="float64"),
     })
     out["indicator"] = pd.Series(indicator.to_numpy()[pos]).fillna(long["default_indicator"]).to_numpy()
