@@ -67,9 +67,9 @@ def compute_duplicate_reports(frame: pd.DataFrame, min_total: float = MIN_TOTAL)
         "severity": "warning",
         C.INDICATOR: items[C.INDICATOR], C.ACTIVITY: items[C.ACTIVITY], C.PCODE: items[C.PCODE],
         C.MONTH: items[C.MONTH], "organisations": items["organisations"], C.VALUE: items["total"],
-        "detail": [f"{' and '.join(r.organisations)} reported the same {r._5} cells adding up to {r.total:,.0f}: "
-                   "probably one activity reported by the implementing and the reporting partner"
-                   for r in items.itertuples()],
+        "detail": [f"{' and '.join(orgs)} reported the same {n} cell{'s' if n != 1 else ''} adding up to "
+                   f"{total:,.0f}: probably one activity reported by the implementing and the reporting partner"
+                   for orgs, n, total in zip(items["organisations"], items["_cells"], items["total"], strict=True)],
         "rows": [ids.get((r.indicator, r.activity, r.pcode, r.month), ()) for r in items.itertuples()],
     })[ITEM_COLUMNS]
 
