@@ -11,7 +11,6 @@ import streamlit as st
 from dashboard import cache
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import build_sparkline
 from dashboard.filters import Period, month_add, month_of
 from dashboard.indicators import (
     Headline,
@@ -21,6 +20,7 @@ from dashboard.indicators import (
     compute_not_reported,
 )
 from dashboard.quality import Alert, compute_alerts
+from dashboard.timelines import build_sparkline
 from dashboard.ui import PageContext, render_empty
 from dashboard.vocab import EVENT_KINDS, ORG_TYPES
 

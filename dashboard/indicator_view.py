@@ -10,8 +10,9 @@ import streamlit as st
 from dashboard import cache
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import build_bar_breakdown, build_monthly_bars
+from dashboard.charts import build_bar_breakdown
 from dashboard.indicators import compute_breakdown, compute_monthly, compute_plain_sum, compute_target, compute_total
+from dashboard.timelines import render_indicator_timeline
 from dashboard.ui import PageContext, render_empty
 from dashboard.vocab import AGGREGATIONS, ORG_TYPES, POPULATION_GROUPS
 
@@ -103,12 +104,13 @@ def render_achievement(view: IndicatorView) -> None:
         )
 
 
-def render_trend(view: IndicatorView) -> None:
+def render_trend(view: IndicatorView, ctx: PageContext) -> None:
     st.subheader("Monthly trend")
     if view.facts.empty:
         render_empty()
         return
-    st.altair_chart(build_monthly_bars(view.monthly, str(view.row["unit"]), view.target), width="stretch")
+    render_indicator_timeline(view.facts, view.monthly, str(view.row["unit"]), view.aggregation, view.target,
+                              cache.events(ctx.url, ctx.version), ctx.period, f"mhpss_{view.code}")
 
 
 def render_breakdowns(view: IndicatorView) -> None:

@@ -23,6 +23,7 @@ from dashboard.filters import Period
 from dashboard.indicators import compute_total
 from dashboard.vocab import ALL, EVENT_KINDS
 
+AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart
 BAR_COLOUR = "#9cc3e6"
 EVENT_COLOURS = {"twg_meeting": "#555555", "forum": "#CC79A7", "training": "#009E73", "milestone": "#E69F00"}
 EVENT_SHORT = {"twg_meeting": "tWG", "forum": "Forum", "training": "Training", "milestone": "Milestone"}
@@ -128,7 +129,7 @@ def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None)
 
 def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None,
                    events: pd.DataFrame | None = None, *, title: str = "", brush: bool = True,
-                   height: int = 300) -> alt.TopLevelMixin:
+                   height: int = 300) -> AnyChart:
     """Monthly values (bars, left axis), the cumulative value (line, right axis) against the period's
     target (dashed rule) and an even "on track" path (dotted), events as labelled rules, and, with
     ``brush``, an overview strip below on which dragging selects the months the main chart shows."""
@@ -164,8 +165,9 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
                 y=alt.Y("target:Q", scale=right_scale, axis=None), x=alt.value(0), text="label:N"),
         ]
     layers += build_event_layers(events if events is not None else pd.DataFrame(), selection)
-    main = alt.layer(*layers).resolve_scale(y="independent").properties(
-        height=height, width="container", title=title or alt.Undefined)
+    main = alt.layer(*layers).resolve_scale(y="independent").properties(height=height, width="container")
+    if title:
+        main = main.properties(title=title)
     if selection is None:
         return main
     overview = alt.Chart(data).mark_area(color=BAR_COLOUR, line={"color": ACCENT}).encode(
@@ -178,7 +180,7 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
 
 
 def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
-                             mode: str = "stacked", events: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+                             mode: str = "stacked", events: pd.DataFrame | None = None) -> AnyChart:
     """A breakdown over time: stacked monthly bars coloured by ``dim`` (``mode="stacked"``) or one small
     line chart per category sharing the y axis (``mode="small_multiples"``)."""
     data = breakdown.assign(date=pd.to_datetime(breakdown[C.MONTH]))
@@ -205,7 +207,7 @@ def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit
     return chart.properties(height=280, width="container")
 
 
-def build_sparkline(monthly: pd.DataFrame, title: str = "") -> alt.TopLevelMixin:
+def build_sparkline(monthly: pd.DataFrame, title: str = "") -> AnyChart:
     """A small monthly area for a headline figure, with the latest month marked (no axes)."""
     data = monthly.assign(date=pd.to_datetime(monthly[C.MONTH]))
     tooltip = [alt.Tooltip("date:T", title="Month", format="%b %Y"),
@@ -219,7 +221,8 @@ def build_sparkline(monthly: pd.DataFrame, title: str = "") -> alt.TopLevelMixin
     ).encode(x=alt.X("date:T", axis=None), y=alt.Y(f"{C.VALUE}:Q", axis=None), tooltip=tooltip)
     last = alt.Chart(data.tail(1)).mark_point(color=ACCENT, filled=True, size=30).encode(
         x="date:T", y=f"{C.VALUE}:Q", tooltip=tooltip)
-    return alt.layer(area, last).properties(height=50, width="container", title=title or alt.Undefined)
+    chart = alt.layer(area, last).properties(height=50, width="container")
+    return chart.properties(title=title) if title else chart
 
 
 # --- images ---------------------------------------------------------------------------------------------
@@ -234,7 +237,7 @@ def _fixed_width(spec: Any, width: int) -> Any:
     return spec
 
 
-def build_chart_image(chart: alt.TopLevelMixin, kind: str, width: int = EXPORT_WIDTH) -> bytes:
+def build_chart_image(chart: AnyChart, kind: str, width: int = EXPORT_WIDTH) -> bytes:
     """The chart as PNG (2× scale) or SVG bytes, rendered offline by vl-convert on a white background."""
     import vl_convert as vlc
 
@@ -247,7 +250,7 @@ def build_chart_image(chart: alt.TopLevelMixin, kind: str, width: int = EXPORT_W
     raise ValueError(f"unknown image kind {kind!r} (png or svg)")
 
 
-def render_chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
+def render_chart_downloads(chart: AnyChart, name: str) -> None:
     """Two download buttons for ``chart``: PNG and SVG. The image is rendered only when a button is pressed."""
     import streamlit as st
 
@@ -259,3 +262,40 @@ def render_chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
     right.download_button("SVG", data=lambda: build_chart_image(chart, "svg"), file_name=f"{stem}.svg",
                           mime="image/svg+xml", key=f"dl_svg_{stem}", icon=":material/image:",
                           help="Download this chart as an SVG image (scalable, for print)")
+
+
+BREAKDOWN_DIMS = {C.SEX: "Sex", C.AGE: "Age band", C.GROUP: "Population group", C.ORG_TYPE: "Organisation type",
+                  C.COUNTRY: "Country", C.LAYER: "Pyramid layer"}
+
+
+def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,
+                              target: float | None, events: pd.DataFrame, period: Period, name: str) -> None:
+    """The indicator's timeline with PNG/SVG downloads, then a breakdown over time (stacked or small
+    multiples) on any dimension the facts are disaggregated by."""
+    import streamlit as st
+
+    chart = build_timeline(monthly, unit, target, compute_events(events, period))
+    st.altair_chart(chart, width="stretch")
+    st.caption("Bars: each month's figure (left axis). Line: cumulative by the indicator's rule (right axis), "
+               "against the target for the period's years (dashed) and an even pace towards it (dotted). "
+               "Vertical rules: tWG meetings, forums, trainings and milestones.")
+    render_chart_downloads(chart, f"{name}_timeline")
+    dims = [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()]
+    if not dims:
+        return
+    with st.expander("Over time, broken down", expanded=False):
+        left, right = st.columns([2, 2])
+        dim = left.selectbox("Break down by", dims, format_func=BREAKDOWN_DIMS.__getitem__, key="w_tl_dim")
+        mode = right.radio("Show as", ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",
+                           format_func=lambda m: "Stacked bars" if m == "stacked" else "Small multiples")
+        frame = compute_monthly_breakdown(facts, aggregation, period, str(dim))
+        if frame.empty:
+            st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
+            return
+        breakdown = build_breakdown_timeline(frame, str(dim), BREAKDOWN_DIMS[str(dim)], unit, mode=str(mode),
+                                             events=compute_events(events, period) if mode == "stacked" else None)
+        st.altair_chart(breakdown, width="stretch" if mode == "stacked" else "content")
+        if aggregation == "unique_max":
+            st.caption("Each category's monthly figure uses the unique-people rule within that category, so the "
+                       "categories may add up to more than the month's total.")
+        render_chart_downloads(breakdown, f"{name}_by_{dim}")

@@ -8,6 +8,6 @@ ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what 
 data = view.compute_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)
-view.render_trend(data)
+view.render_trend(data, ctx)
 view.render_breakdowns(data)
 view.render_sources(data)
