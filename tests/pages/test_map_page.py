@@ -1,0 +1,185 @@
+"""Map page (AppTest): the deck holds bubbles (no boundaries) or a choropleth (boundaries) with the right
+areas and values, per-capita and gap measures, a broken boundary file falls back to bubbles with a clear
+message, and the map's data downloads as CSV."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from shapely.geometry import box, mapping
+from sqlalchemy import create_engine, text
+
+from geo import boundaries as gb
+from geo.admin import ADMIN_UNITS
+from tests.conftest import SHARED
+from tests.pages.conftest import download_bytes, no_exception, run_page
+
+PAGE = "pages/3_Map.py"
+
+
+@pytest.fixture(autouse=True)
+def _private_geo_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gb, "CACHE_DIR", tmp_path / "geo-cache")
+    gb.clear_memory_cache()
+
+
+def _sql(query: str, **params: Any) -> list[tuple[Any, ...]]:
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(query), params)]
+    engine.dispose()
+    return rows
+
+
+def _sum_by_area(indicator: str) -> dict[str, float]:
+    """Admin-1 totals of a summed indicator over all time, straight from the database."""
+    return {p: float(v) for p, v in _sql(
+        "SELECT l.pcode, SUM(f.value) FROM facts f JOIN indicators i ON i.id = f.indicator_id "
+        "JOIN locations l ON l.id = f.location_id JOIN import_batches b ON b.id = f.batch_id "
+        "WHERE i.code = :code AND l.admin_level = 1 AND f.replaced_by IS NULL AND b.status = 'committed' "
+        "GROUP BY l.pcode", code=indicator)}
+
+
+def _layers(at: Any) -> dict[str, dict[str, Any]]:
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    spec = json.loads(decks[0].proto.json)
+    assert spec.get("mapStyle") is None  # never a dict
+    return {layer["id"]: layer for layer in spec["layers"]}
+
+
+def _bubble_values(layers: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    rows = layers["bubbles"]["data"] + layers["bubbles-no-data"]["data"]
+    return {r["pcode"]: r["value"] for r in rows}
+
+
+def _square_boundaries(folder: Path, skip: tuple[str, ...] = ()) -> Path:
+    """Synthetic admin-1 boundaries: a square around each reference centroid, keyed by ISO code."""
+    features = [
+        {"type": "Feature", "properties": {"iso_3166_2": u.iso, "name_en": u.name_en},
+         "geometry": mapping(box(u.lon - 0.3, u.lat - 0.2, u.lon + 0.3, u.lat + 0.2))}
+        for u in ADMIN_UNITS if u.level == 1 and u.pcode not in skip
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "squares.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+def test_without_boundaries_the_map_is_bubbles_with_the_right_values() -> None:
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    layers = _layers(at)
+    assert layers["bubbles"]["@@type"] == "ScatterplotLayer"
+    values = _bubble_values(layers)
+    assert len(values) == 53  # every admin-1 area of the three countries, with data or not
+    expected = _sum_by_area("TRAININGS_HELD")
+    assert {p: v for p, v in values.items() if v is not None} == pytest.approx(expected)
+    assert all(values[p] is None for p in values if p not in expected)  # no data stays no data, not zero
+    captions = " ".join(c.value for c in at.caption)
+    assert "Bubbles at area centres" in captions and "MHPSS_BOUNDARIES" in captions
+
+
+def test_with_boundaries_the_map_is_a_choropleth_with_attribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(_square_boundaries(tmp_path / "geo")))
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    layers = _layers(at)
+    features = layers["choropleth"]["data"]["features"]
+    assert layers["choropleth"]["@@type"] == "GeoJsonLayer"
+    props = {f["properties"]["pcode"]: f["properties"] for f in features}
+    assert len(props) == 53
+    expected = _sum_by_area("TRAININGS_HELD")
+    assert {p: v["value"] for p, v in props.items() if v["value"] is not None} == pytest.approx(expected)
+    no_data = [p for p in props if p not in expected]
+    assert no_data and all(props[p]["fill"] == [189, 189, 189, 70] for p in no_data)
+    assert "Boundaries: squares.geojson" in " ".join(c.value for c in at.caption)
+    assert "missing-polygons" not in layers
+
+
+def test_areas_without_a_polygon_are_drawn_as_bubbles_and_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(_square_boundaries(tmp_path / "geo", skip=("PL14", "UA80"))))
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    layers = _layers(at)
+    assert len(layers["choropleth"]["data"]["features"]) == 51
+    missing = layers["missing-polygons"]["data"] + layers["missing-polygons-no-data"]["data"]
+    assert sorted(r["pcode"] for r in missing) == ["PL14", "UA80"]
+    assert any("2 areas have no polygon in the boundary file" in c.value and "Masovia" in c.value for c in at.caption)
+
+
+def test_a_broken_boundary_file_falls_back_to_bubbles_with_a_message(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(broken))
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    assert [w.value for w in at.warning if "boundary file could not be used" in w.value] == [
+        next(w.value for w in at.warning if "boundary file could not be used" in w.value)]
+    message = next(w.value for w in at.warning if "boundary file could not be used" in w.value)
+    assert "broken.geojson: cannot be read as a boundary file" in message and "bubbles" in message
+    assert "bubbles" in _layers(at)
+
+
+def test_per_10000_residents_uses_the_denominators_table() -> None:
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all", country="POL")
+    at.radio(key="w_map_measure").set_value("per_residents").run()
+    no_exception(at)
+    values = {r["pcode"]: r for r in _layers(at)["bubbles"]["data"]}
+    assert set(values) <= {u.pcode for u in ADMIN_UNITS if u.country == "POL"}
+    residents = {p: float(v) for p, v in _sql(
+        "SELECT l.pcode, d.value FROM denominators d JOIN locations l ON l.id = d.location_id "
+        "WHERE d.measure = 'residents' AND l.country = 'POL'")}
+    expected = _sum_by_area("TRAININGS_HELD")
+    for pcode, row in values.items():
+        assert row["metric"] == pytest.approx(expected[pcode] / residents[pcode] * 10_000)
+        assert row["denominator_text"].startswith(f"Residents: {residents[pcode]:,.0f}")
+        assert "demo estimate" in row["denominator_text"]
+    legend = " ".join(m.value for m in at.markdown)
+    assert "per 10,000 residents" in legend and "no reports" in legend
+
+
+def test_gap_view_lists_areas_with_many_people_and_few_services() -> None:
+    at = run_page(PAGE, indicator="PPL_REACHED", period="ytd")
+    at.radio(key="w_map_measure").set_value("gap").run()
+    no_exception(at)
+    assert "Service gaps" in [s.value for s in at.subheader]
+    table = at.dataframe[0].value
+    assert len(table) >= 1
+    assert set(table["Gap"]) <= {"Many people, no services reported", "Many people, low coverage"}
+    order = table["Gap"].map({"Many people, no services reported": 0, "Many people, low coverage": 1})
+    assert order.is_monotonic_increasing  # no services first, then low coverage
+    for _, group in table.groupby("Gap"):
+        assert group["People (denominator)"].is_monotonic_decreasing  # most people first
+    caption = " ".join(c.value for c in at.caption)
+    assert "Many people: at least" in caption and "the median of the areas shown" in caption
+
+
+def test_country_filter_limits_the_areas_and_the_csv_matches_the_map() -> None:
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all", country="LTU")
+    no_exception(at)
+    values = _bubble_values(_layers(at))
+    assert sorted(values) == [f"LT{i:02d}" for i in range(1, 11)]
+    table = pd.read_csv(io.BytesIO(download_bytes(at, "dl_map_csv")))
+    assert len(table) == 10
+    assert dict(zip(table["pcode"], table["value"], strict=True)) == pytest.approx(
+        {p: (float("nan") if v is None else v) for p, v in values.items()}, nan_ok=True)
+    assert set(table["indicator"]) == {"TRAININGS_HELD"}
+
+
+@pytest.mark.skipif(not (SHARED / "geo" / "ukraine_admin1.geojson").exists(), reason="../shared/geo is not present")
+def test_real_boundaries_draw_all_53_areas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(SHARED / "geo"))
+    at = run_page(PAGE, indicator="PPL_REACHED", period="all")
+    no_exception(at)
+    features = _layers(at)["choropleth"]["data"]["features"]
+    assert len(features) == 53
+    assert any("© OpenStreetMap contributors" in c.value for c in at.caption)
+    assert not any("matched no area" in e.label for e in at.expander)
