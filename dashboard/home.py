@@ -65,7 +65,8 @@ def compute_overview(ctx: PageContext) -> Overview:
     org_months = cache.org_months(ctx.url, ctx.version, ctx.filters, window)
     first_last = cache.first_reports(ctx.url, ctx.version, ctx.filters)
     not_reported = compute_not_reported(first_last, org_months, last_complete)
-    alerts = compute_alerts(current, ctx.today, ctx.freshness.last_import)
+    alerts = compute_alerts(current, ctx.today, ctx.freshness.last_import, cache.denominators(ctx.url, ctx.version),
+                            cache.reviews(ctx.url, ctx.version))
     events = cache.events(ctx.url, ctx.version)
     sources = sorted({s for s in current[C.SOURCE].dropna().unique() if s})
     return Overview(headlines, sparklines, not_reported, last_complete, alerts, events, ctx.today, sources)
