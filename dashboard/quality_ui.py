@@ -388,10 +388,13 @@ def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
                                     key="dq_unique_rule")
 
 
-def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Series, key: str | None = None) -> str:
+def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Series, key: str | None = None,
+                                    per_area: bool = True) -> str:
     """Side by side: the unique-people figure (cluster rule) and the plain sum of ``frame`` (one indicator's
-    facts), the difference in words and per area. A switch picks the rule for the per-area table; the chosen
-    rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure names its rule."""
+    facts), the difference in words and (``per_area``) per area. A switch picks the rule for the per-area
+    table; the chosen rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure
+    names its rule. The per-area table is not suppressed: leave it out (``per_area=False``) in a public view
+    until small-cell suppression covers it."""
     comp = compute_unique_comparison(frame)
     unit = str(indicator_row.get("unit", "people"))
     code = str(indicator_row.get("code", indicator_row.name if indicator_row.name is not None else ""))
@@ -407,7 +410,7 @@ def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Serie
     c3.metric("Difference (possible double counting)", fmt.number(comp.difference),
               delta=None if comp.share is None else f"{comp.share:.0%} of the plain sum", delta_color="off")
     st.markdown(compute_explanation(comp, unit))
-    if comp.by_area.empty:
+    if comp.by_area.empty or not per_area:
         return str(rule)
     by_area = comp.by_area
     chosen = by_area["unique"] if rule == "unique_max" else by_area["plain"]

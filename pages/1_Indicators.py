@@ -1,6 +1,7 @@
 """Indicators, for donors: one page per indicator."""
 
 from dashboard import indicator_view as view
+from dashboard.quality_ui import render_unique_people_comparison
 from dashboard.ui import setup_page
 
 ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what each indicator means, how far it has come, "
@@ -8,6 +9,8 @@ ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what 
 data = view.compute_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)
+if data.aggregation == "unique_max":
+    render_unique_people_comparison(data.facts, data.row, per_area=ctx.settings.view != "public")
 view.render_trend(data, ctx)
 view.render_breakdowns(data)
 view.render_sources(data)

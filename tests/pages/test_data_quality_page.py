@@ -231,3 +231,17 @@ def test_public_view_does_not_show_the_page(monkeypatch: pytest.MonkeyPatch) -> 
     no_exception(at)
     assert any("not part of the public view" in i.value for i in at.info)
     assert not at.dataframe and not at.metric
+
+
+def test_indicator_page_compares_the_rules_for_unique_people_only() -> None:
+    people = run_page("pages/1_Indicators.py", indicator="PPL_REACHED")
+    no_exception(people)
+    labels = [m.label for m in people.metric]
+    assert "Unique people (largest report per area and population group) · in use" in labels
+    assert "Plain sum of all reports (counts people twice)" in labels
+    assert any("is the possible double counting" in m.value or "The two agree" in m.value for m in people.markdown)
+    people.radio(key="unique_rule_PPL_REACHED").set_value("sum").run()
+    assert "Plain sum of all reports (counts people twice) · in use" in [m.label for m in people.metric]
+    trainings = run_page("pages/1_Indicators.py", indicator="TRAININGS_HELD")
+    no_exception(trainings)
+    assert not any(m.label.startswith("Unique people") for m in trainings.metric)
