@@ -176,7 +176,8 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
     ).add_params(selection).properties(height=45, width="container",
                                        title=alt.TitleParams("Drag here to choose the months shown above", fontSize=11,
                                                              fontWeight="normal", color="#666", anchor="start"))
-    return alt.vconcat(main, overview, spacing=6).configure_legend(orient="top", title=None)
+    return alt.vconcat(main, overview, spacing=6).configure_legend(orient="top", title=None).properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,

@@ -1,0 +1,83 @@
+"""Headless Chromium: the Map page's deck.gl canvas draws the bubbles, the map's CSV downloads, and the
+Indicators page's timeline draws with its target and downloads as PNG and SVG."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import screenshot, wait_until_rendered
+
+pytestmark = pytest.mark.browser
+
+
+def _coloured_pixels(png: bytes) -> int:
+    """Pixels clearly not white/grey (the bubbles' blues and greens): proof the canvas drew something."""
+    import numpy as np
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    return int(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).sum())
+
+
+def test_map_canvas_draws_the_bubbles(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/Map?indicator=TRAININGS_HELD&period=all")
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 300
+    page.wait_for_timeout(1500)  # let deck.gl draw its first frame
+    assert _coloured_pixels(canvas.screenshot()) > 500
+    legend = page.get_by_text("no reports", exact=True).first
+    legend.wait_for()
+    screenshot(page, "map_bubbles")
+
+
+def test_map_data_downloads_as_csv(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/Map?indicator=TRAININGS_HELD&period=all&country=POL")
+    wait_until_rendered(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the map data (CSV)").click()
+    table = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert len(table) == 16 and set(table["country"]) == {"POL"}
+    assert info.value.suggested_filename.startswith("mhpss_map_TRAININGS_HELD_value_admin1")
+
+
+def test_indicator_timeline_renders_and_downloads(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/Indicators?indicator=PPL_REACHED&period=all")
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.locator("svg, canvas").first.wait_for(timeout=60_000)
+    box = chart.bounding_box()
+    assert box is not None and box["height"] > 250  # the main chart and the brush strip below it
+    screenshot(page, "indicator_timeline")
+    labels = chart.locator("g.role-axis-label text")
+    before = labels.evaluate_all("els => els.map(e => e.textContent)")
+    assert "Jan 2023" in before and "Aug 2024" not in before
+    # Drag across the overview strip (the period brush): the main chart zooms to the months selected.
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    y = box["y"] + box["height"] - 80
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, y, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    after = labels.evaluate_all("els => els.map(e => e.textContent)")
+    assert "Jan 2023" not in after
+    assert sum(1 for t in after if t and t[:3] in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                                                   "Oct", "Nov", "Dec")) >= 6  # month-level ticks now
+    with page.expect_download() as png_info:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="PNG").first.click()
+    png = Path(png_info.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png_info.value.suggested_filename == "mhpss_PPL_REACHED_timeline.png"
+    with page.expect_download() as svg_info:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="SVG").first.click()
+    svg = Path(svg_info.value.path()).read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<svg") and "Target" in svg and "cumulative people" in svg
