@@ -25,6 +25,33 @@ _SECRET_PARAMS = re.compile(r"((?:app_identifier|token|access_token|api_key|key)
 _ERRNO = re.compile(r"\[Errno -?\d+\][^'\")]*")
 
 
+class _RedactingFilter(logging.Filter):
+    """Redacts secrets from the log records of the HTTP libraries (urllib3 logs full URLs at DEBUG level)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret and each secret-looking query parameter value replaced by ***."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+_LIBRARY_FILTER = _RedactingFilter()
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
+    logging.getLogger(_name).addFilter(_LIBRARY_FILTER)
+
+
 class HttpClient:
     """JSON over HTTP for one source. Every message it raises or logs is redacted."""
 
@@ -49,6 +76,7 @@ class HttpClient:
         self.headers = {"Accept": "application/json", "User-Agent": "mhpss-dashboard", **(headers or {})}
         self.params = dict(params or {})
         self.secrets = [s for s in secrets if s and len(s) >= 4]
+        _LIBRARY_FILTER.secrets.update(self.secrets)
         self.auth_setting = auth_setting
         self.sleep = sleep
         self.backoff = backoff
@@ -60,9 +88,7 @@ class HttpClient:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret and every secret-looking query parameter replaced by ***."""
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return _SECRET_PARAMS.sub(r"\1***", text)
+        return redact_text(text, self.secrets)
 
     def where(self, url: str) -> str:
         """Host and path of ``url`` (no query string), for messages."""
@@ -109,7 +135,8 @@ class HttpClient:
                 if last:
                     raise self._fail(f"{self.where(url)} answered HTTP {response.status_code} "
                                      f"{response.reason or ''} {attempts} times; try again later".replace("  ", " "))
-                self._wait(self._retry_after(response) or self._backoff(attempt))
+                asked = self._retry_after(response)
+                self._wait(self._backoff(attempt) if asked is None else asked)
                 continue
             return self._parse(response, url)
         raise self._fail("no attempt was made")  # unreachable: the loop returns or raises

@@ -96,7 +96,7 @@ class FactMapping:
                                  "value, values, where, name, repeat)")
         missing = [t for t in REQUIRED if t not in raw]
         if missing:
-            raise ConnectorError(f"{where}: say where {' and '.join(missing)} come from")
+            raise ConnectorError(f"{where}: {' and '.join(missing)} missing (a constant or {{\"field\": …}})")
         specs = {t: _spec(t, raw[t], where) for t in TARGETS if t in raw}
         if "date" not in specs:
             raise ConnectorError(f"{where}: say which field holds the date (\"date\": {{\"field\": …}})")
@@ -341,6 +341,9 @@ def record_rows(mapping: FactMapping, record: Record) -> list[dict[str, Any]]:
     choices["date"] = [day]
     rows = []
     for column in mapping.values:
+        if len(mapping.values) > 1 and column.spec.field and column.spec.default is None and \
+                _blank(record.raw(column.spec.field)):
+            continue  # a blank cell of a wide form: nothing reported for that disaggregation
         amounts = _answers(column.spec, record) if column.spec.field else [column.spec.constant]
         amount = parse_number(amounts[0])
         if amount is None:
@@ -352,6 +355,10 @@ def record_rows(mapping: FactMapping, record: Record) -> list[dict[str, Any]]:
             row["value"] = amount
             rows.append(row)
     return rows
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def collect_rows(mapping: FactMapping, records: Iterable[Record], problems: Problems) -> list[dict[str, Any]]:

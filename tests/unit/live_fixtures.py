@@ -150,7 +150,7 @@ def hapi_population_row(admin1: str | None, name: str | None, population: int, g
         "resource_hdx_id": "b1c2", "admin2_ref": 1, "gender": gender, "age_range": age, "min_age": None,
         "max_age": None, "population": population, "reference_period_start": "2025-01-01T00:00:00",
         "reference_period_end": "2025-12-31T23:59:59", "location_ref": 1, "location_code": location,
-        "location_name": "Ukraine", "admin1_ref": 2, "admin1_code": admin1, "admin1_name": name,
+        "location_name": {"UKR": "Ukraine", "POL": "Poland", "LTU": "Lithuania"}.get(location, location), "admin1_ref": 2, "admin1_code": admin1, "admin1_name": name,
         "admin2_code": None, "admin2_name": None,
     }
 

@@ -40,19 +40,24 @@ class Replay:
     """The scripted routes and the requests seen. ``url`` is the server's base address."""
 
     def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], list[Answer]] = {}
+        self.routes: dict[tuple[str, str, frozenset[tuple[str, str]]], list[Answer]] = {}
         self.seen: list[Seen] = []
         self.url = ""
         self._lock = threading.Lock()
 
-    def add(self, path: str, *answers: Answer | Any, method: str = "GET") -> None:
-        self.routes[(method, path)] = [a if isinstance(a, Answer) else Answer(a) for a in answers]
+    def add(self, path: str, *answers: Answer | Any, method: str = "GET", when: dict[str, str] | None = None) -> None:
+        """Script the answers to ``method path`` (only for requests whose query has every ``when`` item)."""
+        key = (method, path, frozenset((when or {}).items()))
+        self.routes[key] = [a if isinstance(a, Answer) else Answer(a) for a in answers]
 
-    def next_answer(self, method: str, path: str) -> Answer:
+    def next_answer(self, method: str, path: str, query: dict[str, list[str]]) -> Answer:
         with self._lock:
-            queue = self.routes.get((method, path))
-            if not queue:
+            matching = [(len(cond), key) for key in self.routes
+                        for (m, p, cond) in [key]
+                        if m == method and p == path and all(query.get(k) == [v] for k, v in cond)]
+            if not matching:
                 return Answer({"detail": f"no route {method} {path}"}, status=404)
+            queue = self.routes[max(matching)[1]]
             return queue.pop(0) if len(queue) > 1 else queue[0]
 
     def requests_to(self, path: str) -> list[Seen]:
@@ -71,8 +76,9 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
-            replay.seen.append(Seen(method, parts.path, parse_qs(parts.query), dict(self.headers), body))
-            answer = replay.next_answer(method, parts.path)
+            query = parse_qs(parts.query)
+            replay.seen.append(Seen(method, parts.path, query, dict(self.headers), body))
+            answer = replay.next_answer(method, parts.path, query)
             if answer.delay:
                 time.sleep(answer.delay)
             if answer.drop:
@@ -112,7 +118,7 @@ def serve() -> Iterator[Replay]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(replay))
     server.daemon_threads = True
     replay.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield replay
