@@ -13,6 +13,7 @@ sexes), so the cost is per distinct value, not per row. Rules that are a choice,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,17 +34,48 @@ EXCEL_ERRORS = frozenset({"#ref!", "#value!", "#div/0!", "#name?", "#num!", "#nu
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 
 
+class Factor:
+    """A column split into its distinct values and a code per row, so parsing runs once per distinct value.
+
+    ``take(per_unique)`` spreads a list with one entry per distinct value back to the rows (missing → None).
+    """
+
+    def __init__(self, values: pd.Series | np.ndarray) -> None:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object) if not isinstance(values, pd.Series)
+                                      else values)
+        self.codes = codes
+        self.uniques: list[object] = list(uniques)
+        self.cleaned: list[str | None] = [clean_value(u) for u in self.uniques]
+
+    def take(self, per_unique: Sequence[object], missing: object = None) -> np.ndarray:
+        table = np.empty(len(per_unique) + 1, dtype=object)
+        table[:-1] = per_unique
+        table[-1] = missing
+        return table[self.codes]
+
+    def text(self) -> np.ndarray:
+        """The cleaned text per row (None for missing)."""
+        return self.take(list(self.cleaned))
+
+    def raw(self) -> np.ndarray:
+        return self.take(list(self.uniques))
+
+
+def clean_value(value: object) -> str | None:
+    """Stripped text, or None for an empty cell or a missing-value word (N/A, (unknown), Not applicable…)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return None if text.casefold() in MISSING else text
+
+
 def clean_text(values: pd.Series) -> pd.Series:
-    """Strip whitespace and turn missing-value words (N/A, (unknown), Not applicable…) into NaN."""
-    text = values.astype("str").str.strip()
-    folded = text.str.casefold()
-    return text.where(~folded.isin(MISSING) & values.notna())
+    """Strip whitespace and turn missing-value words into NaN."""
+    return pd.Series(Factor(values).text(), index=values.index, dtype=object).fillna(np.nan)
 
 
 def is_missing(value: object) -> bool:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return True
-    return str(value).strip().casefold() in MISSING
+    return clean_value(value) is None
 
 
 # --- Counts -----------------------------------------------------------------------------------------------
@@ -73,27 +105,31 @@ def _parse_number_text(raw: str) -> float | str:
     return number
 
 
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a column of text counts. Returns (float values with NaN for missing, reason per failed cell).
+def number_per_unique(factor: Factor) -> tuple[list[object], list[object]]:
+    """(value, reason) per distinct cell of ``factor``: NaN/None for missing cells."""
+    cleaned = factor.cleaned
+    fast = pd.to_numeric(pd.Series([c if c is not None else "" for c in cleaned], dtype=object), errors="coerce")
+    values: list[object] = []
+    reasons: list[object] = []
+    for text, number in zip(cleaned, fast.tolist(), strict=True):
+        if text is None:
+            values.append(np.nan)
+            reasons.append(None)
+            continue
+        parsed: float | str = float(number) if number == number else _parse_number_text(text)
+        if isinstance(parsed, float) and not np.isfinite(parsed):
+            parsed = "not a finite number"
+        values.append(parsed if isinstance(parsed, float) else np.nan)
+        reasons.append(parsed if isinstance(parsed, str) else None)
+    return values, reasons
 
-    The reason series is NaN where the cell parsed or was missing.
-    """
-    text = clean_text(values)
-    numbers = pd.to_numeric(text, errors="coerce")
-    failed = numbers.isna() & text.notna()
-    reasons = pd.Series(np.nan, index=values.index, dtype="object")
-    if failed.any():
-        parsed = {raw: _parse_number_text(raw) for raw in pd.unique(text[failed])}
-        mapped = text[failed].map(parsed)
-        ok = mapped.map(lambda v: isinstance(v, float))
-        numbers = numbers.astype("float64")
-        numbers.loc[mapped.index[ok]] = mapped[ok].astype("float64")
-        reasons.loc[mapped.index[~ok]] = mapped[~ok]
-    numbers = numbers.astype("float64")
-    infinite = ~np.isfinite(numbers) & numbers.notna()
-    if infinite.any():
-        reasons[infinite] = "not a finite number"
-        numbers[infinite] = np.nan
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of text counts. Returns (float values with NaN for missing, reason per failed cell)."""
+    factor = Factor(values)
+    per_value, per_reason = number_per_unique(factor)
+    numbers = pd.Series(factor.take(per_value, np.nan).astype("float64"), index=values.index)
+    reasons = pd.Series(factor.take(per_reason), index=values.index, dtype=object).fillna(np.nan)
     return numbers, reasons
 
 
@@ -207,13 +243,13 @@ def parse_date(raw: str) -> ParsedDate | str:
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse a date column. Returns (date or NaN, precision or NaN, reason or NaN) aligned with ``values``."""
-    text = clean_text(values)
-    uniques = pd.unique(text.dropna())
-    parsed = {raw: parse_date(str(raw)) for raw in uniques}
-    dates = {k: v.value for k, v in parsed.items() if isinstance(v, ParsedDate)}
-    precisions = {k: v.precision for k, v in parsed.items() if isinstance(v, ParsedDate)}
-    reasons = {k: v for k, v in parsed.items() if isinstance(v, str)}
-    return text.map(dates), text.map(precisions), text.map(reasons)
+    factor = Factor(values)
+    parsed = [parse_date(c) if c is not None else None for c in factor.cleaned]
+    def series(items: list[object]) -> pd.Series:
+        return pd.Series(factor.take(items), index=values.index, dtype=object).fillna(np.nan)
+    return (series([p.value if isinstance(p, ParsedDate) else None for p in parsed]),
+            series([p.precision if isinstance(p, ParsedDate) else None for p in parsed]),
+            series([p if isinstance(p, str) else None for p in parsed]))
 
 
 def month_end(day: date) -> date:
@@ -277,22 +313,30 @@ def _fold_vocab(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().casefold().replace("_", " "))
 
 
+def vocabulary_per_unique(dimension: str, factor: Factor) -> tuple[list[object], list[object]]:
+    """(code, reason) per distinct cell; a missing cell means "all" (not disaggregated)."""
+    spellings = SPELLINGS[dimension]
+    codes: list[object] = []
+    reasons: list[object] = []
+    for text in factor.cleaned:
+        if text is None:
+            codes.append(ALL)
+            reasons.append(None)
+            continue
+        key = _fold_vocab(text)
+        code = spellings.get(key) or spellings.get(key.replace(" ", "")) or spellings.get(key.replace("–", "-"))
+        codes.append(code)
+        reasons.append(None if code else
+                       f"unknown {dimension.replace('_', ' ')} (expected one of {', '.join(VOCABULARIES[dimension])})")
+    return codes, reasons
+
+
 def parse_vocabulary(dimension: str, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Map spellings onto the store's codes for ``dimension``. Missing cells mean "all".
 
     Returns (code series, reason series with NaN where the spelling was understood).
     """
-    spellings = SPELLINGS[dimension]
-    text = clean_text(values)
-    codes: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    for raw in pd.unique(text.dropna()):
-        key = _fold_vocab(str(raw))
-        code = spellings.get(key) or spellings.get(key.replace(" ", "")) or spellings.get(key.replace("–", "-"))
-        if code is None:
-            expected = ", ".join(c for c in VOCABULARIES[dimension])
-            reasons[raw] = f"unknown {dimension.replace('_', ' ')} (expected one of {expected})"
-        else:
-            codes[raw] = code
-    out = text.map(codes).astype(object).fillna(ALL).where(~text.isin(list(reasons)), np.nan)
-    return out, text.map(reasons)
+    factor = Factor(values)
+    codes, reasons = vocabulary_per_unique(dimension, factor)
+    return (pd.Series(factor.take(codes, ALL), index=values.index, dtype=object).fillna(np.nan),
+            pd.Series(factor.take(reasons), index=values.index, dtype=object).fillna(np.nan))

@@ -175,6 +175,9 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
             if progress is not None:
                 progress(min(0.9, 0.9 * rows_read / estimate), f"checked {rows_read:,} rows")
     facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"])
+    for column in ("period_start", "period_end", "period_month", "column", "sheet"):
+        if column in facts.columns and not isinstance(facts[column].dtype, pd.CategoricalDtype):
+            facts[column] = facts[column].astype(object).astype("category")  # chunks' categories differ
     if not facts.empty:
         V.check_file(ctx, facts)
         # A row with any error is left out whole by a partial import.
@@ -190,27 +193,47 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
     return plan_out
 
 
-def _with_ids(conn: Connection, facts: pd.DataFrame) -> pd.DataFrame:
-    lookups = Lookups.read(conn)
-    out = pd.DataFrame({
-        "organisation_id": facts["organisation"].astype(object).map(lookups.organisations),
-        "indicator_id": facts["indicator"].astype(object).map(lookups.indicators),
-        "activity_id": facts["activity"].astype(object).map(lookups.activities).fillna(-1),
-        "location_id": facts["location"].astype(object).map(lookups.locations),
-        "period_start": facts["period_start"].astype(str), "period_end": facts["period_end"].astype(str),
-        **{d: facts[d].astype(str) for d in V.DIMS},
-        "value": facts["value"].astype(float),
-    }, index=facts.index)
-    for col in ("organisation_id", "indicator_id", "activity_id", "location_id"):
-        out[col] = out[col].astype("int64")
-    return out
+def _encode(values: pd.Series | np.ndarray, encode: Callable[[str], int], missing: int = -1) -> np.ndarray:
+    """An int64 code per row, computed once per distinct value (a categorical's categories, or factorised)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        uniques = list(uniques)
+    table = np.array([encode(str(u)) for u in uniques] + [missing], dtype="int64")
+    return table[codes]
+
+
+def _day(iso: str) -> int:
+    return date.fromisoformat(iso[:10]).toordinal()
+
+
+def _key_codes(new: bool, frame: pd.DataFrame, lookups: Lookups | None = None) -> pd.DataFrame:
+    """The report key as integers (ids, day numbers, vocabulary positions): fast to merge."""
+    vocab = {d: {code: i for i, code in enumerate(V.categories_vocab(d))} for d in V.DIMS}
+    out: dict[str, np.ndarray] = {}
+    if new:
+        assert lookups is not None
+        for col, mapping in (("organisation", lookups.organisations), ("indicator", lookups.indicators),
+                             ("activity", lookups.activities), ("location", lookups.locations)):
+            out[col + "_id"] = _encode(frame[col], lambda c, m=mapping: m.get(c, -1))  # type: ignore[misc]
+    else:
+        for col in ("organisation_id", "indicator_id", "activity_id", "location_id"):
+            out[col] = frame[col].to_numpy(dtype="int64")
+    for col in ("period_start", "period_end"):
+        out[col] = _encode(frame[col], _day)
+    for d in V.DIMS:
+        out[d] = _encode(frame[d], lambda c, t=vocab[d]: t.get(c, -2))  # type: ignore[misc]
+    return pd.DataFrame(out, index=frame.index)
 
 
 def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
     """Match the file's values against the current stored reports with the same key."""
     if facts.empty:
         return Changes()
-    new = _with_ids(conn, facts)
+    new = _key_codes(True, facts, Lookups.read(conn))
+    new["value"] = facts["value"].to_numpy(dtype="float64")
+    first, last = (date.fromordinal(int(new["period_start"].min())), date.fromordinal(int(new["period_start"].max())))
     f = store.facts.c
     query = (
         select(f.id, f.organisation_id, f.indicator_id, func.coalesce(f.activity_id, -1).label("activity_id"),
@@ -220,18 +243,17 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
         .where(f.replaced_by.is_(None),
                f.organisation_id.in_(bindparam("orgs", expanding=True)),
                f.indicator_id.in_(bindparam("inds", expanding=True)),
-               f.period_start >= date.fromisoformat(new["period_start"].min()),
-               f.period_start <= date.fromisoformat(new["period_start"].max()))
+               f.period_start >= first, f.period_start <= last)
     )
     rows = conn.execute(query, {"orgs": sorted(set(new["organisation_id"].tolist())),
                                 "inds": sorted(set(new["indicator_id"].tolist()))}).all()
-    old = pd.DataFrame(rows, columns=["id", *_ID_KEY, "old_value", "batch_id"])
-    if old.empty:
+    if not rows:
         return Changes(new=len(new))
-    for col in ("organisation_id", "indicator_id", "activity_id", "location_id"):
-        old[col] = old[col].astype("int64")
-    old["period_start"] = old["period_start"].str.slice(0, 10)
-    old["period_end"] = old["period_end"].str.slice(0, 10)
+    old_raw = pd.DataFrame(rows, columns=["id", *_ID_KEY, "old_value", "batch_id"], dtype=object)
+    old = _key_codes(False, old_raw)
+    old["id"] = old_raw["id"].to_numpy(dtype="int64")
+    old["old_value"] = old_raw["old_value"].to_numpy(dtype="float64")
+    old["batch_id"] = old_raw["batch_id"].to_numpy(dtype="int64")
     merged = new.reset_index().merge(old, on=_ID_KEY, how="left")
     matched = merged[merged["id"].notna()]
     differs = matched["value"] != matched["old_value"]
@@ -242,7 +264,7 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
         new=int(merged["id"].isna().sum()), changed=int(differs.sum()), unchanged=int((~differs).sum()),
         replaced_ids=matched["id"].astype("int64").to_numpy(),
         examples=examples[["row", "column", *V.KEY, "old_value", "value", "old_batch"]].astype(
-            {c: "object" for c in V.KEY}),
+            {c: "object" for c in [*V.KEY, "column"]}),
     )
 
 
@@ -271,10 +293,10 @@ def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False
         step = 200_000
         for start in range(0, len(facts), step):
             part = facts.iloc[start:start + step]
-            frame = pd.DataFrame({c: part[c].astype(object) for c in [*V.KEY, "period_month", "value"]})
+            frame = part[[*V.KEY, "period_month", "value"]].copy()
             frame["source"] = f"4W import: {plan.file_name}"
             if "note" in part.columns:
-                frame["note"] = part["note"].astype(object)
+                frame["note"] = part["note"]
             written += insert_facts(conn, frame, lookups, batch_id, is_demo=False)
             if progress is not None:
                 progress(0.92 + 0.07 * written / len(facts), f"written {written:,} of {len(facts):,} values")

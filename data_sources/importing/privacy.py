@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from data_sources.importing.errors import Problem
-from data_sources.importing.tags import DATE, DATE_END, DATE_START, ORG, VALUE, ColumnRole
+from data_sources.importing.tags import NOTE, ORG, VALUE, ColumnRole
 
 _HEADER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("people's names", re.compile(
@@ -67,7 +67,9 @@ def header_problems(columns: list[ColumnRole], headers: list[str]) -> list[Probl
 
 def content_problems(col: ColumnRole, values: pd.Series, rows: pd.Series) -> list[Problem]:
     """Cells of one column that look like e-mails, phone numbers, ID numbers, names or dates of birth."""
-    if col.role in (VALUE, DATE, DATE_START, DATE_END):  # numbers and dates (Unix seconds look like phones)
+    if col.role not in (None, NOTE):
+        # Counts and dates are parsed as such (Unix seconds look like phone numbers), and a code column holds
+        # known organisations, places, activities or vocabulary words: anything else there is already an error.
         return []
     text = values.dropna().astype("str").str.strip()
     if text.empty:

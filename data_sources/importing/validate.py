@@ -18,7 +18,7 @@ import pandas as pd
 from dashboard.vocab import AGE_BANDS, ALL, DISABILITY, POPULATION_GROUPS, SEX
 from data_sources.importing import normalise as nz
 from data_sources.importing import tags as T
-from data_sources.importing.errors import ERROR, WARNING, ImportFileError, Problem, Report
+from data_sources.importing.errors import ERROR, MAX_LISTED, WARNING, ImportFileError, Problem, Report
 from data_sources.importing.lookups import StoreLookups
 from data_sources.importing.readers import Chunk, Sheet
 
@@ -107,6 +107,10 @@ class Context:
             self.report.add(problem)
 
 
+def categories_vocab(dimension: str) -> list[str]:
+    return list({T.SEX: SEX, T.AGE: AGE_BANDS, T.POPULATION: POPULATION_GROUPS, T.DISABILITY: DISABILITY}[dimension])
+
+
 def categories_for(lookups: StoreLookups) -> dict[str, list[str]]:
     """Fixed categories per code column, so chunks concatenate as compact categoricals."""
     return {
@@ -118,272 +122,291 @@ def categories_for(lookups: StoreLookups) -> dict[str, list[str]]:
     }
 
 
-def _emit(ctx: Context, mask: pd.Series, rows: np.ndarray, column: str | pd.Series, raw: pd.Series,
-          reason: str | pd.Series, sheet: str | None, severity: str = ERROR) -> None:
-    """Add one problem per True in ``mask``; column, raw value and reason may vary per cell (series aligned
-    with ``mask`` by position)."""
-    hits = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+Column = str | np.ndarray
+Reason = str | np.ndarray
+
+
+def _emit(ctx: Context, mask: np.ndarray, rows: np.ndarray, column: Column, raw: np.ndarray | None,
+          reason: Reason, sheet: str | None, severity: str = ERROR) -> None:
+    """Add one problem per True in ``mask``; column, raw value and reason may be per-row arrays."""
+    hits = np.flatnonzero(mask)
     if not len(hits):
         return
-    room = max(0, 100_000 - len(ctx.report.problems))
+    room = max(0, MAX_LISTED - len(ctx.report.problems))
     for pos in hits[:room]:
-        why = reason if isinstance(reason, str) else str(reason.iloc[pos])
-        label = column if isinstance(column, str) else str(column.iloc[pos])
-        value = raw.iloc[pos]
-        ctx.report.add(Problem(why, int(rows[pos]), label, None if pd.isna(value) else str(value), severity, sheet))
+        why = reason if isinstance(reason, str) else str(reason[pos])
+        label = column if isinstance(column, str) else str(column[pos])
+        value = None if raw is None else raw[pos]
+        shown = None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        ctx.report.add(Problem(why, int(rows[pos]), label, shown, severity, sheet))
     if len(hits) > room:
         ctx.report.uncounted[severity] += len(hits) - room
 
 
-def _resolve(ctx: Context, plan: ColumnPlan, chunk: Chunk, role: str, kind: str, required: bool,
-             bad: pd.Series) -> pd.Series:
-    """Codes for one identity role (NaN where missing or unknown), reporting unknown and missing values."""
+def _isnull(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _resolve(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarray, role: str, kind: str,
+             required: bool, bad: np.ndarray) -> np.ndarray:
+    """Codes for one identity role (None where missing or unknown), reporting unknown and missing values."""
     col = plan.roles.get(role)
-    n = len(chunk.frame)
     if col is None:
-        return pd.Series(np.nan, index=chunk.frame.index, dtype="object")
-    raw = chunk.frame[col.index]
-    text = nz.clean_text(raw)
+        return np.full(len(frame), None, dtype=object)
     resolver = getattr(ctx.lookups, kind)
-    uniques = pd.unique(text.dropna())
-    found = {u: resolver.resolve(str(u)) for u in uniques}
-    codes = text.map({k: v for k, v in found.items() if v is not None})
-    unknown = text.notna() & codes.isna()
-    if unknown.any():
-        messages = {u: resolver.message(str(u)) for u, v in found.items() if v is None}
-        _emit(ctx, unknown, chunk.rows, col.label, raw, text.map(messages), plan.sheet.name)
+    factor = nz.Factor(frame[col.index])
+    found = [resolver.resolve(c) if c is not None else None for c in factor.cleaned]
+    codes = factor.take(found)
+    unknown_u = [c is not None and f is None for c, f in zip(factor.cleaned, found, strict=True)]
+    if any(unknown_u):
+        unknown = factor.take(unknown_u, False).astype(bool)
+        messages = [resolver.message(c) if u and c else None for c, u in zip(factor.cleaned, unknown_u, strict=True)]
+        _emit(ctx, unknown, rows, col.label, factor.raw(), factor.take(messages), plan.sheet.name)
         bad |= unknown
     if required:
-        missing = text.isna()
-        if missing.any() and n:
-            _emit(ctx, missing, chunk.rows, col.label, raw, f"the {resolver.kind} is missing", plan.sheet.name)
-            bad |= missing
+        missing = factor.take([c is None for c in factor.cleaned], True).astype(bool)
+        _emit(ctx, missing, rows, col.label, factor.raw(), f"the {resolver.kind} is missing", plan.sheet.name)
+        bad |= missing
     return codes
 
 
-def _location(ctx: Context, plan: ColumnPlan, chunk: Chunk, bad: pd.Series) -> pd.Series:
+def _location(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """The most specific known location per row: admin-2 if the store has it, else admin-1, else country."""
-    frame, name = chunk.frame, plan.sheet.name
-    result = pd.Series(np.nan, index=frame.index, dtype="object")
+    name = plan.sheet.name
     resolver = ctx.lookups.locations
+    result = np.full(len(frame), None, dtype=object)
     adm2 = plan.roles.get(T.LOCATION2)
     if adm2 is not None:
-        text = nz.clean_text(frame[adm2.index])
-        found = {u: resolver.resolve(str(u)) for u in pd.unique(text.dropna())}
-        result = text.map({k: v for k, v in found.items() if v is not None})
-        if any(v is None for v in found.values()):
+        factor = nz.Factor(frame[adm2.index])
+        found = [resolver.resolve(c) if c is not None else None for c in factor.cleaned]
+        result = factor.take(found)
+        if any(c is not None and f is None for c, f in zip(factor.cleaned, found, strict=True)):
             ctx.warn_once("adm2", Problem(
                 "admin-2 areas not in the store's admin table: those reports are recorded at admin-1",
                 column=adm2.label, severity=WARNING, sheet=name))
+    settled = ~_isnull(result)
     for role in (T.LOCATION1, T.LOCATION0):
         col = plan.roles.get(role)
         if col is None:
             continue
-        raw = frame[col.index]
-        text = nz.clean_text(raw)
-        found = {u: resolver.resolve(str(u)) for u in pd.unique(text.dropna())}
-        codes = text.map({k: v for k, v in found.items() if v is not None})
-        unknown = text.notna() & codes.isna() & result.isna()
+        factor = nz.Factor(frame[col.index])
+        found = [resolver.resolve(c) if c is not None else None for c in factor.cleaned]
+        codes = factor.take(found)
+        unknown_u = [c is not None and f is None for c, f in zip(factor.cleaned, found, strict=True)]
+        unknown = factor.take(unknown_u, False).astype(bool) & ~settled
         if unknown.any():
-            messages = {u: resolver.message(str(u)) for u, v in found.items() if v is None}
-            _emit(ctx, unknown, chunk.rows, col.label, raw, text.map(messages), name)
+            messages = [resolver.message(c) if u and c else None
+                        for c, u in zip(factor.cleaned, unknown_u, strict=True)]
+            _emit(ctx, unknown, rows, col.label, factor.raw(), factor.take(messages), name)
             bad |= unknown
-            result = result.mask(unknown, "")  # known-bad: do not fall back to the country
-        result = result.fillna(codes)
-    result = result.replace("", np.nan)
-    missing = result.isna() & ~bad
+        fill = ~settled & ~_isnull(codes)
+        result[fill] = codes[fill]
+        settled |= fill | unknown  # a known-bad admin-1 does not fall back to the country
+    missing = ~settled
     if missing.any():
         label = next(plan.roles[r].label for r in (T.LOCATION1, T.LOCATION2, T.LOCATION0) if r in plan.roles)
-        _emit(ctx, missing, chunk.rows, label, pd.Series([np.nan] * len(frame), index=frame.index),
-              "the location is missing", name)
+        _emit(ctx, missing, rows, label, None, "the location is missing", name)
         bad |= missing
     return result
 
 
-def _date_info(text: pd.Series, whole_month: bool, today: date, is_end: bool) -> dict[str, tuple[str, str, str]]:
-    """Per distinct cell: (ISO start or '', ISO end or '', reason or '')."""
+def _date_info(cleaned: list[str | None], whole_month: bool, today: date,
+               is_end: bool) -> tuple[list[object], list[object], list[object]]:
+    """Per distinct cell: ISO start, ISO end and a reason (None where not applicable)."""
     this_month = today.replace(day=1)
-    info: dict[str, tuple[str, str, str]] = {}
-    for raw in pd.unique(text.dropna()):
-        parsed = nz.parse_date(str(raw))
-        if isinstance(parsed, str):
-            info[raw] = ("", "", parsed)
+    starts: list[object] = []
+    ends: list[object] = []
+    reasons: list[object] = []
+    for text in cleaned:
+        parsed = nz.parse_date(text) if text is not None else None
+        if not isinstance(parsed, nz.ParsedDate):
+            starts.append(None)
+            ends.append(None)
+            reasons.append(parsed)
             continue
         month = parsed.precision == nz.MONTH or whole_month
         first = parsed.value.replace(day=1) if month else parsed.value
         last = nz.month_end(first) if month or not is_end else parsed.value
         if is_end:
             first = last
-        reason = ""
+        reason = None
         if not is_end and first < FIRST_REPORTING_DAY:
             reason = "before the reporting period, which starts in March 2022"
         elif (month and first > this_month) or (not month and parsed.value > today):
             reason = f"in the future (today is {today})"
-        info[raw] = (first.isoformat(), last.isoformat(), reason)
-    return info
+        starts.append(first.isoformat())
+        ends.append(last.isoformat())
+        reasons.append(reason)
+    return starts, ends, reasons
 
 
-def _periods(ctx: Context, plan: ColumnPlan, chunk: Chunk, bad: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _periods(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarray,
+             bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ISO period start and end per row. A bare #date (or a month) means the whole calendar month; a start
     date without an end runs to the end of its month."""
-    frame, name, rows = chunk.frame, plan.sheet.name, chunk.rows
+    name = plan.sheet.name
     col = plan.roles.get(T.DATE_START) or plan.roles[T.DATE]
-    raw = frame[col.index]
-    text = nz.clean_text(raw)
-    info = _date_info(text, col.role == T.DATE, ctx.today, is_end=False)
-    start = text.map({k: v[0] for k, v in info.items() if v[0]})
-    end = text.map({k: v[1] for k, v in info.items() if v[1]})
-    reasons = text.map({k: v[2] for k, v in info.items() if v[2]})
-    _emit(ctx, reasons.notna(), rows, col.label, raw, reasons, name)
-    missing = text.isna()
-    _emit(ctx, missing, rows, col.label, raw, "the reporting period is missing", name)
-    bad |= reasons.notna() | missing
+    factor = nz.Factor(frame[col.index])
+    starts, ends, reasons_u = _date_info(factor.cleaned, col.role == T.DATE, ctx.today, is_end=False)
+    start, end, reasons = factor.take(starts), factor.take(ends), factor.take(reasons_u)
+    has_reason = ~_isnull(reasons)
+    _emit(ctx, has_reason, rows, col.label, factor.raw(), reasons, name)
+    missing = factor.take([c is None for c in factor.cleaned], True).astype(bool)
+    _emit(ctx, missing, rows, col.label, None, "the reporting period is missing", name)
+    bad |= has_reason | missing
     end_col = plan.roles.get(T.DATE_END)
     if end_col is not None:
-        raw_end = frame[end_col.index]
-        text_end = nz.clean_text(raw_end)
-        info_end = _date_info(text_end, False, ctx.today, is_end=True)
-        given = text_end.map({k: v[1] for k, v in info_end.items() if v[1]})
-        end_reasons = text_end.map({k: v[2] for k, v in info_end.items() if v[2]})
-        _emit(ctx, end_reasons.notna(), rows, end_col.label, raw_end, end_reasons, name)
-        end = given.astype(object).fillna(end)
-        backwards = (start.notna() & end.notna() & (end < start)).fillna(False).astype(bool)
-        _emit(ctx, backwards, rows, end_col.label, raw_end, "the period ends before it starts", name)
-        bad |= end_reasons.notna() | backwards
+        end_factor = nz.Factor(frame[end_col.index])
+        _, given_u, end_reasons_u = _date_info(end_factor.cleaned, False, ctx.today, is_end=True)
+        given, end_reasons = end_factor.take(given_u), end_factor.take(end_reasons_u)
+        end_bad = ~_isnull(end_reasons)
+        _emit(ctx, end_bad, rows, end_col.label, end_factor.raw(), end_reasons, name)
+        use = ~_isnull(given)
+        end = np.where(use, given, end)
+        both = ~_isnull(start) & ~_isnull(end)
+        backwards = np.zeros(len(frame), dtype=bool)
+        backwards[both] = end[both].astype(str) < start[both].astype(str)
+        _emit(ctx, backwards, rows, end_col.label, end_factor.raw(), "the period ends before it starts", name)
+        bad |= end_bad | backwards
     return start, end
 
 
 def transform_chunk(ctx: Context, plan: ColumnPlan, chunk: Chunk) -> pd.DataFrame:
     """Validate one chunk and return its reported values in long form (one row per value cell)."""
     frame, rows, name = chunk.frame, chunk.rows, plan.sheet.name
-    used = [c.index for c in plan.roles.values()] + [c.index for c in plan.values]
-    cleaned = {i: nz.clean_text(frame[i]) for i in dict.fromkeys(used)}
-    blank = pd.concat([v.isna() for v in cleaned.values()], axis=1).all(axis=1)
-    if blank.all():
+    used = list(dict.fromkeys([c.index for c in plan.roles.values()] + [c.index for c in plan.values]))
+    filled = np.zeros(len(frame), dtype=bool)
+    for i in used:
+        factor = nz.Factor(frame[i])
+        filled |= factor.take([c is not None for c in factor.cleaned], False).astype(bool)
+    if not filled.any():
         return pd.DataFrame()
-    if blank.any():
-        keep = ~blank.to_numpy()
-        frame = frame[keep].reset_index(drop=True)
-        rows = rows[keep]
-        chunk = Chunk(frame, rows)
-    bad = pd.Series(False, index=frame.index)
-    org = _resolve(ctx, plan, chunk, T.ORG, "organisations", True, bad)
-    activity = _resolve(ctx, plan, chunk, T.ACTIVITY, "activities", False, bad)
-    indicator = _resolve(ctx, plan, chunk, T.INDICATOR, "indicators",
+    if not filled.all():
+        frame = frame[filled].reset_index(drop=True)
+        rows = rows[filled]
+    n = len(frame)
+    bad = np.zeros(n, dtype=bool)
+    org = _resolve(ctx, plan, frame, rows, T.ORG, "organisations", True, bad)
+    activity = _resolve(ctx, plan, frame, rows, T.ACTIVITY, "activities", False, bad)
+    indicator = _resolve(ctx, plan, frame, rows, T.INDICATOR, "indicators",
                          all(v.default_indicator is None for v in plan.values), bad)
-    location = _location(ctx, plan, chunk, bad)
-    start, end = _periods(ctx, plan, chunk, bad)
-    dims: dict[str, pd.Series] = {}
+    location = _location(ctx, plan, frame, rows, bad)
+    start, end = _periods(ctx, plan, frame, rows, bad)
+    dims: dict[str, np.ndarray] = {}
     for dim in DIMS:
         col = plan.roles.get(dim)
         if col is None:
-            dims[dim] = pd.Series(ALL, index=frame.index, dtype="object")
+            dims[dim] = np.full(n, ALL, dtype=object)
             continue
-        codes, reasons = nz.parse_vocabulary(dim, frame[col.index])
-        _emit(ctx, reasons.notna(), rows, col.label, frame[col.index], reasons, name)
-        bad |= reasons.notna()
-        dims[dim] = codes.fillna(ALL)
+        factor = nz.Factor(frame[col.index])
+        codes_u, reasons_u = nz.vocabulary_per_unique(dim, factor)
+        reasons = factor.take(reasons_u)
+        unknown = ~_isnull(reasons)
+        _emit(ctx, unknown, rows, col.label, factor.raw(), reasons, name)
+        bad |= unknown
+        dims[dim] = np.where(unknown, ALL, factor.take(codes_u, ALL))
     note_col = plan.roles.get(T.NOTE)
-    note = nz.clean_text(frame[note_col.index]) if note_col is not None else None
+    note = nz.Factor(frame[note_col.index]).text() if note_col is not None else None
 
     pieces = []
     for col in plan.values:
-        numbers, reasons = nz.parse_numbers(frame[col.index])
-        present = np.flatnonzero((numbers.notna() | reasons.notna()).to_numpy())
-        if not len(present):
+        factor = nz.Factor(frame[col.index])
+        values_u, reasons_u = nz.number_per_unique(factor)
+        present_u = [c is not None for c in factor.cleaned]
+        pos = np.flatnonzero(factor.take(present_u, False).astype(bool))
+        if not len(pos):
             continue
-        piece = pd.DataFrame({"pos": present, "value": numbers.to_numpy()[present],
-                              "reason": reasons.to_numpy()[present]})
-        piece["column"] = col.label
-        piece["col_index"] = col.index
-        piece["default_indicator"] = col.default_indicator
-        for dim in DIMS:
-            piece["fixed_" + dim] = col.fixed.get(dim, ALL)
-        pieces.append(piece)
-    has_value = np.zeros(len(frame), dtype=bool)
-    if pieces:
-        long = pd.concat(pieces, ignore_index=True)
-        has_value[long["pos"].to_numpy()] = True
-    else:
-        long = pd.DataFrame(columns=["pos", "value", "reason", "column", "col_index", "default_indicator"]
-                            + ["fixed_" + d for d in DIMS])
-    no_value = pd.Series(~has_value, index=frame.index)
-    if no_value.any():
-        _emit(ctx, no_value, rows, plan.values[0].label, pd.Series([np.nan] * len(frame), index=frame.index),
-              "no value in any value column: row skipped", name, WARNING)
-    if long.empty:
+        codes = factor.codes[pos]
+        pieces.append({
+            "pos": pos, "value": np.asarray(values_u, dtype="float64")[codes],
+            "reason": np.asarray(reasons_u, dtype=object)[codes], "raw": np.asarray(factor.uniques, dtype=object)[codes],
+            "column": np.full(len(pos), col.label, dtype=object),
+            "default_indicator": np.full(len(pos), col.default_indicator, dtype=object),
+            **{"fixed_" + d: np.full(len(pos), col.fixed.get(d, ALL), dtype=object) for d in DIMS},
+        })
+    has_value = np.zeros(n, dtype=bool)
+    for piece in pieces:
+        has_value[piece["pos"]] = True
+    if (~has_value).any():
+        _emit(ctx, ~has_value, rows, plan.values[0].label, None, "no value in any value column: row skipped", name,
+              WARNING)
+    if not pieces:
         return pd.DataFrame()
-    pos = long["pos"].to_numpy()
-    out = pd.DataFrame({
-        "row": rows[pos],
-        "column": long["column"].to_numpy(),
-        "organisation": org.to_numpy()[pos],
-        "activity": activity.to_numpy()[pos],
-        "location": location.to_numpy()[pos],
-        "period_start": pd.Series(start.to_numpy()[pos], dtype="str"),
-        "period_end": pd.Series(end.to_numpy()[pos], dtype="str"),
-        "value": long["value"].to_numpy(dtype="float64"),
-    })
-    out["indicator"] = pd.Series(indicator.to_numpy()[pos]).fillna(long["default_indicator"]).to_numpy()
-    out["bad"] = bad.to_numpy()[pos]
-    raw_values = pd.Series([frame.iat[p, c] for p, c in zip(pos, long["col_index"], strict=True)])
+    long = {key: np.concatenate([p[key] for p in pieces]) for key in pieces[0]}
+    pos = long["pos"]
+    out_rows = rows[pos]
+    ind = indicator[pos]
+    ind = np.where(_isnull(ind), long["default_indicator"], ind)
+    out_bad = bad[pos]
+    out_dims: dict[str, np.ndarray] = {}
     for dim in DIMS:
-        fixed = long["fixed_" + dim].to_numpy()
-        given = dims[dim].to_numpy()[pos]
+        fixed, given = long["fixed_" + dim], dims[dim][pos]
         conflict = (fixed != ALL) & (given != ALL) & (fixed != given)
         if conflict.any():
-            reasons = pd.Series([f"the {DIM_LABELS[dim]} column says '{g}' but the value column {c} is for '{f}'"
-                                 for g, c, f in zip(given, long["column"], fixed, strict=True)])
-            _emit(ctx, pd.Series(conflict), out["row"].to_numpy(), plan.roles[dim].label, pd.Series(given), reasons,
-                  name)
-            out.loc[conflict, "bad"] = True
-        out[dim] = np.where(fixed != ALL, fixed, given)
-    _children(ctx, out, raw_values, name)
-    _check_values(ctx, out, long["reason"], raw_values, name)
+            reasons = np.array([f"the {DIM_LABELS[dim]} column says '{g}' but the value column {c} is for '{f}'"
+                                for g, c, f in zip(given, long["column"], fixed, strict=True)], dtype=object)
+            _emit(ctx, conflict, out_rows, plan.roles[dim].label, given, reasons, name)
+            out_bad |= conflict
+        out_dims[dim] = np.where(fixed != ALL, fixed, given)
+    # Children (0–17) span three of the store's age bands: recorded under CHILDREN_REACHED when the value
+    # counts people reached, refused for other indicators.
+    kids = out_dims[T.AGE] == T.CHILDREN
+    if kids.any():
+        people = kids & np.isin(ind.astype(str), [PEOPLE_INDICATOR, CHILDREN_INDICATOR])
+        ind = np.where(people, CHILDREN_INDICATOR, ind)
+        out_dims[T.AGE] = np.where(kids, ALL, out_dims[T.AGE])
+        refused = kids & ~people
+        _emit(ctx, refused, out_rows, long["column"], long["raw"],
+              "children (0–17) span the age bands 0-4, 5-11 and 12-17: give the figure by band, or report it "
+              f"under {CHILDREN_INDICATOR}", name)
+        out_bad |= refused
+    _check_values(ctx, long, ind, out_rows, out_bad, name)
+    out = pd.DataFrame({
+        "row": out_rows,
+        "column": pd.Categorical(long["column"]),
+        "organisation": _categorical(org[pos], ctx.categories["organisation"]),
+        "indicator": _categorical(ind, ctx.categories["indicator"]),
+        "activity": _categorical(activity[pos], ctx.categories["activity"]),
+        "location": _categorical(location[pos], ctx.categories["location"]),
+        "period_start": pd.Categorical(start[pos]),
+        "period_end": pd.Categorical(end[pos]),
+        **{dim: _categorical(out_dims[dim], ctx.categories[dim]) for dim in DIMS},
+        "value": long["value"],
+        "bad": out_bad,
+    })
     if note is not None:
-        out["note"] = note.to_numpy()[pos]
-    out["period_month"] = out["period_start"].str.slice(0, 7)
-    for column in ("organisation", "indicator", "activity", "location", *DIMS):
-        out[column] = pd.Categorical(out[column], categories=ctx.categories[column])
-    out["column"] = out["column"].astype("category")
+        out["note"] = pd.Series(note[pos], dtype=object)
+    months = np.array([str(c)[:7] for c in out["period_start"].cat.categories] + [None], dtype=object)
+    out["period_month"] = pd.Categorical(months[out["period_start"].cat.codes.to_numpy()])
     return out
 
 
-def _children(ctx: Context, out: pd.DataFrame, raw: pd.Series, sheet: str | None) -> None:
-    """Children (0–17) span three of the store's age bands: recorded under CHILDREN_REACHED when the value
-    counts people reached, refused for other indicators."""
-    kids = out[T.AGE] == T.CHILDREN
-    if not kids.any():
-        return
-    people = kids & out["indicator"].isin([PEOPLE_INDICATOR, CHILDREN_INDICATOR])
-    out.loc[people, "indicator"] = CHILDREN_INDICATOR
-    out.loc[kids, T.AGE] = ALL
-    refused = kids & ~people
-    if refused.any():
-        _emit(ctx, refused, out["row"].to_numpy(), out["column"], raw,
-              "children (0–17) span the age bands 0-4, 5-11 and 12-17: give the figure by band, or report it "
-              f"under {CHILDREN_INDICATOR}", sheet)
-        out.loc[refused, "bad"] = True
+def _categorical(values: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """A categorical with fixed categories, built from codes (never converting the values to Arrow strings)."""
+    codes, uniques = pd.factorize(values)
+    position = {c: i for i, c in enumerate(categories)}
+    table = np.array([position.get(u, -1) for u in uniques] + [-1], dtype="int64")
+    return pd.Categorical.from_codes(table[codes], categories=categories)
 
 
-def _check_values(ctx: Context, out: pd.DataFrame, reasons: pd.Series, raw: pd.Series, sheet: str | None) -> None:
-    rows = out["row"].to_numpy()
-    value = out["value"]
-    units = out["indicator"].map(ctx.lookups.indicator_units).fillna("")
-    percent = units.str.startswith("%")
-    checks: list[tuple[pd.Series, str | pd.Series]] = [
-        (reasons.notna(), reasons.fillna("").astype(str)),
-        (value < 0, "negative: counts cannot be below zero"),
-        (~percent & value.notna() & (value >= 0) & (value != np.floor(value)),
-         "not a whole number: this indicator counts whole units"),
-        (percent & (value > 100), "a percentage above 100"),
+def _check_values(ctx: Context, long: dict[str, np.ndarray], indicator: np.ndarray, rows: np.ndarray,
+                  bad: np.ndarray, sheet: str | None) -> None:
+    value = long["value"]
+    units = pd.Series(indicator, dtype=object).map(ctx.lookups.indicator_units).fillna("").to_numpy(dtype=str)
+    percent = np.char.startswith(units, "%")
+    known = ~np.isnan(value)
+    whole = np.zeros(len(value), dtype=bool)
+    whole[known] = value[known] == np.floor(value[known])
+    checks: list[tuple[np.ndarray, Reason]] = [
+        (~_isnull(long["reason"]), long["reason"]),
+        (known & (value < 0), "negative: counts cannot be below zero"),
+        (~percent & known & (value >= 0) & ~whole, "not a whole number: this indicator counts whole units"),
+        (percent & known & (value > 100), "a percentage above 100"),
     ]
     for mask, reason in checks:
-        mask = mask.fillna(False).astype(bool).reset_index(drop=True)
         if mask.any():
-            _emit(ctx, mask, rows, out["column"].reset_index(drop=True), raw.reset_index(drop=True),
-                  reason if isinstance(reason, str) else reason.reset_index(drop=True), sheet)
-            out.loc[mask.to_numpy(), "bad"] = True
+            _emit(ctx, mask, rows, long["column"], long["raw"], reason, sheet)
+            bad |= mask
 
 
 # --- Rules over the whole file ------------------------------------------------------------------------------

@@ -1,0 +1,125 @@
+"""Importing a 1,000,000-row partner CSV (template layout, one value per row) into SQLite and PostgreSQL:
+validation only (dry run), the first import, and a newer version of the same file that replaces every row.
+
+Each measurement runs in its own process so ``peak_mb`` is that step's own peak resident memory.
+Usage alone: ``python -m benchmarks.bench_import [--rows N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.common import postgres_database
+from dashboard import store
+from data_sources.reference import ORGANISATIONS
+from data_sources.seed import seed
+from geo.admin import ADMIN_UNITS
+
+TODAY = date(2026, 11, 25)
+ROWS = 1_000_000
+TAGS = ["#org+name", "#activity+code", "#adm1+code", "#indicator+code", "#date+start", "#sex", "#age",
+        "#population+group", "#indicator+value"]
+
+
+def write_csv(path: Path, rows: int, version: int = 1) -> None:
+    """A deterministic partner file: unique organisation × activity × area × month × sex × age × group rows."""
+    orgs = [name for name, _, _ in ORGANISATIONS]
+    areas = [u.pcode for u in ADMIN_UNITS if u.level == 1]
+    months = pd.period_range("2022-03", "2026-10", freq="M").strftime("%Y-%m").tolist()
+    dims = [(s, a, g) for s in ("female", "male", "other") for a in ("0-4", "5-11", "12-17", "18-59", "60+")
+            for g in ("refugee", "host")]
+    acts = ["2.1", "2.2", "1.4"]
+    sizes = [len(orgs), len(acts), len(areas), len(months), len(dims)]
+    total = int(np.prod(sizes))
+    if rows > total:
+        raise ValueError(f"at most {total:,} unique rows")
+    pick = np.random.default_rng(7).permutation(total)[:rows]
+    o, a, loc, m, d = np.unravel_index(pick, sizes)
+    dim = np.array(dims, dtype=object)[d]
+    values = np.random.default_rng(7 + version).integers(0, 400, rows)
+    frame = pd.DataFrame({
+        "Organisation": np.array(orgs, dtype=object)[o], "Activity": np.array(acts, dtype=object)[a],
+        "Location": np.array(areas, dtype=object)[loc], "Indicator": "PPL_REACHED",
+        "Period start": np.array(months, dtype=object)[m], "Sex": [x[0] for x in dim], "Age band": [x[1] for x in dim],
+        "Population group": [x[2] for x in dim], "Value": values,
+    })
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(frame.columns) + "\n" + ",".join(TAGS) + "\n")
+        frame.to_csv(handle, index=False, header=False)
+
+
+def _step(url: str, csv_path: str, dry_run: bool) -> dict[str, object]:
+    """One measured import in this process (called through a subprocess)."""
+    from data_sources.importing import import_file
+
+    engine = store.get_engine(url)
+    data = Path(csv_path).read_bytes()
+    start = time.perf_counter()
+    result = import_file(engine, data, Path(csv_path).name, dry_run=dry_run, today=TODAY, created_by="benchmark")
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return {"rows": result.plan.rows_read, "values": result.rows, "replaced": result.replaced,
+            "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}
+
+
+def _measure(url: str, backend: str, first: Path, second: Path) -> list[dict[str, object]]:
+    engine = store.get_engine(url)
+    seed(engine, 0, today=TODAY)  # catalogue and reference facts, no demo rows
+    engine.dispose()
+    out = []
+    for label, path, dry in (("validate (dry run)", first, True), ("import", first, False),
+                             ("import newer version (replaces every row)", second, False)):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--step", url, str(path),
+                               "dry" if dry else "write"], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            out.append({"benchmark": f"{label} {path.stem}", "backend": backend,
+                        "error": (proc.stderr.strip().splitlines() or ["failed"])[-1]})
+            continue
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        out.append({"benchmark": f"{label}: {got['rows']:,}-row CSV", "backend": backend, "rows": got["rows"],
+                    "seconds": round(got["seconds"], 2), "rows_per_s": round(got["rows"] / got["seconds"]),
+                    "peak_mb": round(got["peak_mb"]), "replaced": got["replaced"]})
+    return out
+
+
+def run(rows: int = ROWS) -> list[dict[str, object]]:
+    results: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = Path(tmp) / f"partner_{rows}.csv", Path(tmp) / f"partner_{rows}_v2.csv"
+        write_csv(first, rows, 1)
+        write_csv(second, rows, 2)
+        results += _measure(f"sqlite:///{Path(tmp) / 'bench.db'}", "sqlite", first, second)
+        with postgres_database() as url:
+            if url:
+                results += _measure(url, "postgresql", first, second)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_import")
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--step", nargs=3, metavar=("URL", "CSV", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        url, csv_path, mode = args.step
+        print(json.dumps(_step(url, csv_path, mode == "dry")))
+        return 0
+    from benchmarks.run import format_table
+
+    print(format_table(run(args.rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
