@@ -4,11 +4,13 @@ Three checks:
 
 - **duplicate reports**: the same activity reported by two organisations (an implementing and a reporting
   partner): same indicator, activity, area and month, and every breakdown cell with the same value. Reports
-  adding up to fewer than :data:`MIN_TOTAL` are left out (two partners holding 2 trainings each in a region
-  is a coincidence, not evidence).
+  adding up to fewer than :data:`MIN_TOTAL` are left out (two partners each holding 5 trainings in one region
+  in the same month is a coincidence, not evidence).
 - **near-identical rows**: rows of two organisations for the same indicator, activity, area, month and
   breakdown cell whose values are within 2% of each other (of the larger), at least :data:`MIN_NEAR_VALUE`
-  (below it 2% is less than one person, so "near" means "equal"), and not already part of a duplicate report.
+  (below it 2% is less than one person, so "near" means "equal"), not already part of a duplicate report.
+  Flagged when such rows make up at least half of the larger of the two reports: one matching cell out of
+  thirty is a coincidence.
 - **overlapping periods**: one organisation's rows for the same indicator, activity, area and breakdown cell
   whose periods (period_start..period_end) overlap, from different import batches: the overlap is counted
   twice. (A newer report for exactly the same period replaces the older one on import and is not current.)
@@ -22,9 +24,10 @@ import pandas as pd
 from dashboard import columns as C
 from dashboard.quality_outliers import item_key
 
-MIN_TOTAL = 5.0
+MIN_TOTAL = 10.0
 NEAR_TOLERANCE = 0.02
 MIN_NEAR_VALUE = 50.0
+MIN_NEAR_SHARE = 0.5
 DIMS = [C.SEX, C.AGE, C.GROUP, C.DISABILITY]
 SAME = [C.INDICATOR, C.ACTIVITY, C.PCODE, C.MONTH]  # what two organisations' reports must share
 ITEM_COLUMNS = ["check", "key", "severity", C.INDICATOR, C.ACTIVITY, C.PCODE, C.MONTH, "organisations", C.VALUE,
@@ -75,12 +78,15 @@ def compute_duplicate_reports(frame: pd.DataFrame, min_total: float = MIN_TOTAL)
 
 
 def compute_near_duplicates(frame: pd.DataFrame, tolerance: float = NEAR_TOLERANCE,
-                            min_value: float = MIN_NEAR_VALUE, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Pairs of organisations with rows within ``tolerance`` of each other (one item per pair and report
-    key). ``exclude``: duplicate-report items whose organisation pairs are left out."""
+                            min_value: float = MIN_NEAR_VALUE, min_share: float = MIN_NEAR_SHARE,
+                            exclude: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pairs of organisations with rows within ``tolerance`` of each other, making up at least ``min_share``
+    of the larger of their two reports (one item per pair and report key). ``exclude``: duplicate-report
+    items whose organisation pairs are left out."""
     if frame.empty:
         return _empty()
     data = _prepared(frame)
+    report_cells = data.groupby([*SAME, C.ORGANISATION], sort=False).size().rename("cells").reset_index()
     data = data[data[C.VALUE] >= min_value * (1 - tolerance)]
     cell = [*SAME, *DIMS]
     data = data[data.groupby(cell, sort=False)[C.ORGANISATION].transform("nunique") >= 2]
@@ -104,6 +110,13 @@ def compute_near_duplicates(frame: pd.DataFrame, tolerance: float = NEAR_TOLERAN
     items = pairs.groupby(pair_key, sort=False).agg(
         n=(C.VALUE + "_a", "size"), value_a=(C.VALUE + "_a", "sum"), value_b=(C.VALUE + "_b", "sum"),
         ids_a=(C.ID + "_a", tuple), ids_b=(C.ID + "_b", tuple)).reset_index()
+    for side in ("a", "b"):
+        names = {C.ORGANISATION: f"{C.ORGANISATION}_{side}", "cells": f"cells_{side}"}
+        items = items.merge(report_cells.rename(columns=names), on=[*SAME, f"{C.ORGANISATION}_{side}"], how="left")
+    items["cells"] = items[["cells_a", "cells_b"]].max(axis=1).astype(int)
+    items = items[items["n"] >= min_share * items["cells"]].reset_index(drop=True)
+    if items.empty:
+        return _empty()
     orgs = list(zip(items[f"{C.ORGANISATION}_a"], items[f"{C.ORGANISATION}_b"], strict=True))
     return pd.DataFrame({
         "check": "near_duplicate",
@@ -112,8 +125,8 @@ def compute_near_duplicates(frame: pd.DataFrame, tolerance: float = NEAR_TOLERAN
         "severity": "warning",
         C.INDICATOR: items[C.INDICATOR], C.ACTIVITY: items[C.ACTIVITY], C.PCODE: items[C.PCODE],
         C.MONTH: items[C.MONTH], "organisations": orgs, C.VALUE: items["value_a"],
-        "detail": [f"{r.n} row{'s' if r.n != 1 else ''} within {tolerance:.0%}: {o[0]} {r.value_a:,.0f}, "
-                   f"{o[1]} {r.value_b:,.0f}" for r, o in zip(items.itertuples(), orgs, strict=True)],
+        "detail": [f"{r.n} of {r.cells} row{'s' if r.cells != 1 else ''} within {tolerance:.0%}: {o[0]} "
+                   f"{r.value_a:,.0f}, {o[1]} {r.value_b:,.0f}" for r, o in zip(items.itertuples(), orgs, strict=True)],
         "rows": [tuple(sorted(int(i) for i in a + b)) for a, b in zip(items["ids_a"], items["ids_b"], strict=True)],
     })[ITEM_COLUMNS]
 

@@ -11,6 +11,7 @@ rows of an import file).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,8 @@ from dashboard import columns as C
 from dashboard.vocab import ALL
 
 ROW = "_row"  # fact id or frame index label, whichever identifies a report row
+REPORT = "_report"  # integer id of the report (organisation × indicator × activity × area × month) a row is in
+MASK = "_mask"  # bit mask of the breakdown dimensions a row is disaggregated on (0: a total row)
 DIMS = [C.SEX, C.AGE, C.GROUP, C.DISABILITY]
 DIM_WORDS = {C.SEX: "sex", C.AGE: "age band", C.GROUP: "population group", C.DISABILITY: "disability"}
 REPORT_KEY = [C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH]
@@ -46,6 +49,7 @@ ORDERED_PAIRS: tuple[tuple[str, str, str, str], ...] = (
     ("TRAININGS_HELD", "SPECIALISTS_TRAINED", "warning",
      "every training held should have trained at least one person"),
 )
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 TOLERANCE = 0.5  # counts: a difference up to half a person is rounding, not an error
 
 
@@ -96,9 +100,26 @@ def _n(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def lookup(values: pd.Series, mapping: dict[str, float]) -> np.ndarray:
+    """``mapping`` applied to ``values`` (NaN where unmapped), through the few distinct values (fast on 1M rows)."""
+    codes, uniques = pd.factorize(values)
+    table = np.array([mapping.get(str(u), np.nan) for u in uniques] + [np.nan], dtype=float)
+    return table[codes]
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates, strings or timestamps as datetime64 (NaT when unreadable), converting each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    converted = pd.to_datetime(pd.Series(list(uniques), dtype=object), errors="coerce").to_numpy()
+    return pd.Series(np.append(converted, np.datetime64("NaT"))[codes], index=values.index)
+
+
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with read-path column names, every breakdown column (``all`` when absent) and :data:`ROW`."""
+    """The frame with read-path column names, every breakdown column (``all`` when absent), :data:`ROW`,
+    :data:`REPORT` and :data:`MASK`."""
     out = frame.rename(columns={k: v for k, v in IMPORT_COLUMNS.items() if k in frame and v not in frame})
+    # Only the columns the rules read: every boolean filter then copies less (1M-row frames).
+    out = out[[c for c in (C.ID, *REPORT_KEY, *DIMS, C.VALUE, C.PERIOD_START, C.PERIOD_END) if c in out]]
     for dim in DIMS:
         if dim not in out:
             out[dim] = ALL
@@ -107,6 +128,8 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     if C.MONTH not in out and C.PERIOD_START in out:
         out[C.MONTH] = pd.to_datetime(out[C.PERIOD_START], errors="coerce").dt.strftime("%Y-%m")
     out[ROW] = out[C.ID].to_numpy() if C.ID in out else out.index.to_numpy()
+    out[REPORT] = out.groupby(REPORT_KEY, sort=False, dropna=False).ngroup().to_numpy()
+    out[MASK] = _pattern(out)
     return out
 
 
@@ -116,6 +139,9 @@ def _pattern(frame: pd.DataFrame) -> np.ndarray:
     for bit, dim in enumerate(DIMS):
         mask |= (frame[dim].to_numpy() != ALL).astype(np.int64) << bit
     return mask
+
+
+_DEPTH = np.array([bin(m).count("1") for m in range(1 << len(DIMS))])  # number of dimensions in each mask
 
 
 def _dims_of(mask: int) -> list[str]:
@@ -142,21 +168,19 @@ def _compare_breakdowns(frame: pd.DataFrame, inputs: RuleInputs) -> pd.DataFrame
     if "breakdowns" in inputs.memo:
         return inputs.memo["breakdowns"]  # type: ignore[return-value]
     found: list[pd.DataFrame] = []
-    data = frame.assign(_mask=_pattern(frame))
     # Only reports holding rows at two levels of detail can disagree with themselves.
-    group_id = data.groupby(REPORT_KEY, sort=False, dropna=False).ngroup().to_numpy()
-    levels = pd.Series(data["_mask"].to_numpy()).groupby(group_id).transform("nunique").to_numpy()
-    data = data[levels > 1]
-    masks = sorted(set(data["_mask"].tolist()))
+    levels = frame[MASK].groupby(frame[REPORT].to_numpy()).transform("nunique").to_numpy()
+    data = frame[levels > 1]
+    masks = sorted(set(data[MASK].tolist()))
     compared = pd.Series(False, index=data.index)
     for child in sorted(masks, reverse=True):
         parents = [p for p in masks if p != child and p & child == p]
         for parent in sorted(parents, key=lambda p: -bin(p).count("1")):
             keys = REPORT_KEY + _dims_of(parent)
-            kids = data[(data["_mask"] == child) & ~compared]
+            kids = data[(data[MASK] == child) & ~compared]
             if kids.empty:
                 break
-            top = data[data["_mask"] == parent]
+            top = data[data[MASK] == parent]
             both = (kids.groupby(keys, dropna=False, sort=False)[C.VALUE].sum().rename("parts").to_frame()
                     .join(top.groupby(keys, dropna=False, sort=False)[C.VALUE].sum().rename("parent_value"),
                           how="inner"))
@@ -209,11 +233,10 @@ def top_rows(frame: pd.DataFrame) -> pd.DataFrame:
     row if it has one, else its coarsest breakdown, so a total and its breakdown are never added together."""
     if frame.empty:
         return frame
-    mask = _pattern(frame)
-    depth = sum((mask >> bit) & 1 for bit in range(len(DIMS)))
-    data = frame.assign(_depth=depth)
-    least = data.groupby(REPORT_KEY, dropna=False, sort=False)["_depth"].transform("min")
-    return data[data["_depth"] == least]
+    data = frame if REPORT in frame else normalise(frame)
+    depth = pd.Series(_DEPTH[data[MASK].to_numpy()], index=data.index)
+    least = depth.groupby(data[REPORT].to_numpy()).transform("min")
+    return data[depth == least]
 
 
 def rule_ordered_pairs(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
@@ -257,8 +280,9 @@ def rule_people_within_population(frame: pd.DataFrame, inputs: RuleInputs) -> li
     if top.empty:
         return []
     area = [C.INDICATOR, C.PCODE, C.MONTH]
-    per_group = (top.groupby([*REPORT_KEY, C.GROUP], dropna=False)[C.VALUE].sum()
-                 .groupby([*area, C.GROUP], dropna=False).max().reset_index())
+    per_report = top.groupby([REPORT, C.GROUP], sort=False).agg(
+        **{C.VALUE: (C.VALUE, "sum"), **{k: (k, "first") for k in area}})
+    per_group = per_report.groupby([*area, C.GROUP], dropna=False)[C.VALUE].max().reset_index()
     per_area = per_group.groupby(area)[C.VALUE].sum().reset_index()
     dens = _latest_denominators(inputs.denominators)
     residents = dens[(dens["measure"] == "residents") & (dens[C.GROUP] == ALL)].set_index(C.PCODE)["value"]
@@ -302,8 +326,8 @@ def rule_impossible_value(frame: pd.DataFrame, inputs: RuleInputs) -> list[Viola
 
 def rule_implausibly_large(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
     """Values above the indicator's ceiling in :data:`CEILINGS` (one report row)."""
-    ceiling = frame[C.INDICATOR].map(CEILINGS)
-    bad = ceiling.notna() & (frame[C.VALUE] > ceiling) & ~frame[C.INDICATOR].isin(PERCENT_INDICATORS)
+    ceiling = lookup(frame[C.INDICATOR], {k: v for k, v in CEILINGS.items() if k not in PERCENT_INDICATORS})
+    bad = pd.Series(frame[C.VALUE].to_numpy() > ceiling, index=frame.index)  # NaN ceilings compare False
     return _row_violations(frame, bad, "implausibly_large", "warning",
                            lambda r: f"{_n(float(r[C.VALUE]))} in one report row is above the plausible "  # type: ignore[arg-type]
                                      f"ceiling of {_n(CEILINGS[str(r[C.INDICATOR])])} for this indicator")
@@ -335,9 +359,11 @@ def rule_period_consistency(frame: pd.DataFrame, inputs: RuleInputs) -> list[Vio
     """A period that ends before it starts, or a month that is not the month of the period start."""
     if C.PERIOD_START not in frame or C.PERIOD_END not in frame:
         return []
-    start = pd.to_datetime(frame[C.PERIOD_START], errors="coerce")
-    end = pd.to_datetime(frame[C.PERIOD_END], errors="coerce")
-    bad = start.isna() | end.isna() | (end < start) | (start.dt.strftime("%Y-%m") != frame[C.MONTH])
+    start, end = _dates(frame[C.PERIOD_START]), _dates(frame[C.PERIOD_END])
+    month_of_start = (start.dt.year * 100 + start.dt.month).to_numpy(dtype=float)
+    month = lookup(frame[C.MONTH], {m: float(m[:4]) * 100 + float(m[5:7]) for m in frame[C.MONTH].dropna().unique()
+                                    if MONTH_RE.match(str(m))})
+    bad = start.isna() | end.isna() | (end < start) | pd.Series(month_of_start != month, index=frame.index)
     return _row_violations(frame, bad, "period_consistency", "error",
                            lambda r: f"period {r[C.PERIOD_START]} to {r[C.PERIOD_END]} is not a valid period for "
                                      f"month {r[C.MONTH]}")

@@ -35,7 +35,9 @@ DUPLICATE_CASES = [
     ("same values in another area", cells(A, 60, 40) + cells(B, 60, 40, pcode="PL12"), []),
     ("same values for another activity", cells(A, 60, 40) + cells(B, 60, 40, activity="2.2"), []),
     ("same values for another month", cells(A, 60, 40) + cells(B, 60, 40, month="2025-04"), []),
-    ("small reports coincide by chance", [fact(value=2, **A), fact(value=2, **B)], []),
+    ("small reports coincide by chance (5 trainings each)", [fact(value=5, **A), fact(value=5, **B)], []),
+    ("a single-cell report of 12 from two organisations", [fact(value=12, **A), fact(value=12, **B)],
+     [(("Org A", "Org B"), (1, 2))]),
     ("one organisation's own rows are not a duplicate", cells(A, 60, 40) + cells(A, 60, 40, activity="2.2"), []),
     ("reports without an activity", [fact(value=30, activity=None, **A), fact(value=30, activity=None, **B)],
      [(("Org A", "Org B"), (1, 2))]),
@@ -57,6 +59,12 @@ NEAR_CASES = [
     ("one matching row in otherwise different reports",
      cells(A, 500, 40) + cells(B, 495, 90), [(("Org A", "Org B"), (1, 3))]),
     ("same organisation, two activities", [fact(value=100, **A), fact(value=100, activity="2.2", **A)], []),
+    ("one matching row of three is a coincidence",
+     [*cells(A, 500, 40), fact(value=30, sex="other", **A), *cells(B, 495, 90), fact(value=70, sex="other", **B)],
+     []),
+    ("two matching rows of three",
+     [*cells(A, 500, 400), fact(value=30, sex="other", **A), *cells(B, 495, 404), fact(value=70, sex="other", **B)],
+     [(("Org A", "Org B"), (1, 2, 4, 5))]),
 ]
 
 
