@@ -4,13 +4,14 @@ once and unchanged data is never re-read."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import queries
+from dashboard import queries, staleness
 from dashboard.filters import AllowLists, Filters, Period
 from geo.boundaries import Boundaries
 
@@ -123,6 +124,14 @@ def boundaries(path: str, signature: str, url: str, version: int) -> Boundaries:
     known = {str(p): (str(n), str(parent) if isinstance(parent, str) else None)
              for p, n, parent in zip(admin2["pcode"], admin2["name_en"], admin2["parent_pcode"], strict=True)}
     return load_boundaries(Path(path), known)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def source_ages(url: str, version: int, today: date,
+                stale_days: tuple[tuple[str, int], ...]) -> tuple[staleness.SourceAge, ...]:
+    """Age of each live source's figures; every successful refresh bumps the version, and ``today`` moves on
+    by itself, so the notes never lag (pass ``settings.stale_days``)."""
+    return staleness.fetch_source_ages(engine(url), today, dict(stale_days))
 
 
 def clear() -> None:

@@ -181,7 +181,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "unhcr_timeseries",
         "MHPSS_UNHCR_TIMESERIES",
         "PL=10781,LT=10888",
-        "Daily time series to pull, as P-code=geomaster id pairs (the portal's country ids); empty pulls only "
+        "Daily time series to pull, as P-code=geomaster id pairs (the portal's country ids); `none` pulls only "
         "the latest figure per host country.",
     ),
     SettingSpec(
@@ -352,7 +352,9 @@ def _as_list(raw: str, upper: bool = False) -> tuple[str, ...]:
 
 
 def _as_pairs(spec: SettingSpec, raw: str) -> tuple[tuple[str, str], ...]:
-    pairs = []
+    pairs: list[tuple[str, str]] = []
+    if str(raw).strip().lower() in ("none", "off", "-"):
+        return ()
     for item in _as_list(raw):
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():

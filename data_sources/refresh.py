@@ -401,3 +401,30 @@ def status_frame(statuses: Sequence[SourceStatus], now: datetime | None = None) 
     frame["Rows"] = frame["Rows"].astype("Int64")
     frame["Age (days)"] = frame["Age (days)"].astype("Int64")
     return frame
+
+
+# --- for the Sources page ----------------------------------------------------------------------------------
+
+
+def refresh_one(engine: Engine, settings: Settings, name: str, progress: Progress = quiet) -> RunResult:
+    """Refresh one source and always return a result (a refresh that cannot start becomes ok=False)."""
+    return refresh_sources(engine, settings, [name], progress=progress)[0]
+
+
+def check_one(settings: Settings, name: str) -> tuple[bool, str]:
+    """Test one source's connection: (ok, one-line message)."""
+    try:
+        return True, check(settings, name)
+    except ConnectorError as exc:
+        return False, str(exc)
+
+
+def configured_labels(statuses: Iterable[SourceStatus]) -> dict[str, str]:
+    """Name → label of the configured sources (what the refresh button offers)."""
+    return {s.name: s.label for s in statuses if s.configured}
+
+
+def status_details(statuses: Iterable[SourceStatus]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(label, last error if the last attempt failed, warnings of the last success) per source."""
+    return [(s.label, s.last_message or "" if s.last_status in ("failed", "interrupted") else "", s.warnings)
+            for s in statuses]

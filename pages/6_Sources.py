@@ -1,0 +1,30 @@
+"""Live data sources: what each one last delivered, when, what went wrong, when it is due, and a refresh button.
+
+One of the two pages allowed to call ``data_sources`` (the other is Import)."""
+
+import streamlit as st
+
+from dashboard import cache, sources_ui
+from dashboard.ui import setup_page
+from data_sources import refresh as live
+
+ctx = setup_page("Sources", "🔌", filters=False,
+                 intro="Live sources: KoboToolbox forms, the ActivityInfo reporting form, HDX HAPI and the UNHCR "
+                       "Operational Data Portal. A refresh writes everything it pulled in one go, or nothing.")
+engine = cache.engine(ctx.url)
+statuses = live.status(engine, ctx.settings)
+sources_ui.render_flash()
+sources_ui.render_stale(cache.source_ages(ctx.url, ctx.version, ctx.today, ctx.settings.stale_days))
+sources_ui.render_status(live.status_frame(statuses))
+sources_ui.render_details(live.status_details(statuses))
+st.subheader("Refresh")
+if ctx.settings.view == "public":
+    st.caption("Refreshing is not available in the public view.")
+else:
+    sources_ui.render_refresh(
+        live.configured_labels(statuses),
+        run=lambda name, report: live.refresh_one(engine, ctx.settings, name, report),
+        check=lambda name: live.check_one(ctx.settings, name),
+    )
+st.caption("Scheduled refresh: `python -m data_sources refresh --due` (e.g. hourly from cron). "
+           "Tokens are read from environment variables or .streamlit/secrets.toml and never shown.")
