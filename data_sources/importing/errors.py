@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 ERROR = "error"
 WARNING = "warning"
 MAX_LISTED = 100_000  # problems kept one by one; beyond this only counted (a file with a systematic error)
@@ -70,6 +72,10 @@ class Report:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    def frame(self) -> pd.DataFrame:
+        """The problems as a table (severity, sheet, row, column, value, problem), errors first."""
+        return problems_frame(self.problems)
+
     def lines(self) -> list[str]:
         """One line per problem, errors first, in file order; then a count of any not listed."""
         ordered = sorted(self.problems, key=lambda p: (p.severity != ERROR, p.sheet or "", p.row or 0))
@@ -92,3 +98,12 @@ class ImportFileError(Exception):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems] or [str(self)]
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table for the Import page and the report download, errors first, in file order."""
+    ordered = sorted(problems, key=lambda p: (p.severity != ERROR, p.sheet or "", p.row or 0))
+    return pd.DataFrame(
+        [(p.severity, p.sheet or "", p.row, p.column or "", p.value or "", p.reason) for p in ordered],
+        columns=["severity", "sheet", "row", "column", "value", "problem"],
+    ).astype({"row": "Int64"})

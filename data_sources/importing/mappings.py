@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from dashboard import store
 from data_sources.batches import utcnow
@@ -111,3 +111,9 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
         text = key.casefold()
         out[key] = next((tag for pattern, tag in _GUESSES if re.search(pattern, text)), "")
     return out
+
+
+def remember_mapping(engine: Engine, headers: list[str], mapping: dict[str, str], created_by: str | None = None) -> None:
+    """Save a mapping in its own transaction (the Import page's "save mapping")."""
+    with engine.begin() as conn:
+        save_mapping(conn, headers, mapping, created_by)

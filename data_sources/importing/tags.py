@@ -222,3 +222,20 @@ def assign_roles(columns: list[ColumnRole]) -> tuple[dict[str, ColumnRole], list
 
 def fixed_or_all(col: ColumnRole, dimension: str) -> str:
     return col.fixed.get(dimension, ALL)
+
+
+TAG_HELP: tuple[tuple[str, str], ...] = (
+    ("#org+name", "reporting organisation (name or acronym)"),
+    ("#activity+code / #activity+name", "IASC MHPSS 4Ws activity (e.g. 2.1)"),
+    ("#adm1+code / #adm1+name", "oblast, voivodeship or county (P-code, ISO code or name)"),
+    ("#country+code", "the whole country, when there is no admin-1 column"),
+    ("#indicator+code", "indicator code or name (e.g. PPL_REACHED)"),
+    ("#date", "the reporting month (any date in it, or 2024-05, May 2024)"),
+    ("#date+start / #date+end", "first and last day of the reporting period"),
+    ("#sex / #age / #population+group / #disability", "disaggregation of a long-format row"),
+    ("#indicator+value", "the value of the row's indicator"),
+    ("#reached", "people reached (PPL_REACHED when there is no indicator column)"),
+    ("#reached+f / +m", "… by sex; combine with +children, +adults, +elderly, +age0_4 … +age60plus"),
+    ("#reached+refugees / +idps / +host / +returnees", "… by population group; +disabled for disability"),
+    ("#description", "a note (never personal data)"),
+)

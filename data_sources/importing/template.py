@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from dashboard import store
 from dashboard.vocab import AGE_BANDS, ALL, DISABILITY, POPULATION_GROUPS, SEX
@@ -169,3 +169,9 @@ def write_template(conn: Connection) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def template_bytes(engine: Engine) -> bytes:
+    """The blank template for the store behind ``engine``."""
+    with engine.connect() as conn:
+        return write_template(conn)
