@@ -124,7 +124,7 @@ def compute_area_values(facts: pd.DataFrame, aggregation: str, locations: pd.Dat
             C.VALUE: totals.to_numpy(dtype=float),
             "rows": grouped.size().reindex(totals.index).to_numpy(dtype=int),
             C.IS_DEMO: grouped[C.IS_DEMO].any().reindex(totals.index).to_numpy(dtype=bool),
-            C.SOURCE: grouped.apply(_sources_of, include_groups=False).reindex(totals.index).to_numpy(dtype=object),
+            C.SOURCE: pd.Series(_sources_by_area(on_map)).reindex(totals.index).to_numpy(dtype=object),
         })
     off_map = empty_off
     if not off.empty:
@@ -134,12 +134,21 @@ def compute_area_values(facts: pd.DataFrame, aggregation: str, locations: pd.Dat
     return values, off_map
 
 
-def _sources_of(group: pd.DataFrame) -> str:
-    named = sorted({str(s) for s in group[C.SOURCE].dropna() if str(s)})
-    partner = (group[C.SOURCE].isna() & ~group[C.IS_DEMO]).any()
-    demo = group[C.IS_DEMO].any()
-    parts = named + (["partner 4W reports"] if partner else []) + (["synthetic demo data"] if demo else [])
-    return "; ".join(parts)
+def _sources_by_area(on_map: pd.DataFrame) -> dict[str, str]:
+    """Where each area's figures come from: named sources, partner reports, synthetic demo data."""
+    named: dict[str, set[str]] = {}
+    pairs = on_map.loc[on_map[C.SOURCE].notna(), ["map_area", C.SOURCE]].drop_duplicates()
+    for area, source in zip(pairs["map_area"], pairs[C.SOURCE], strict=True):
+        if str(source):
+            named.setdefault(str(area), set()).add(str(source))
+    flags = on_map.assign(_partner=on_map[C.SOURCE].isna() & ~on_map[C.IS_DEMO].astype(bool),
+                          _demo=on_map[C.IS_DEMO].astype(bool)).groupby("map_area")[["_partner", "_demo"]].any()
+    out = {}
+    for area, partner, demo in zip(flags.index, flags["_partner"], flags["_demo"], strict=True):
+        parts = sorted(named.get(str(area), set()))
+        parts += (["partner 4W reports"] if partner else []) + (["synthetic demo data"] if demo else [])
+        out[str(area)] = "; ".join(parts)
+    return out
 
 
 def _ancestors(locations: pd.DataFrame, level: int) -> dict[str, str]:
@@ -480,6 +489,18 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _LINE_COLOUR = [255, 255, 255, 230]
 
 
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A Deck whose JSON has no indentation or key sorting: pydeck's default (indent=2, sorted keys) makes a
+    map of 1,000 admin-2 polygons several megabytes and slow to write and parse; this is about a third."""
+
+    def to_json(self) -> str:
+        import json
+
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+
 def _bubble_records(frame: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
     """Bubble data: radius in metres proportional to the square root of the shown quantity."""
     size_of = frame[DENOM] if measure == "gap" else frame[METRIC]
@@ -572,7 +593,7 @@ def build_map_deck(view: MapView) -> pdk.Deck:
             layers += build_bubble_layers(missing, view.measure, "missing-polygons")
     else:
         layers += build_bubble_layers(frame, view.measure)
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=compute_view_state(frame, view.geometry),
         map_style=None,
@@ -614,7 +635,8 @@ def with_boundaries(view: MapView, boundaries: Any | None, message: str = "") ->
         return replace(view, geometry=None, boundary_message=message)
     feats = boundaries.features
     feats = feats[feats["admin_level"] == view.level]
-    geometry = {p: g for p, g in boundaries.geometry_json().items() if p in set(feats["pcode"])}
+    wanted = set(feats["pcode"])
+    geometry = {p: g for p, g in boundaries.geometry_json().items() if p in wanted}
     if not geometry:
         return replace(view, geometry=None, attribution="",
                        boundary_message=message or f"The boundary files hold no admin-{view.level} areas; "
