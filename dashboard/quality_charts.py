@@ -17,8 +17,9 @@ STATUS_COLOURS = {ON_TIME: OKABE_ITO[0], LATE: OKABE_ITO[1], MISSING: OKABE_ITO[
 
 
 def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
-    """Completeness and on-time shares of expected reporters per month, as lines (0–100%)."""
-    data = trend.melt(id_vars=[C.MONTH, "expected", "reported", "on_time"],
+    """Completeness and on-time shares of expected reporters per month, as lines (0–100%). Months still open
+    (some reports not due yet) are left out: their share would look like a drop."""
+    data = trend[~trend["open"] & (trend["expected"] > 0)].melt(id_vars=[C.MONTH, "expected", "reported", "on_time"],
                       value_vars=["completeness_pct", "on_time_pct"], var_name="measure", value_name="pct")
     data["measure"] = data["measure"].map({"completeness_pct": "Reported (any time)",
                                            "on_time_pct": "Reported on time"})
@@ -28,16 +29,16 @@ def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X("yearmonth(date):T", title="Month"),
-            y=alt.Y("pct:Q", title="% of expected reporters", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("pct:Q", title="% of expected", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(range=[OKABE_ITO[0], OKABE_ITO[1]]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=alt.Legend(orient="top")),
             strokeDash=alt.StrokeDash("measure:N", legend=None),
             tooltip=[alt.Tooltip("yearmonth(date):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
                      alt.Tooltip("pct:Q", title="%", format=".0f"),
                      alt.Tooltip("expected:Q", title="Expected"), alt.Tooltip("reported:Q", title="Reported"),
                      alt.Tooltip("on_time:Q", title="On time")],
         )
-        .properties(height=240, width="container")
+        .properties(height=260, width="container")
     )
 
 

@@ -26,7 +26,6 @@ from dashboard.quality import (
     compute_alerts_from,
     compute_items,
     compute_review_status,
-    describe_item,
     evaluate_rules,
 )
 from dashboard.quality_charts import STATUS_COLOURS, build_completeness_trend, build_series_with_flags
@@ -42,7 +41,7 @@ from dashboard.quality_completeness import (
 )
 from dashboard.quality_outliers import compute_series
 from dashboard.quality_rules import compute_violation_table
-from dashboard.quality_unique import RULE_LABELS, compute_explanation, compute_unique_comparison
+from dashboard.quality_unique import RULE_LABELS, SHORT_LABELS, compute_explanation, compute_unique_comparison
 from dashboard.ui import PageContext, render_empty
 
 HISTORY_MONTHS = 12  # outliers are judged against this many months before the period as well
@@ -200,7 +199,10 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
     if trend["expected"].sum() == 0 and not report.completeness["reported"].any():
         render_empty("Nobody reported or was expected to report in this period.")
         return
-    st.altair_chart(build_completeness_trend(trend), width="stretch")
+    if (~trend["open"] & (trend["expected"] > 0)).any():
+        st.altair_chart(build_completeness_trend(trend), width="stretch")
+    if trend["open"].any():
+        st.caption("Months with reports not due yet are left out of the chart; the table shows them.")
     table = pd.DataFrame({
         "Month": trend[C.MONTH].map(fmt.month_label), "Expected": trend["expected"], "Reported": trend["reported"],
         "On time": trend["on_time"], "Late": trend["late"], "Missing": trend["missing"],
@@ -289,6 +291,14 @@ def render_rules(report: QualityReport) -> None:
     }), hide_index=True, width="stretch", key="dq_violations")
 
 
+def _item_label(report: QualityReport, item: dict[str, object]) -> str:
+    """A follow-up item in words, with indicator and area names (the organisations are in duplicates' detail)."""
+    where = [] if item.get("check") in DUPLICATE_CHECKS[:2] else [str(item.get(C.ORGANISATION) or "")]
+    where += [report.indicator_names.get(str(item.get(C.INDICATOR)), str(item.get(C.INDICATOR) or "")),
+              report.area_names.get(str(item.get(C.PCODE) or ""), ""), str(item.get(C.MONTH) or "")]
+    return " · ".join(w for w in where if w) + f": {item.get('detail')}"
+
+
 def _items_table(report: QualityReport, items: pd.DataFrame, reviewed: bool = False) -> pd.DataFrame:
     table = pd.DataFrame({
         "Check": items["check"].map(CHECK_LABELS), "Organisation": items[C.ORGANISATION],
@@ -318,7 +328,7 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
     else:
         st.caption(f"{len(open_items)} to review" + (f"; {len(done)} already reviewed" if len(done) else ""))
         st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open")
-        labels = {f"{r['check']}|{r['key']}": describe_item(r) for r in open_items.to_dict("records")}
+        labels = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in open_items.to_dict("records")}
         if may_edit(ctx):
             with st.form(f"{key}_form", clear_on_submit=True):
                 chosen = st.selectbox("Item", list(labels), format_func=labels.__getitem__, key=f"{key}_item")
@@ -336,7 +346,7 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
     if st.toggle("Show reviewed items", key=f"{key}_show_reviewed"):
         st.dataframe(_items_table(report, done, reviewed=True), hide_index=True, width="stretch", key=f"{key}_done")
         if may_edit(ctx):
-            reopen = {f"{r['check']}|{r['key']}": describe_item(r) for r in done.to_dict("records")}
+            reopen = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in done.to_dict("records")}
             with st.form(f"{key}_reopen_form"):
                 chosen = st.selectbox("Reviewed item", list(reopen), format_func=reopen.__getitem__,
                                       key=f"{key}_reopen_item")
@@ -374,8 +384,8 @@ def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     rows = []
     for row in unique.itertuples():
         comp = compute_unique_comparison(facts[facts[C.INDICATOR] == row.code])
-        rows.append({"Indicator": row.name, RULE_LABELS["unique_max"]: fmt.number(comp.unique),
-                     RULE_LABELS["sum"]: fmt.number(comp.plain), "Difference": fmt.number(comp.difference),
+        rows.append({"Indicator": row.name, SHORT_LABELS["unique_max"]: fmt.number(comp.unique),
+                     SHORT_LABELS["sum"]: fmt.number(comp.plain), "Difference": fmt.number(comp.difference),
                      "Difference, % of the plain sum": fmt.percent(None if comp.share is None else 100 * comp.share)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="dq_unique_summary")
     codes = unique["code"].tolist()
@@ -401,17 +411,29 @@ def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Serie
     st.markdown("**How unique people are counted**")
     rule = st.radio("Rule for the figures below", list(RULE_LABELS), format_func=RULE_LABELS.__getitem__,
                     horizontal=True, key=key or f"unique_rule_{code}") or "unique_max"
+    in_use = " · in use"
     c1, c2, c3 = st.columns(3)
-    c1.metric(RULE_LABELS["unique_max"] + (" · in use" if rule == "unique_max" else ""), fmt.number(comp.unique),
-              help="For each area and population group, the largest figure reported by any one organisation and "
-                   "activity; then areas and groups are added up.")
-    c2.metric(RULE_LABELS["sum"] + (" · in use" if rule == "sum" else ""), fmt.number(comp.plain),
+    c1.metric(SHORT_LABELS["unique_max"] + (in_use if rule == "unique_max" else ""), fmt.number(comp.unique),
+              help=RULE_LABELS["unique_max"] + ": for each area and population group, the largest figure reported "
+                   "by any one organisation and activity; then areas and groups are added up.")
+    c2.metric(SHORT_LABELS["sum"] + (in_use if rule == "sum" else ""), fmt.number(comp.plain),
               help="Every report added up: a person reached by two partners or two activities counts twice.")
     c3.metric("Difference (possible double counting)", fmt.number(comp.difference),
-              delta=None if comp.share is None else f"{comp.share:.0%} of the plain sum", delta_color="off")
+              help=None if comp.share is None else f"{comp.share:.0%} of the plain sum")
     st.markdown(compute_explanation(comp, unit))
     if comp.by_area.empty or not per_area:
         return str(rule)
+    by_area = comp.by_area
+    columns = {"unique_max": ("Unique", by_area["unique"]), "sum": ("Plain sum", by_area["plain"])}
+    order = [rule, *(r for r in columns if r != rule)]  # the rule in use first
+    table = {"Area": by_area[C.AREA]}
+    for r in order:
+        name, values = columns[r]
+        table[name + (in_use if r == rule else "")] = values.map(fmt.number)
+    table["Difference"] = by_area["difference"].map(fmt.number)
+    table["Organisation × activity series"] = by_area["reporters"].astype(int)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
+    return str(rule)
     by_area = comp.by_area
     chosen = by_area["unique"] if rule == "unique_max" else by_area["plain"]
     st.dataframe(pd.DataFrame({

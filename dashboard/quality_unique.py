@@ -19,6 +19,7 @@ RULE_LABELS = {
     "unique_max": "Unique people (largest report per area and population group)",
     "sum": "Plain sum of all reports (counts people twice)",
 }
+SHORT_LABELS = {"unique_max": "Unique people (cluster rule)", "sum": "Plain sum (counts people twice)"}
 
 
 @dataclass(frozen=True)

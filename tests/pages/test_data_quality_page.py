@@ -208,14 +208,15 @@ def test_unique_people_side_by_side_and_switchable() -> None:
         ).scalars().all()
     engine.dispose()
     summary = table_with(at, "Difference, % of the plain sum").set_index("Indicator")
-    assert summary.loc["People reached with MHPSS services", "Plain sum of all reports (counts people twice)"] == (
+    assert summary.loc["People reached with MHPSS services", "Plain sum (counts people twice)"] == (
         f"{sum(plain):,.0f}")
-    unique = metric(at, "Unique people (largest report per area and population group) · in use")
+    unique = metric(at, "Unique people (cluster rule) · in use")
     assert int(unique.replace(",", "")) < sum(plain)
     assert any("is the possible double counting" in m.value for m in at.markdown)
     at.radio(key="dq_unique_rule").set_value("sum").run()
-    assert metric(at, "Plain sum of all reports (counts people twice) · in use") == f"{sum(plain):,.0f}"
-    assert any(c.startswith("People (plain sum)") for c in table_with(at, "Plain sum").columns)
+    assert metric(at, "Plain sum (counts people twice) · in use") == f"{sum(plain):,.0f}"
+    areas = table_with(at, "Organisation × activity series")
+    assert list(areas.columns[:3]) == ["Area", "Plain sum · in use", "Unique"]
 
 
 def test_home_alerts_come_from_the_quality_checks(problems: dict[str, list[int]]) -> None:
@@ -237,11 +238,11 @@ def test_indicator_page_compares_the_rules_for_unique_people_only() -> None:
     people = run_page("pages/1_Indicators.py", indicator="PPL_REACHED")
     no_exception(people)
     labels = [m.label for m in people.metric]
-    assert "Unique people (largest report per area and population group) · in use" in labels
-    assert "Plain sum of all reports (counts people twice)" in labels
+    assert "Unique people (cluster rule) · in use" in labels
+    assert "Plain sum (counts people twice)" in labels
     assert any("is the possible double counting" in m.value or "The two agree" in m.value for m in people.markdown)
     people.radio(key="unique_rule_PPL_REACHED").set_value("sum").run()
-    assert "Plain sum of all reports (counts people twice) · in use" in [m.label for m in people.metric]
+    assert "Plain sum (counts people twice) · in use" in [m.label for m in people.metric]
     trainings = run_page("pages/1_Indicators.py", indicator="TRAININGS_HELD")
     no_exception(trainings)
     assert not any(m.label.startswith("Unique people") for m in trainings.metric)
