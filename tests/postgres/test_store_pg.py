@@ -33,3 +33,25 @@ def test_older_database_upgrades_in_place_pg(pg_url: str) -> None:
         store_cases.check_upgrade_from_v1_keeps_data(engine, sql)
     finally:
         engine.dispose()
+
+
+def test_queries_give_the_same_rows_on_postgresql_and_sqlite(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dashboard.filters import Filters, Period
+    from dashboard.indicators import compute_total
+    from dashboard.queries import fetch_facts, fetch_freshness
+
+    engines = [store.get_engine(pg_url), store.get_engine(f"sqlite:///{tmp_path / 'same.db'}")]
+    try:
+        frames = []
+        for engine in engines:
+            store_cases.seed(engine, 4000, today=store_cases.TODAY)
+            frame = fetch_facts(engine, Filters(countries=("POL", "UKR"), org_types=("ingo", "nngo", "un")),
+                                Period("2023-01", "2026-11"))
+            frames.append(frame.drop(columns=["id", "batch_id"]))
+            assert fetch_freshness(engine).rows == 4006
+        assert len(frames[0]) > 100
+        assert frames[0].equals(frames[1])
+        assert compute_total(frames[0], "unique_max") == compute_total(frames[1], "unique_max")
+    finally:
+        for engine in engines:
+            engine.dispose()
