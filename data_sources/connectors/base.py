@@ -8,6 +8,7 @@ one transaction.
 
 from __future__ import annotations
 
+import calendar
 import json
 import time
 from abc import ABC, abstractmethod
@@ -120,8 +121,8 @@ def empty_denominators() -> pd.DataFrame:
 def month_bounds(day: date) -> tuple[date, date, str]:
     """First day, last day and ``YYYY-MM`` of the month holding ``day``."""
     start = day.replace(day=1)
-    end = (pd.Timestamp(start) + pd.offsets.MonthEnd(1)).date()
-    return start, end, start.strftime("%Y-%m")
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return start, end, f"{start.year:04d}-{start.month:02d}"
 
 
 def _bad_values(frame: pd.DataFrame, column: str, allowed: object) -> list[str]:

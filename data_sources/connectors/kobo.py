@@ -76,16 +76,18 @@ class KoboRecord(Record):
     def __init__(self, values: Mapping[str, Any], ref: str, form: FormDefinition) -> None:
         super().__init__(values, ref)
         self.form = form
-        self._by_name: dict[str, str] = {}
-        for key in values:
-            self._by_name.setdefault(key.rsplit("/", 1)[-1], key)
+        self._by_name: dict[str, str] | None = None  # built on the first answer not found by its exact path
 
     def raw(self, name: str) -> Any:
         """The answer to ``name``: an exact path, else the same question under any group (form versions)."""
         if name in self.values:
             return self.values[name]
-        key = self._by_name.get(name.rsplit("/", 1)[-1])
-        return self.values.get(key) if key else None
+        if self._by_name is None:
+            self._by_name = {}
+            for key in self.values:
+                self._by_name.setdefault(key.rsplit("/", 1)[-1], key)
+        found = self._by_name.get(name.rsplit("/", 1)[-1])
+        return self.values.get(found) if found else None
 
     def label(self, name: str, code: str) -> str | None:
         list_name = self.form.lists.get(name.rsplit("/", 1)[-1])

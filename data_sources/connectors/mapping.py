@@ -10,6 +10,7 @@ Records become rows here, then :func:`aggregate` sums them per month into facts.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping
@@ -177,6 +178,7 @@ def age_band(years: float) -> str:
     return "60+"
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(target: str, text: str) -> Any:
     """The store value an answer (code or label) stands for, or None when it is not recognised."""
     value = str(text).strip()
