@@ -39,6 +39,13 @@ def render_stale(ages: Iterable[SourceAge]) -> None:
                        f"flagged after {age.stale_after_days} days). Figures that depend on it say so.", icon="⏳")
 
 
+def render_stale_notes(notes: Sequence[str]) -> None:
+    """Under a figure: which of the live sources it depends on are out of date (from ``staleness.notes_for``),
+    e.g. "UNHCR figures are 9 days old". Nothing when all are fresh."""
+    if notes:
+        st.caption("⏳ " + "; ".join(notes) + ".")
+
+
 def render_status(frame: pd.DataFrame) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 

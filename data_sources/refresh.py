@@ -380,8 +380,9 @@ def describe(s: SourceStatus, now: datetime | None = None) -> str:
     return f"{s.label}: " + "; ".join(parts)
 
 
-def status_frame(statuses: Sequence[SourceStatus], now: datetime | None = None) -> pd.DataFrame:
-    """The status table the Sources page shows: one row per source, plain text columns."""
+def status_frame(statuses: Sequence[SourceStatus], now: datetime | None = None, *, public: bool = False) -> pd.DataFrame:
+    """The status table the Sources page shows: one row per source, plain text columns. The public view
+    leaves out configuration and error details (they name settings and servers)."""
     now = now or utcnow()
     rows = []
     for s in statuses:
@@ -400,7 +401,7 @@ def status_frame(statuses: Sequence[SourceStatus], now: datetime | None = None) 
     frame = pd.DataFrame(rows)
     frame["Rows"] = frame["Rows"].astype("Int64")
     frame["Age (days)"] = frame["Age (days)"].astype("Int64")
-    return frame
+    return frame.drop(columns=["Configured", "Errors"]) if public else frame
 
 
 # --- for the Sources page ----------------------------------------------------------------------------------

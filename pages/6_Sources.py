@@ -15,12 +15,13 @@ engine = cache.engine(ctx.url)
 statuses = live.status(engine, ctx.settings)
 sources_ui.render_flash()
 sources_ui.render_stale(cache.source_ages(ctx.url, ctx.version, ctx.today, ctx.settings.stale_days))
-sources_ui.render_status(live.status_frame(statuses))
-sources_ui.render_details(live.status_details(statuses))
-st.subheader("Refresh")
-if ctx.settings.view == "public":
-    st.caption("Refreshing is not available in the public view.")
+public = ctx.settings.view == "public"
+sources_ui.render_status(live.status_frame(statuses, public=public))
+if public:
+    st.info("Refreshing is not available in the public view.", icon="🔒")
 else:
+    sources_ui.render_details(live.status_details(statuses))
+    st.subheader("Refresh")
     sources_ui.render_refresh(
         live.configured_labels(statuses),
         run=lambda name, report: live.refresh_one(engine, ctx.settings, name, report),

@@ -111,8 +111,11 @@ def test_no_token_is_shown_even_when_the_server_echoes_it(srv: Replay, monkeypat
     assert table(at).loc["KoboToolbox", "Configured"] == "yes"
 
 
-def test_the_public_view_has_no_refresh_button(srv: Replay, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_public_view_has_no_refresh_button_and_no_configuration_details(srv: Replay,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MHPSS_VIEW", "public")
     at = run_page(PAGE)
     no_exception(at)
-    assert not at.button and "Refreshing is not available in the public view." in [c.value for c in at.caption]
+    assert not at.button and "Refreshing is not available in the public view." in [i.value for i in at.info]
+    assert list(table(at).columns) == ["Last success", "Rows", "Age (days)", "Last attempt", "Next due"]
+    assert "MHPSS_" not in screen_text(at)
