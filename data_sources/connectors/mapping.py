@@ -101,6 +101,9 @@ class FactMapping:
         specs = {t: _spec(t, raw[t], where) for t in TARGETS if t in raw}
         if "date" not in specs:
             raise ConnectorError(f"{where}: say which field holds the date (\"date\": {{\"field\": …}})")
+        if specs["date"].field is None and parse_day(specs["date"].constant) is None:
+            raise ConnectorError(f"{where}: date must be {{\"field\": …}} or a date such as 2025-03-01, "
+                                 f"not {specs['date'].constant!r}")
         for target, default in DIMENSION_DEFAULTS.items():
             specs.setdefault(target, Spec(target, constant=default))
         org_type = specs.get("org_type")
@@ -113,6 +116,8 @@ class FactMapping:
             values = tuple(_value_column(item, where) for item in items)
         else:
             values = (ValueColumn(_spec("value", raw.get("value", 1), where), {}),)
+            if values[0].spec.field is None and parse_number(values[0].spec.constant) is None:
+                raise ConnectorError(f"{where}: value must be a number or {{\"field\": …}}")
         wheres = raw.get("where", [])
         wheres = [wheres] if isinstance(wheres, dict) else wheres
         return cls(name, specs, values, tuple(_where(w, where) for w in wheres))

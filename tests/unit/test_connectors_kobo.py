@@ -158,6 +158,10 @@ def test_missing_settings_are_named() -> None:
     (json.dumps([{"uid": "a1", "indicator": "X", "organisation": "Y", "location": "UA46", "date": "today",
                   "colour": "red"}]), "MHPSS_KOBO_FORMS, form 1 (a1): unknown key(s) colour"),
     ("config/missing-forms.json", "MHPSS_KOBO_FORMS: cannot read"),
+    (json.dumps([{"uid": "a1", "indicator": "X", "organisation": "Y", "location": "UA46", "date": "today"}]),
+     "MHPSS_KOBO_FORMS, form 1 (a1): date must be {\"field\": …} or a date such as 2025-03-01, not 'today'"),
+    (json.dumps([{"uid": "a1", "indicator": "X", "organisation": "Y", "location": "UA46", "date": "2025-03-01",
+                  "value": "many"}]), "MHPSS_KOBO_FORMS, form 1 (a1): value must be a number"),
 ])
 def test_a_bad_forms_setting_is_one_clear_message(srv: Replay, forms: str, message: str) -> None:
     with pytest.raises(ConnectorError) as err:
