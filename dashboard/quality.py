@@ -16,6 +16,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.quality_completeness import compute_last_due_month
 from dashboard.quality_duplicates import compute_duplicates
 from dashboard.quality_outliers import compute_follow_up
 from dashboard.quality_rules import RULES, Rule, Violation, evaluate_rules
@@ -54,10 +55,15 @@ def check_stale(last_import: datetime | None, today: date, days: int = STALE_DAY
     return []
 
 
-def compute_items(frame: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
+def compute_items(frame: pd.DataFrame, since: str | None = None, until: str | None = None) -> pd.DataFrame:
     """Every follow-up item (duplicates, overlaps, near-duplicates, outliers, jumps) with columns check, key,
-    severity, indicator, organisation, activity, pcode, month, organisations, value, detail, rows."""
-    follow = compute_follow_up(frame, since)
+    severity, indicator, organisation, activity, pcode, month, organisations, value, detail, rows.
+
+    Outliers and jumps are judged on months up to ``until`` only (YYYY-MM; see
+    :func:`dashboard.quality_completeness.compute_last_due_month`): a month still being reported looks like a
+    drop and would pull the median down. Duplicates are listed for every month from ``since``.
+    """
+    follow = compute_follow_up(frame[frame[C.MONTH] <= until] if until else frame, since)
     follow = follow.assign(organisations=[(o,) for o in follow[C.ORGANISATION]], **{C.ACTIVITY: "", C.PCODE: ""})
     dups = compute_duplicates(frame)
     if since:
@@ -87,8 +93,8 @@ def compute_review_status(items: pd.DataFrame, reviews: pd.DataFrame | None) -> 
 def describe_item(item: pd.Series | dict[str, object]) -> str:
     """One line for a follow-up item: where it is, then what is wrong."""
     where = [str(item.get(k) or "") for k in (C.ORGANISATION, C.INDICATOR, C.PCODE, C.MONTH)]
-    if item.get("check") in ("duplicate", "near_duplicate"):
-        where[0] = ""  # the detail names both organisations
+    if item.get("check") in ("duplicate", "near_duplicate", "overlap"):
+        where[0] = ""  # the detail names the organisations
     return " · ".join(w for w in where if w) + f": {item.get('detail')}"
 
 
@@ -109,9 +115,9 @@ def compute_alerts_from(violations: list[Violation], items: pd.DataFrame, stale:
 
 def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | None,
                    denominators: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> list[Alert]:
-    """Every check over ``frame`` (rule violations, duplicates, outliers, staleness), most serious first (see
-    :func:`compute_alerts_from`). Items reviewed by a co-lead (``reviews``) are left out; rules needing
+    """Every check over ``frame`` (rule violations, duplicates, outliers and jumps in months already due,
+    staleness), most serious first (see :func:`compute_alerts_from`). Items reviewed by a co-lead (``reviews``) are left out; rules needing
     ``denominators`` are skipped without them."""
     return compute_alerts_from(evaluate_rules(frame, denominators, today),
-                               compute_review_status(compute_items(frame), reviews),
+                               compute_review_status(compute_items(frame, until=compute_last_due_month(today)), reviews),
                                check_stale(last_import, today))

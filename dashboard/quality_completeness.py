@@ -44,6 +44,12 @@ def compute_deadline(month: str, deadline_day: int = DEADLINE_DAY) -> date:
     return date(int(following[:4]), int(following[5:7]), deadline_day)
 
 
+def compute_last_due_month(today: date, deadline_day: int = DEADLINE_DAY) -> str:
+    """The latest month whose reports were due before ``today`` (later months are still being reported)."""
+    month = month_add(f"{today.year:04d}-{today.month:02d}", -1)
+    return month if today > compute_deadline(month, deadline_day) else month_add(month, -1)
+
+
 def is_late(month: str, finished_at: datetime | pd.Timestamp | None, deadline_day: int = DEADLINE_DAY) -> bool:
     """True when a report for ``month`` whose batch finished at ``finished_at`` missed its deadline (a batch
     finishing any time on the deadline day is on time; an unknown finish time is not called late)."""

@@ -35,6 +35,7 @@ from dashboard.quality_completeness import (
     LOOKBACK,
     compute_backfills,
     compute_completeness,
+    compute_last_due_month,
     compute_matrix,
     compute_trend,
     months_between,
@@ -74,7 +75,8 @@ def compute_report(ctx: PageContext) -> QualityReport:
     facts = ctx.facts()
     history = ctx.facts(period=Period(month_add(ctx.period.start, -HISTORY_MONTHS), ctx.period.end))
     violations = evaluate_rules(facts, cache.denominators(ctx.url, ctx.version), ctx.today)
-    items = compute_review_status(compute_items(history, since=ctx.period.start), cache.reviews(ctx.url, ctx.version))
+    items = compute_review_status(compute_items(history, since=ctx.period.start, until=compute_last_due_month(ctx.today)),
+                                  cache.reviews(ctx.url, ctx.version))
     end = min(ctx.period.end, month_of(ctx.today))
     months = months_between(ctx.period.start, end)
     arrivals = (cache.report_arrivals(ctx.url, ctx.version, ctx.filters, Period(month_add(ctx.period.start, -LOOKBACK),
@@ -273,7 +275,8 @@ def render_rules(report: QualityReport) -> None:
     st.dataframe(pd.DataFrame({
         "Rule": [r.title for r in RULES], "What it checks": [r.description for r in RULES],
         "Severity": [r.severity for r in RULES], "Violations": [int(counts.get(r.name, 0)) for r in RULES],
-    }), hide_index=True, width="stretch", key="dq_rules")
+    }), hide_index=True, width="stretch", key="dq_rules",
+        column_config={"What it checks": st.column_config.TextColumn(width="large")})
     if not report.violations:
         st.success("Every report row passes every rule.", icon=":material/check_circle:")
         return
@@ -287,13 +290,15 @@ def render_rules(report: QualityReport) -> None:
         "Organisation": table[C.ORGANISATION], "Indicator": table[C.INDICATOR].map(
             lambda c: report.indicator_names.get(c, c)),
         "Area": table[C.PCODE].map(lambda p: report.area_names.get(p, p)), "Month": table[C.MONTH],
-        "Problem": table["problem"], "Rows": table["rows"], "Fact ids": table["fact_ids"],
-    }), hide_index=True, width="stretch", key="dq_violations")
+        # The other columns say where; the problem column says what.
+        "Problem": table["problem"].str.split(": ", n=1).str[-1], "Rows": table["rows"], "Fact ids": table["fact_ids"],
+    }), hide_index=True, width="stretch", key="dq_violations",
+        column_config={"Problem": st.column_config.TextColumn(width="large")})
 
 
 def _item_label(report: QualityReport, item: dict[str, object]) -> str:
     """A follow-up item in words, with indicator and area names (the organisations are in duplicates' detail)."""
-    where = [] if item.get("check") in DUPLICATE_CHECKS[:2] else [str(item.get(C.ORGANISATION) or "")]
+    where = [] if item.get("check") in DUPLICATE_CHECKS else [str(item.get(C.ORGANISATION) or "")]
     where += [report.indicator_names.get(str(item.get(C.INDICATOR)), str(item.get(C.INDICATOR) or "")),
               report.area_names.get(str(item.get(C.PCODE) or ""), ""), str(item.get(C.MONTH) or "")]
     return " · ".join(w for w in where if w) + f": {item.get('detail')}"
@@ -327,7 +332,8 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
                    icon=":material/check_circle:")
     else:
         st.caption(f"{len(open_items)} to review" + (f"; {len(done)} already reviewed" if len(done) else ""))
-        st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open")
+        st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open",
+                     column_config={"What was found": st.column_config.TextColumn(width="large")})
         labels = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in open_items.to_dict("records")}
         if may_edit(ctx):
             with st.form(f"{key}_form", clear_on_submit=True):

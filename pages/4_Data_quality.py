@@ -26,8 +26,9 @@ with rules:
 with outliers:
     dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", "Outliers and jumps",
                         "Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
-                        "above 3.5, and months more than 4× (or under a quarter of) the month before. Mark an "
-                        "item reviewed once it is explained; it then leaves this list.")
+                        "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
+                        "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
+                        "explained; it then leaves this list and Home's alerts.")
 with duplicates:
     dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", "Duplicates and double counting",
                         "The same report from two organisations (an implementing and a reporting partner), rows "

@@ -52,8 +52,13 @@ def import_batch(engine: Engine, name: str, rows: list[dict[str, Any]], finished
 
 @pytest.fixture
 def problems(fixture_db_url: str) -> dict[str, list[int]]:
-    """Known problems in the fixture database (today is 25 Nov 2026; the default period is 2026-01 to 2026-11)."""
-    engine = create_engine(fixture_db_url)
+    return insert_problems(fixture_db_url)
+
+
+def insert_problems(url: str) -> dict[str, list[int]]:
+    """Known problems in the fixture database (today is 25 Nov 2026; the default period is 2026-01 to 2026-11);
+    the new fact ids by problem."""
+    engine = create_engine(url)
     ids: dict[str, list[int]] = {}
     on_time, late = datetime(2026, 8, 10, 9), datetime(2026, 9, 20, 9)
     ids["breakdown"] = import_batch(engine, "breakdown.csv", [

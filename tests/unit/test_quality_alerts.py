@@ -83,3 +83,12 @@ def test_stale(last_import: datetime | None, messages: list[str]) -> None:
 def test_stale_comes_before_other_warnings() -> None:
     alerts = compute_alerts(problem_frame(), TODAY, None)
     assert [a.check for a in alerts][:3] == ["breakdown_exceeds_total", "stale", "fractional_count"]
+
+
+def test_months_still_being_reported_are_not_judged_for_outliers() -> None:
+    """A partial current month looks like a drop: Home leaves months not yet due out of the outlier checks."""
+    data = frame(*monthly([100, 104, 98, 101, 99, 103, 97, 100, 5], start="2025-03"))  # 2025-11 is partial
+    items = compute_items(data)
+    assert list(zip(items["check"], items["month"], strict=True)) == [("outlier", "2025-11")]
+    assert compute_items(data, until="2025-10").empty
+    assert [a.check for a in compute_alerts(data, TODAY, RECENT)] == []

@@ -18,6 +18,7 @@ from dashboard.quality_completeness import (
     compute_completeness,
     compute_deadline,
     compute_expected,
+    compute_last_due_month,
     compute_matrix,
     compute_trend,
     is_late,
@@ -159,3 +160,17 @@ def test_backfills_are_batches_with_many_months() -> None:
 def test_months_between() -> None:
     assert months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
     assert months_between("2025-02", "2025-01") == []
+
+
+LAST_DUE_CASES = [
+    (date(2026, 11, 25), "2026-10"),  # October was due on 15 November
+    (date(2026, 11, 15), "2026-09"),  # the due day itself: October is still on time
+    (date(2026, 11, 16), "2026-10"),
+    (date(2026, 1, 20), "2025-12"),
+    (date(2026, 1, 5), "2025-11"),
+]
+
+
+@pytest.mark.parametrize(("today", "month"), LAST_DUE_CASES)
+def test_last_due_month(today: date, month: str) -> None:
+    assert compute_last_due_month(today) == month
