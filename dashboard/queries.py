@@ -27,8 +27,10 @@ def apply_filters(stmt: Select, filters: Filters, period: Period | None, *, with
         conds += [f.c.period_month >= period.start, f.c.period_month <= period.end]
     if filters.countries:
         conds.append(loc.c.country.in_(filters.countries))
-    if filters.adm1:
-        conds.append(loc.c.iso_code.in_(filters.adm1))
+    if filters.adm1:  # an admin-1 area includes the admin-2 areas inside it
+        parent = loc.alias("parent_area")
+        conds.append(loc.c.iso_code.in_(filters.adm1) | loc.c.parent_pcode.in_(
+            select(parent.c.pcode).where(parent.c.iso_code.in_(filters.adm1))))
     if filters.organisations:
         conds.append(o.c.name.in_(filters.organisations))
     if filters.org_types:
@@ -95,7 +97,8 @@ class _Dimensions:
             frame(select(ind.c.id, ind.c.code, ind.c.sort_order)),
             frame(select(o.c.id, o.c.name, o.c.org_type)),
             frame(select(a.c.id, a.c.code, a.c.pyramid_layer)),
-            frame(select(loc.c.id, loc.c.country, loc.c.pcode, loc.c.iso_code, loc.c.name_en, loc.c.admin_level)),
+            frame(select(loc.c.id, loc.c.country, loc.c.pcode, loc.c.iso_code, loc.c.name_en, loc.c.admin_level,
+                         loc.c.parent_pcode)),
         )
 
 
@@ -123,8 +126,9 @@ def _fact_conditions(filters: Filters, period: Period | None, dims: _Dimensions,
         conds.append(f.c.activity_id.in_(_ids(acts)))
     if filters.countries:
         locs = locs[locs["country"].isin(filters.countries)]
-    if filters.adm1:
-        locs = locs[locs["iso_code"].isin(filters.adm1)]
+    if filters.adm1:  # an admin-1 area includes the admin-2 areas inside it
+        chosen = locs["iso_code"].isin(filters.adm1)
+        locs = locs[chosen | locs["parent_pcode"].isin(locs.loc[chosen, "pcode"])]
     if filters.countries or filters.adm1:
         conds.append(f.c.location_id.in_(_ids(locs)))
     if with_indicator and filters.indicator:

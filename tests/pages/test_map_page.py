@@ -183,3 +183,59 @@ def test_real_boundaries_draw_all_53_areas(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(features) == 53
     assert any("© OpenStreetMap contributors" in c.value for c in at.caption)
     assert not any("matched no area" in e.label for e in at.expander)
+
+
+def _add_admin2(url: str) -> dict[str, float]:
+    """Three admin-2 areas under Lviv (UA46) with one report each in 2026; returns value per P-code."""
+    from dashboard import store
+    from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
+
+    engine = store.get_engine(url)
+    areas = pd.DataFrame({"pcode": ["UA4606", "UA4608", "UA4612"], "iso_code": [None] * 3, "country": ["UKR"] * 3,
+                          "admin_level": [2] * 3, "name_en": ["Lvivskyi", "Stryiskyi", "Zolochivskyi"],
+                          "name_local": [None] * 3, "parent_pcode": ["UA46"] * 3,
+                          "lat": [49.8, 49.25, 49.8], "lon": [24.0, 23.85, 24.9]})
+    values = {"UA4606": 120.0, "UA4608": 45.0}
+    facts = pd.DataFrame([{
+        "organisation": "Test Org", "indicator": "TRAININGS_HELD", "activity": "3.2", "location": p,
+        "period_start": "2026-03-01", "period_end": "2026-03-31", "period_month": "2026-03", "sex": "all",
+        "age_band": "all", "population_group": "all", "disability": "all", "value": v} for p, v in values.items()])
+    with engine.begin() as conn:
+        store.bulk_insert(conn, store.locations, areas)
+        conn.execute(store.organisations.insert().values(name="Test Org", org_type="ingo", is_demo=False))
+        batch = open_batch(conn, "test")
+        close_batch(conn, batch, insert_facts(conn, facts, Lookups.read(conn), batch, is_demo=False))
+    engine.dispose()
+    return values
+
+
+def test_admin2_choropleth_when_data_and_boundaries_have_it(fixture_db_url: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    values = _add_admin2(fixture_db_url)
+    features = [{"type": "Feature", "properties": {"ADM2_PCODE": p, "ADM2_EN": n, "ADM1_PCODE": "UA46"},
+                 "geometry": mapping(box(lon - 0.2, lat - 0.15, lon + 0.2, lat + 0.15))}
+                for p, n, lat, lon in [("UA4606", "Lvivskyi", 49.8, 24.0), ("UA4608", "Stryiskyi", 49.25, 23.85),
+                                       ("UA4699", "Unknown raion", 49.5, 23.0)]]
+    folder = tmp_path / "adm2"
+    folder.mkdir()
+    (folder / "ukr_adm2.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                                             encoding="utf-8")
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(folder))
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="ytd", adm1="UA-46")
+    no_exception(at)
+    # Admin-1 first: the boundary file has no admin-1 areas, so the map says so and shows bubbles.
+    assert any("hold no admin-1 areas" in w.value for w in at.warning)
+    lviv = {r["pcode"]: r["value"] for r in _layers(at)["bubbles"]["data"]}
+    admin1_expected = _sql(
+        "SELECT SUM(f.value) FROM facts f JOIN indicators i ON i.id = f.indicator_id JOIN locations l "
+        "ON l.id = f.location_id WHERE i.code = 'TRAININGS_HELD' AND f.period_month >= '2026-01' "
+        "AND (l.pcode = 'UA46' OR l.parent_pcode = 'UA46')")[0][0]
+    assert lviv == {"UA46": pytest.approx(admin1_expected)}  # admin-2 reports roll up into Lviv
+    at.radio(key="w_map_level").set_value(2).run()
+    no_exception(at)
+    layers = _layers(at)
+    props = {f["properties"]["pcode"]: f["properties"]["value"] for f in layers["choropleth"]["data"]["features"]}
+    assert props == values  # the third admin-2 area has no polygon: drawn as a ring, not dropped
+    assert [r["pcode"] for r in layers["missing-polygons-no-data"]["data"]] == ["UA4612"]
+    with_reason = [e for e in at.expander if "1 boundary features matched no area" in e.label]
+    assert len(with_reason) == 1
