@@ -81,3 +81,43 @@ def check_reviews(engine: Engine) -> None:
                           ((("outlier", "x" * 256)), "item key")):
         with pytest.raises(quality_store.QualityStoreError, match=pattern):
             quality_store.set_review(engine, *args)  # type: ignore[arg-type]
+
+
+def check_report_arrivals(engine: Engine) -> None:
+    """Arrivals list every committed batch carrying an organisation's month, replaced reports included (the
+    first report decides timeliness), and leave out rolled-back batches."""
+    from datetime import datetime
+
+    import pandas as pd
+    from sqlalchemy import update
+
+    from dashboard.filters import Filters, Period
+    from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
+    from data_sources.seed import seed_catalogue
+
+    store.upgrade(engine)
+    with engine.begin() as conn:
+        seed_catalogue(conn)
+
+    def batch(month: str, finished: datetime, status: str = "committed") -> int:
+        row = {"organisation": "World Health Organization", "indicator": "REFERRALS", "activity": "2.4",
+               "location": "PL14", "period_start": f"{month}-01", "period_end": f"{month}-28", "period_month": month,
+               "sex": "all", "age_band": "all", "population_group": "all", "disability": "all", "value": 5.0}
+        with engine.begin() as conn:
+            batch_id = open_batch(conn, "test")
+            insert_facts(conn, pd.DataFrame([row]), Lookups.read(conn), batch_id, is_demo=False)
+            close_batch(conn, batch_id, 1)
+            conn.execute(update(store.import_batches).where(store.import_batches.c.id == batch_id)
+                         .values(finished_at=finished, status=status))
+        return batch_id
+
+    first = batch("2025-03", datetime(2025, 4, 10))
+    second = batch("2025-03", datetime(2025, 5, 2))
+    batch("2025-04", datetime(2025, 5, 3), status="rolled_back")
+    with engine.begin() as conn:  # the newer report replaces the older one, as the importer does
+        conn.execute(update(store.facts).where(store.facts.c.batch_id == first).values(replaced_by=second))
+    arrivals = queries.fetch_report_arrivals(engine, Filters(), Period("2025-01", "2025-06"))
+    got = sorted((r.organisation, r.month, int(r.batch_id), r.first_import.to_pydatetime())
+                 for r in arrivals.itertuples())
+    assert got == [("World Health Organization", "2025-03", first, datetime(2025, 4, 10)),
+                   ("World Health Organization", "2025-03", second, datetime(2025, 5, 2))]

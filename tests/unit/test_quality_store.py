@@ -17,3 +17,7 @@ def test_bad_plan_entries_write_nothing(empty_sqlite: Engine) -> None:
 
 def test_reviews_are_stored_once_per_item(empty_sqlite: Engine) -> None:
     cases.check_reviews(empty_sqlite)
+
+
+def test_report_arrivals_include_replaced_reports(empty_sqlite: Engine) -> None:
+    cases.check_report_arrivals(empty_sqlite)
