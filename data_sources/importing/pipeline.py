@@ -71,6 +71,7 @@ class ImportPlan:
     rows_read: int
     already_imported: int | None = None
     changes: Changes = field(default_factory=Changes)
+    data_version: int | None = None  # the store's data version the changes were worked out against
 
     @property
     def importable(self) -> pd.DataFrame:
@@ -142,6 +143,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
     report = Report()
     with engine.connect() as conn:
         already = _find_batch(conn, digest)
+        version = store.read_data_version(conn)
         sheets = read_file(data, file_name)
         lookups = StoreLookups.read(conn)
         plans = [V.plan_columns(sheet, _sheet_tags(conn, sheet, mapping)) for sheet in sheets]
@@ -184,7 +186,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         facts["bad"] = facts.groupby(["sheet", "row"], sort=False)["bad"].transform("any")
     elif report.ok:
         report.add(Problem("the file has no values to import", severity=ERROR))
-    plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already)
+    plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already, data_version=version)
     if already is None and not facts.empty:
         if progress is not None:
             progress(0.92, "comparing with the stored reports")
@@ -249,7 +251,9 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
                                 "inds": sorted(set(new["indicator_id"].tolist()))}).all()
     if not rows:
         return Changes(new=len(new))
-    old_raw = pd.DataFrame(rows, columns=["id", *_ID_KEY, "old_value", "batch_id"], dtype=object)
+    columns = list(zip(*rows, strict=True))  # columnar, without pandas poking at 1M Row objects
+    old_raw = pd.DataFrame({name: pd.Series(np.asarray(col, dtype=object), dtype=object)
+                            for name, col in zip(["id", *_ID_KEY, "old_value", "batch_id"], columns, strict=True)})
     old = _key_codes(False, old_raw)
     old["id"] = old_raw["id"].to_numpy(dtype="int64")
     old["old_value"] = old_raw["old_value"].to_numpy(dtype="float64")
@@ -284,8 +288,10 @@ def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False
     with engine.begin() as conn:
         if _find_batch(conn, plan.content_hash) is not None:  # imported meanwhile by someone else
             return ImportResult("already_imported", _find_batch(conn, plan.content_hash), 0, 0, plan)
-        changes = compare(conn, facts)
-        plan.changes = changes
+        # Reuse the comparison made when planning unless the store changed since (another import meanwhile).
+        if plan.data_version is None or store.read_data_version(conn) != plan.data_version:
+            plan.changes = compare(conn, facts)
+        changes = plan.changes
         batch_id = open_batch(conn, FILE_SOURCE, file_name=plan.file_name, content_hash=plan.content_hash,
                               created_by=created_by)
         lookups = Lookups.read(conn)
@@ -313,13 +319,34 @@ def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False
     return ImportResult("committed", batch_id, written, replaced, plan)
 
 
+def _id_runs(ids: np.ndarray, shortest: int = 50) -> tuple[list[tuple[int, int]], list[int]]:
+    """Split ids into long consecutive runs (updated with BETWEEN) and the rest (updated with IN lists).
+
+    A newer version of a whole file replaces rows that were inserted together, so their ids are one run.
+    """
+    ordered = np.unique(ids.astype("int64"))
+    if not len(ordered):
+        return [], []
+    breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+    runs: list[tuple[int, int]] = []
+    singles: list[int] = []
+    for part in np.split(ordered, breaks):
+        if len(part) >= shortest:
+            runs.append((int(part[0]), int(part[-1])))
+        else:
+            singles.extend(int(i) for i in part)
+    return runs, singles
+
+
 def _mark_replaced(conn: Connection, ids: np.ndarray, batch_id: int) -> int:
     f = store.facts
-    stmt = update(f).where(f.c.id.in_(bindparam("ids", expanding=True))).values(replaced_by=batch_id)
+    runs, singles = _id_runs(ids)
     done = 0
-    for start in range(0, len(ids), 5_000):
-        part = [int(i) for i in ids[start:start + 5_000]]
-        done += conn.execute(stmt, {"ids": part}).rowcount
+    for low, high in runs:
+        done += conn.execute(update(f).where(f.c.id.between(low, high)).values(replaced_by=batch_id)).rowcount
+    stmt = update(f).where(f.c.id.in_(bindparam("ids", expanding=True))).values(replaced_by=batch_id)
+    for start in range(0, len(singles), 5_000):
+        done += conn.execute(stmt, {"ids": singles[start:start + 5_000]}).rowcount
     return done
 
 

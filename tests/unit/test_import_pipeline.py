@@ -295,3 +295,30 @@ def test_cli_import_of_garbage_exits_2(fixture_db_url: str, tmp_path: Path, caps
     path.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["import", str(path), "--db", fixture_db_url]) == 2
     assert "cannot be read as an Excel workbook" in capsys.readouterr().err
+
+
+def _many(orgs: tuple[str, ...], bump: int = 0) -> bytes:
+    rows = [["#org", "#adm1+code", "#date", "#indicator+code", "#sex", "#indicator+value"]]
+    for month in range(1, 13):
+        for area in ("UA46", "UA32", "UA12", "PL14", "PL12"):
+            for org in orgs:
+                for sex in ("female", "male"):
+                    rows.append([org, area, f"2024-{month:02d}", "PPL_REACHED", sex, str(month + bump)])
+    return csv_bytes(rows)
+
+
+def test_replacing_many_rows_in_runs_and_scattered(engine: Engine) -> None:
+    """A whole earlier file replaced (one run of ids) and one organisation's rows inside it (scattered ids)."""
+    first = run(engine, _many(("WHO", "IOM")), name="both.csv")
+    assert first.rows == 240
+    who_only = run(engine, _many(("WHO",), bump=100), name="who.csv")
+    assert who_only.replaced == 120  # every second id of the first batch
+    both = run(engine, _many(("WHO", "IOM"), bump=200), name="both-v2.csv")
+    assert both.replaced == 240
+    frame = current_facts(engine)
+    assert len(frame) == 240 and set(frame["batch_id"]) == {both.batch_id}
+    assert frame["value"].sum() == sum(2 * 5 * 2 * (m + 200) for m in range(1, 13))
+    rollback_batch(engine, both.batch_id)
+    frame = current_facts(engine)
+    assert (frame.groupby("organisation")["batch_id"].first().to_dict()
+            == {"World Health Organization": who_only.batch_id, "International Organization for Migration": first.batch_id})
