@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from dashboard.settings import load_settings, resolve_database_url
-from dashboard.store import StoreError, get_engine, upgrade
+from dashboard.store import StoreError, describe_error, get_engine, upgrade
 
 _DB_HELP = "database URL (default MHPSS_DATABASE_URL or the embedded SQLite file)"
 
@@ -118,6 +121,18 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A database failure half-way (locked file, lost connection) is one line and exit 2: the transaction
+    was rolled back, so nothing was written."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except SQLAlchemyError as exc:
+            return _fail([f"error: {describe_error(exc)}; nothing was written"])
+
+    return run
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the import, template, rollback and history sub-commands to ``python -m data_sources``."""
     imp = sub.add_parser("import", help="import a partner 4W / HXL file (CSV or XLSX)")
@@ -126,19 +141,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("--allow-partial", action="store_true",
                      help="import the valid rows and leave out rows with errors (default: reject the whole file)")
     imp.add_argument("--db", help=_DB_HELP)
-    imp.set_defaults(func=cmd_import)
+    imp.set_defaults(func=_guarded(cmd_import))
     tpl = sub.add_parser("template", help="write the blank 4W reporting template (XLSX with drop-down lists)")
     tpl.add_argument("out", help="output .xlsx file")
     tpl.add_argument("--db", help=_DB_HELP)
-    tpl.set_defaults(func=cmd_template)
+    tpl.set_defaults(func=_guarded(cmd_template))
     rb = sub.add_parser("rollback", help="undo a file import: delete its values, restore what it replaced")
     rb.add_argument("batch_id", type=int, help="the batch number shown by `history`")
     rb.add_argument("--db", help=_DB_HELP)
-    rb.set_defaults(func=cmd_rollback)
+    rb.set_defaults(func=_guarded(cmd_rollback))
     hist = sub.add_parser("history", help="list file imports, newest first")
     hist.add_argument("--limit", type=int, default=50, help="how many to list (default 50)")
     hist.add_argument("--db", help=_DB_HELP)
-    hist.set_defaults(func=cmd_history)
+    hist.set_defaults(func=_guarded(cmd_history))
 
 
 __all__ = ["register", "StoreError"]

@@ -55,8 +55,10 @@ def _numeric_share(sample: list[list[str]], index: int) -> float:
 
 def plan_columns(sheet: Sheet, tags: list[T.TagSpec | None]) -> ColumnPlan:
     """Decide each column's role from its tag; raise :class:`ImportFileError` when an essential one is missing."""
+    # Messages name tagged columns by their tag (what the file shows in its tag row) and mapped columns by
+    # their header with the chosen tag, e.g. "Oblast (#adm1+name)".
     labels = sheet.labels() if sheet.tags is not None else [
-        str(tags[i]) if i < len(tags) and tags[i] is not None else lab for i, lab in enumerate(sheet.labels())
+        f"{lab} ({tags[i]})" if i < len(tags) and tags[i] is not None else lab for i, lab in enumerate(sheet.labels())
     ]
     columns: list[T.ColumnRole] = []
     notes: list[str] = []

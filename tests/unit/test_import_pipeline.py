@@ -322,3 +322,12 @@ def test_replacing_many_rows_in_runs_and_scattered(engine: Engine) -> None:
     frame = current_facts(engine)
     assert (frame.groupby("organisation")["batch_id"].first().to_dict()
             == {"World Health Organization": who_only.batch_id, "International Organization for Migration": first.batch_id})
+
+
+def test_mapped_file_problems_name_the_header_and_its_tag(engine: Engine) -> None:
+    data = csv_bytes([["Partner", "Oblast", "Month", "Female"], ["WHO", "Lvov Oblast", "2024-05", "6"],
+                      ["WHO", "Atlantis", "2024-05", "6"]])
+    mapping = {"Partner": "#org+name", "Oblast": "#adm1+name", "Month": "#date", "Female": "#reached+f"}
+    plan = plan_import(engine, data, "plain.csv", mapping=mapping, today=FIXTURE_TODAY)
+    assert plan.report.lines() == ["row 3, column Oblast (#adm1+name), value 'Atlantis': unknown location"]
+    assert plan.importable["location"].tolist() == ["UA46"]
