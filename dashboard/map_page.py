@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard import columns as C
+from dashboard import format as fmt
 from dashboard.filters import Filters
 from dashboard.maps import (
     DENOM,
@@ -73,7 +74,7 @@ def boundaries_for(ctx: PageContext) -> tuple[Any | None, str]:
 
 def render_map_controls(ctx: PageContext, boundaries: Any | None) -> MapControls:
     """Measure, level and shape choices above the map."""
-    inds = cache.indicators(ctx.url, ctx.version)
+    inds = ctx.indicators()
     code = pick_map_indicator(inds, ctx.filters)
     name = str(inds.set_index("code").loc[code, "name"])
     locs = cache.locations(ctx.url, ctx.version)
@@ -97,7 +98,7 @@ def render_map_controls(ctx: PageContext, boundaries: Any | None) -> MapControls
 
 def compute_page_view(ctx: PageContext, controls: MapControls, boundaries: Any | None, message: str) -> MapView:
     """The map view for the page's context: facts, locations, denominators and targets through the cache."""
-    inds = cache.indicators(ctx.url, ctx.version).set_index("code", drop=False)
+    inds = ctx.indicators().set_index("code", drop=False)
     row = inds.loc[controls.indicator]
     if str(row["aggregation"]) == "distinct_organisations":
         facts = ctx.facts(with_indicator=False)
@@ -162,14 +163,16 @@ def render_gap_table(view: MapView) -> None:
     a = view.areas.sort_values("gap_rank")
     gaps = a[a["gap"].isin(["no_services", "low"])]
     st.subheader("Service gaps")
-    st.caption(view.legend.note)
     if gaps.empty:
         st.success("No area has many people and low or no coverage for this selection.",
                    icon=":material/check_circle:")
         return
     table = pd.DataFrame({
         "Area": gaps[NAME], "Country": gaps[C.COUNTRY].map(COUNTRIES),
-        "People (denominator)": gaps[DENOM], "Value": gaps[C.VALUE].fillna(0.0),
+        "People (denominator)": gaps[DENOM],
+        "Value": gaps[C.VALUE].fillna(0.0) if not gaps["status"].astype(str).str.startswith("hidden").any() else
+        [str(st_) if str(st_).startswith("hidden") else fmt.number(v if not pd.isna(v) else 0.0)
+         for v, st_ in zip(gaps[C.VALUE], gaps["status"], strict=True)],
         "Per 10,000": gaps["per_10k"].round(1), "Gap": gaps["gap"].map(lambda g: GAP_COLOURS[g][1]),
         "Population source": gaps["denominator_source"],
     })

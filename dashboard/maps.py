@@ -25,7 +25,7 @@ from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Filters, Period
 from dashboard.indicators import compute_total, years_of
-from dashboard.vocab import COUNTRIES, DENOMINATOR_MEASURES, POPULATION_GROUPS
+from dashboard.vocab import COUNTRIES, POPULATION_GROUPS
 
 MEASURES = {
     "value": "Value",
@@ -335,7 +335,8 @@ def compute_legend(frame: pd.DataFrame, measure: str, unit: str, denominator_mea
         out[CLASS] = out["gap"]
         present = [g for g in GAP_COLOURS if (out["gap"] == g).any()]
         gap_entries = tuple((GAP_COLOURS[g][0], GAP_COLOURS[g][1], False) for g in present)
-        title = f"Gap view: {DENOMINATOR_MEASURES.get(denominator_measure, 'people').lower()} and services"
+        people = "refugees (IDPs in Ukraine)" if denominator_measure == "refugees_present" else "residents"
+        title = f"Gap view: {people} present and services reported"
         return out, Legend(title, gap_entries, str(out.attrs.get("gap_rule", "")))
     breaks = compute_class_breaks(out[METRIC], measure)
     classes = compute_classes(out[METRIC], breaks)
@@ -417,11 +418,15 @@ def compute_tooltips(frame: pd.DataFrame, measure: str, unit: str) -> pd.DataFra
                                  f"source: {row.denominator_source}")
     out["denominator_text"] = denominator_lines
     out["source_text"] = ["Reports: " + str(s) if isinstance(s, str) and s else "" for s in out[C.SOURCE]]
+    # The tooltip has a fixed template, so empty lines are avoided by joining the parts that exist.
+    out["headline_text"] = [" · ".join(t for t in (v, m) if t)
+                            for v, m in zip(out["value_text"], out["metric_text"], strict=True)]
+    out["detail_text"] = [" · ".join(t for t in (d, s) if t) or "No population figure or reports"
+                          for d, s in zip(out["denominator_text"], out["source_text"], strict=True)]
     return out
 
 
-TOOLTIP_HTML = ("<b>{name}</b> <small>{code_text}</small><br/>{value_text}<br/>{metric_text}"
-                "<br/><small>{denominator_text}</small><br/><small>{source_text}</small>")
+TOOLTIP_HTML = "<b>{name}</b> <small>{code_text}</small><br/>{headline_text}<br/><small>{detail_text}</small>"
 
 
 def compute_view_state(frame: pd.DataFrame, geometry: dict[str, dict[str, Any]] | None = None,
@@ -521,7 +526,7 @@ def _bubble_records(frame: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
 
 
 _PROPS = (C.PCODE, C.ISO, NAME, C.COUNTRY, C.VALUE, METRIC, STATUS, CLASS, DENOM, C.TARGET, "code_text", "value_text",
-          "metric_text", "denominator_text", "source_text")
+          "metric_text", "denominator_text", "source_text", "headline_text", "detail_text")
 
 
 def _props(row: dict[str, Any]) -> dict[str, Any]:
@@ -598,6 +603,7 @@ def build_map_deck(view: MapView) -> pdk.Deck:
         initial_view_state=compute_view_state(frame, view.geometry),
         map_style=None,
         tooltip={"html": TOOLTIP_HTML, "style": {"backgroundColor": "#ffffff", "color": "#222222",
+                                                 "maxWidth": "340px", "whiteSpace": "normal",
                                                  "fontSize": "13px", "border": "1px solid #999"}},
     )
 

@@ -158,8 +158,8 @@ def test_gap_view_lists_areas_with_many_people_and_few_services() -> None:
     assert order.is_monotonic_increasing  # no services first, then low coverage
     for _, group in table.groupby("Gap"):
         assert group["People (denominator)"].is_monotonic_decreasing  # most people first
-    caption = " ".join(c.value for c in at.caption)
-    assert "Many people: at least" in caption and "the median of the areas shown" in caption
+    legend = " ".join(m.value for m in at.markdown)
+    assert "Many people: at least" in legend and "the median of the areas shown" in legend
 
 
 def test_country_filter_limits_the_areas_and_the_csv_matches_the_map() -> None:

@@ -228,8 +228,9 @@ def test_bubble_deck_without_boundaries() -> None:
     assert layers["bubbles-labels"]["@@type"] == "TextLayer"
     assert view.mode == "bubbles"
     tooltip = deck._tooltip  # what Streamlit shows on hover: name, value, measure, denominator, source
-    assert all(f"{{{key}}}" in tooltip["html"] for key in
-               ("name", "value_text", "metric_text", "denominator_text", "source_text"))
+    assert all(f"{{{key}}}" in tooltip["html"] for key in ("name", "code_text", "headline_text", "detail_text"))
+    assert filled["PL14"]["detail_text"] == "Reports: partner 4W reports"
+    assert rings["data"][0]["detail_text"] == "No population figure or reports"
 
 
 def test_choropleth_deck_with_boundaries_and_a_missing_polygon() -> None:
@@ -246,6 +247,9 @@ def test_choropleth_deck_with_boundaries_and_a_missing_polygon() -> None:
     assert features["PL12"]["fill"][:3] == [255, 255, 204]  # zero: the lightest colour, not grey
     assert features["PL14"]["denominator_text"].startswith("Refugees present: 200,000 on 31 Dec 2025")
     assert "UNHCR" in features["PL14"]["denominator_text"]
+    assert features["PL14"]["headline_text"] == "350 people · 17.5 per 10,000"
+    assert features["PL14"]["detail_text"].startswith("Refugees present: 200,000") and \
+        features["PL14"]["detail_text"].endswith("Reports: partner 4W reports")
     assert [d["pcode"] for d in layers["missing-polygons"]["data"]] == ["UA46"]  # drawn as a bubble, not dropped
 
 
