@@ -379,3 +379,24 @@ def test_cli_status_lists_every_source(cli_env: Replay, capsys: pytest.CaptureFi
         "HDX HAPI: not configured (set MHPSS_HAPI_APP_IDENTIFIER)",
         "UNHCR: last success never; next due now",
     ]
+
+
+def test_hapi_presence_facts_without_activity_and_with_new_organisations(engine: Engine, srv: Replay) -> None:
+    from data_sources.connectors import hapi
+
+    srv.add(hapi.PRESENCE, [fx.hapi_presence_row("Light of Hope", "LoH", "National NGO", "UA53", "Poltavska"),
+                            fx.hapi_presence_row("Kharkiv Psychosocial Network", "KPN", "International NGO",
+                                                 "UA63", "Kharkivska")])
+    s = settings(srv, hapi_url=srv.url, hapi_app_identifier="YXBwOm1lQGV4YW1wbGUub3Jn", hapi_themes=("presence",),
+                 hapi_locations=("UKR",))
+    result = run(engine, s, "hapi")
+    assert result.ok and result.message == "2 facts written; 1 organisation(s) added"
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT o.name, o.org_type, l.pcode, f.activity_id, f.period_start, f.period_end, f.note FROM facts f "
+            "JOIN organisations o ON o.id = f.organisation_id JOIN locations l ON l.id = f.location_id "
+            "JOIN import_batches b ON b.id = f.batch_id WHERE b.source = 'live:hapi' ORDER BY o.name")).all()
+    assert [(r.name, r.org_type, r.pcode, r.activity_id, str(r.period_start), str(r.period_end), r.note)
+            for r in rows] == [
+        ("Kharkiv Psychosocial Network", "ingo", "UA63", None, "2025-01-01", "2025-03-31", "sector Protection"),
+        ("Light of Hope", "nngo", "UA53", None, "2025-01-01", "2025-03-31", "sector Protection")]
