@@ -128,7 +128,8 @@ class HttpClient:
                 if last:
                     reason = _ERRNO.search(str(exc))
                     detail = reason.group(0).strip() if reason else type(exc).__name__
-                    raise self._fail(f"cannot reach {self.where(url)} ({detail}; {attempts} attempts)") from None
+                    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+                    raise self._fail(f"cannot reach {self.where(url)} ({detail}; {tries})") from None
                 self._wait(self._backoff(attempt))
                 continue
             if response.status_code in RETRY_STATUSES:
