@@ -149,6 +149,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         plans = [V.plan_columns(sheet, _sheet_tags(conn, sheet, mapping)) for sheet in sheets]
     refused = []
     for plan in plans:
+        report.extend([Problem(note, severity=WARNING, sheet=plan.sheet.name) for note in plan.sheet.notes])
         report.extend(plan.warnings)
         refused.extend(privacy.header_problems(plan.columns, plan.sheet.header))
     if refused:

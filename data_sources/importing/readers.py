@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import numpy as np
@@ -50,6 +50,7 @@ class Sheet:
     reader: Callable[[int], Iterator[Chunk]]
     sample: list[list[str]]  # the first data rows, for previews and for guessing what a column holds
     estimated_rows: int | None = None  # for progress bars
+    notes: list[str] = field(default_factory=list)  # warnings about the file as a whole
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[Chunk]:
         return self.reader(size)
@@ -236,11 +237,34 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
         raise
     except Exception as exc:  # noqa: BLE001
         raise ImportFileError(f"{name}: a sheet cannot be read ({type(exc).__name__}: {exc})") from None
-    if tagged:
-        return tagged
-    if untagged:
-        return untagged[:1]
+    found = tagged or untagged[:1]
+    if found and _uncached_formulas(data):
+        found[0].notes.append(
+            "some formula cells have no saved result (the file was written by a program, not saved by Excel): they "
+            "are read as empty. Open the file in Excel or LibreOffice, save it, and upload it again")
+    if found:
+        return found
     raise ImportFileError(f"{name} has no sheet with a header row or HXL tags")
+
+
+_UNCACHED = re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+def _uncached_formulas(data: bytes) -> bool:
+    """True when a worksheet has a formula cell without a cached value (openpyxl and some exporters)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as handle:
+                        tail = b""
+                        while block := handle.read(4 << 20):  # streamed: a big sheet never sits in memory whole
+                            if _UNCACHED.search(tail + block):
+                                return True
+                            tail = block[-64:]
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return False
+    return False
 
 
 def _xlsx_reader(ws: object, first_row: int, width: int, name: str) -> Callable[[int], Iterator[Chunk]]:

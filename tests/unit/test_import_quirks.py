@@ -92,6 +92,9 @@ CASES: dict[str, tuple[Callable[[], bytes], str, Expect]] = {
     "xlsx formula cells give their cached values": (
         lambda: with_cached_values(xlsx_bytes({"4W": [HEADER, HXL, row(total="=F3+G3")]}), {"E3": "100"}),
         "a.xlsx", GOOD),
+    "xlsx formula without a saved result is reported": (
+        lambda: xlsx_bytes({"4W": [HEADER, HXL, row(total="=F3+G3")]}), "a.xlsx",
+        Expect(values=2, total=100, warning="formula cells have no saved result")),
     "xlsx Excel table": (lambda: xlsx_bytes({"4W": [HEADER, HXL, ROW]}, tables={"4W": "A1:G3"}), "a.xlsx", GOOD),
     "several sheets: instructions first": (
         lambda: xlsx_bytes({"Read me": [["How to report"], ["Fill in the next sheet"]], "Data": [HEADER, HXL, ROW]}),
