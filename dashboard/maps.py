@@ -421,8 +421,8 @@ def compute_tooltips(frame: pd.DataFrame, measure: str, unit: str) -> pd.DataFra
     # The tooltip has a fixed template, so empty lines are avoided by joining the parts that exist.
     out["headline_text"] = [" · ".join(t for t in (v, m) if t)
                             for v, m in zip(out["value_text"], out["metric_text"], strict=True)]
-    out["detail_text"] = [" · ".join(t for t in (d, s) if t) or "No population figure or reports"
-                          for d, s in zip(out["denominator_text"], out["source_text"], strict=True)]
+    out["detail_text"] = [" · ".join(t for t in (d, s) if t) or COUNTRIES.get(str(c), str(c))
+                          for d, s, c in zip(out["denominator_text"], out["source_text"], out[C.COUNTRY], strict=True)]
     return out
 
 
@@ -492,6 +492,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 # --- build ---------------------------------------------------------------------------------------------
 
 _LINE_COLOUR = [255, 255, 255, 230]
+HIGHLIGHT = [0, 0, 0, 45]  # a slight darkening: a coloured highlight would read as one more class
 
 
 class CompactDeck(pdk.Deck):  # type: ignore[misc]
@@ -554,7 +555,7 @@ def build_bubble_layers(frame: pd.DataFrame, measure: str, layer_id: str = "bubb
                   get_line_color=NO_DATA_LINE, line_width_min_pixels=1.5, pickable=True),
         pdk.Layer("ScatterplotLayer", id=layer_id, data=filled, get_position=["lon", "lat"], get_radius="radius",
                   radius_units="'meters'", radius_min_pixels=4, filled=True, stroked=True, get_fill_color="fill",
-                  get_line_color="line", line_width_min_pixels=1, pickable=True, auto_highlight=True),
+                  get_line_color="line", line_width_min_pixels=1, pickable=True, auto_highlight=True, highlight_color=HIGHLIGHT),
     ]
     layers.append(pdk.Layer(
         "TextLayer", id=f"{layer_id}-labels", data=[{"lon": r["lon"], "lat": r["lat"], "name": r[NAME]} for r in records],
@@ -581,7 +582,7 @@ def build_choropleth_layer(frame: pd.DataFrame, geometry: dict[str, dict[str, An
     return pdk.Layer(
         "GeoJsonLayer", id="choropleth", data={"type": "FeatureCollection", "features": features},
         filled=True, stroked=True, get_fill_color="properties.fill", get_line_color="properties.line",
-        get_line_width="properties.line_width", line_width_units="'pixels'", pickable=True, auto_highlight=True,
+        get_line_width="properties.line_width", line_width_units="'pixels'", pickable=True, auto_highlight=True, highlight_color=HIGHLIGHT,
     )
 
 

@@ -4,8 +4,10 @@ Indicators page's timeline draws with its target and downloads as PNG and SVG.""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -17,8 +19,6 @@ pytestmark = pytest.mark.browser
 
 def _coloured_pixels(png: bytes) -> int:
     """Pixels clearly not white/grey (the bubbles' blues and greens): proof the canvas drew something."""
-    import numpy as np
-
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
     return int(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).sum())
 
@@ -81,3 +81,85 @@ def test_indicator_timeline_renders_and_downloads(live_server: str, page) -> Non
         page.locator('[data-testid="stDownloadButton"] button', has_text="SVG").first.click()
     svg = Path(svg_info.value.path()).read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<svg") and "Target" in svg and "cumulative people" in svg
+
+
+@pytest.fixture(scope="module")
+def boundary_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Iterator[str]:
+    """A second Streamlit server whose MHPSS_BOUNDARIES names admin-1 boundaries: the real files in
+    ../shared/geo when present, else synthetic squares around the reference centroids."""
+    import json
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from shapely.geometry import box, mapping
+
+    from geo.admin import ADMIN_UNITS
+    from tests.browser.conftest import CHROMIUM
+    from tests.conftest import FIXTURE_TODAY, REPO_ROOT, SHARED
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    tmp = tmp_path_factory.mktemp("map-browser")
+    db = tmp / "browser.db"
+    shutil.copy(fixture_db_path, db)
+    real = SHARED / "geo"
+    if (real / "ukraine_admin1.geojson").exists():
+        boundaries = real
+    else:
+        boundaries = tmp / "squares.geojson"
+        boundaries.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"iso_3166_2": u.iso},
+             "geometry": mapping(box(u.lon - 0.3, u.lat - 0.2, u.lon + 0.3, u.lat + 0.2))}
+            for u in ADMIN_UNITS if u.level == 1]}), encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {**os.environ, "MHPSS_DATABASE_URL": f"sqlite:///{db}", "MHPSS_TODAY": FIXTURE_TODAY.isoformat(),
+           "MHPSS_BOUNDARIES": str(boundaries)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_choropleth_canvas_draws_areas_and_shows_a_tooltip(boundary_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{boundary_server}/Map?indicator=PPL_REACHED&period=all")
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    credit = page.locator('[data-testid="stCaptionContainer"]', has_text="Boundaries:").first
+    credit.wait_for(timeout=30_000)
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    shot = canvas.screenshot()
+    image = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int)
+    grey = ((image.max(axis=2) - image.min(axis=2)) < 8) & (image.mean(axis=2) > 200) & (image.mean(axis=2) < 245)
+    assert _coloured_pixels(shot) > 2_000  # filled areas with reports
+    assert int(grey.sum()) > 2_000  # grey areas without reports
+    # Hover the middle of the map: the tooltip names an area and says what is known there.
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    text = tooltip.inner_text()
+    assert "·" in text or "No reports" in text
+    assert "Reports:" in text or "No reports" in text or "population" in text
+    screenshot(page, "map_choropleth")

@@ -230,7 +230,7 @@ def test_bubble_deck_without_boundaries() -> None:
     tooltip = deck._tooltip  # what Streamlit shows on hover: name, value, measure, denominator, source
     assert all(f"{{{key}}}" in tooltip["html"] for key in ("name", "code_text", "headline_text", "detail_text"))
     assert filled["PL14"]["detail_text"] == "Reports: partner 4W reports"
-    assert rings["data"][0]["detail_text"] == "No population figure or reports"
+    assert rings["data"][0]["detail_text"] == "Poland"  # never an empty line
 
 
 def test_choropleth_deck_with_boundaries_and_a_missing_polygon() -> None:
