@@ -5,8 +5,9 @@
         geo/cache/boundaries/ (git-ignored). Exit 0 on success; 2 with one line when offline or when a
         download fails (nothing is written then).
     python -m geo check [PATH]
-        Load the boundaries at PATH (default: MHPSS_BOUNDARIES) and list matched and unmatched features.
-        Exit 0 when every feature matched, 1 when some did not, 2 when the boundaries cannot be read.
+        Load the boundaries at PATH (default: MHPSS_BOUNDARIES); list the features that match no area and
+        the admin-1 areas that have no feature. Exit 0 when everything matched, 1 when something did not,
+        2 when the boundaries cannot be read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import sys
 from pathlib import Path
 
 from dashboard.settings import SettingsError, load_settings
-from geo.boundaries import BoundaryError, load_boundaries, resolve_boundaries_path
+from geo.admin import ADMIN_UNITS
+from geo.boundaries import Boundaries, BoundaryError, load_boundaries, resolve_boundaries_path
 from geo.fetch import DOWNLOAD_DIR, GEOBOUNDARIES_URL, FetchError, OfflineError, fetch_boundaries
 
 
@@ -59,7 +61,21 @@ def _check(args: argparse.Namespace) -> int:
         print(f"  admin-{level}: " + ", ".join(f"{country} {n}" for country, n in counts.items()))
     for row in boundaries.unmatched.itertuples(index=False):
         print(f"  not matched: {row.source_file} feature {row.feature} {row.label!r}: {row.reason}")
-    return 1 if len(boundaries.unmatched) else 0
+    missing = missing_reference_areas(boundaries)
+    for country, names in missing.items():
+        print(f"  no boundary for {len(names)} {country} admin-1 areas: {', '.join(names)}")
+    return 1 if len(boundaries.unmatched) or missing else 0
+
+
+def missing_reference_areas(boundaries: Boundaries) -> dict[str, list[str]]:
+    """Admin-1 areas of the reference table without a matched feature, by country (these are drawn as
+    bubbles on the map)."""
+    have = set(boundaries.features["pcode"])
+    out: dict[str, list[str]] = {}
+    for unit in ADMIN_UNITS:
+        if unit.level == 1 and unit.pcode not in have:
+            out.setdefault(unit.country, []).append(f"{unit.name_en} ({unit.pcode})")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,8 @@ def test_check_lists_unmatched_features(tmp_path: Path, capsys: pytest.CaptureFi
     printed = capsys.readouterr().out
     assert "1 areas matched from two.geojson" in printed
     assert "not matched: two.geojson feature 2 'Atlantis': no admin area matches name='Atlantis'" in printed
+    assert "no boundary for 26 UKR admin-1 areas: Vinnytsia (UA05)" in printed
+    assert "no boundary for 16 POL admin-1 areas" in printed and "no boundary for 10 LTU admin-1 areas" in printed
 
 
 def test_check_unreadable_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
