@@ -92,13 +92,23 @@ def seed_reference(conn: Connection) -> int:
     for column in ("sex", "age_band", "population_group", "disability"):
         frame[column] = "all"
     written = insert_facts(conn, frame, lookups, batch_id, is_demo=False)
-    conn.execute(delete(store.events).where(store.events.c.is_demo.is_(False)))
+    # Only the reference records are rewritten: events and denominators from imports or live sources stay.
+    reference_sources = sorted({ev.source for ev in reference.EVENTS} | {d.source for d in reference.DENOMINATORS})
+    conn.execute(delete(store.events).where(
+        store.events.c.is_demo.is_(False), store.events.c.source.in_(reference_sources)))
     for ev in reference.EVENTS:
         conn.execute(store.events.insert().values(
             event_date=ev.event_date, end_date=ev.end_date, date_precision=ev.precision, title=ev.title,
             place=ev.place, kind=ev.kind, status=ev.status, source=ev.source, is_demo=False))
-    conn.execute(delete(store.denominators).where(store.denominators.c.is_demo.is_(False)))
+    conn.execute(delete(store.denominators).where(
+        store.denominators.c.is_demo.is_(False), store.denominators.c.source.in_(reference_sources)))
+    d = store.denominators
     for den in reference.DENOMINATORS:
+        taken = conn.execute(select(d.c.id).where(
+            d.c.location_id == lookups.locations[den.location], d.c.measure == den.measure,
+            d.c.population_group == den.population_group, d.c.ref_date == den.ref_date)).first()
+        if taken is not None:  # a live source already holds this figure: it wins
+            continue
         conn.execute(store.denominators.insert().values(
             location_id=lookups.locations[den.location], measure=den.measure,
             population_group=den.population_group, ref_date=den.ref_date, value=den.value,

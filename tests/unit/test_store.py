@@ -76,3 +76,24 @@ def test_relative_sqlite_path_resolves_from_repository_root(monkeypatch: pytest.
 
     monkeypatch.setenv("MHPSS_DATABASE_URL", "sqlite:///data/other.db")
     assert load_settings().database_url == f"sqlite:///{REPO_ROOT / 'data' / 'other.db'}"
+
+
+def test_reseeding_changed_reference_keeps_other_denominators(empty_sqlite: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from data_sources import reference
+    from data_sources.seed import seed
+
+    seed(empty_sqlite, 0, today=store_cases.TODAY)
+    with empty_sqlite.begin() as conn:
+        pl = conn.execute(select(store.locations.c.id).where(store.locations.c.pcode == "PL14")).scalar_one()
+        conn.execute(store.denominators.insert().values(
+            location_id=pl, measure="refugees_present", population_group="refugee", ref_date=date(2025, 12, 31),
+            value=190_000, source="UNHCR: sublocation", is_demo=False))
+    changed = (*reference.EVENTS[:-1],)
+    monkeypatch.setattr(reference, "EVENTS", changed)
+    assert seed(empty_sqlite, 0, today=store_cases.TODAY).reference_facts == len(reference.FACTS)
+    assert store_cases.count(empty_sqlite, "denominators", "source = 'UNHCR: sublocation'") == 1
+    assert store_cases.count(empty_sqlite, "events", "is_demo = FALSE") == len(changed)
