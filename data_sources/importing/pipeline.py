@@ -104,8 +104,10 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.status == "committed":
+            left_out = self.plan.facts.loc[self.plan.facts["bad"], "row"].nunique() if not self.plan.report.ok else 0
             return (f"imported {self.plan.file_name} as batch {self.batch_id}: {self.rows:,} values written, "
-                    f"{self.replaced:,} older reports replaced ({self.plan.changes.changed:,} with a new value)")
+                    f"{self.replaced:,} older reports replaced ({self.plan.changes.changed:,} with a new value)"
+                    + (f"; {_n(int(left_out), 'row')} with errors left out" if left_out else ""))
         if self.status == "dry_run":
             return "dry run, nothing written: " + self.plan.summary()
         return self.plan.summary()
@@ -144,6 +146,9 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
     with engine.connect() as conn:
         already = _find_batch(conn, digest)
         version = store.read_data_version(conn)
+        if already is not None:  # the same bytes were imported: nothing to read or check
+            return ImportPlan(file_name, digest, report, pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"]), [], 0,
+                              already, data_version=version)
         sheets = read_file(data, file_name)
         lookups = StoreLookups.read(conn)
         plans = [V.plan_columns(sheet, _sheet_tags(conn, sheet, mapping)) for sheet in sheets]

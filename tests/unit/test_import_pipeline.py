@@ -141,6 +141,7 @@ def test_allow_partial_leaves_out_rows_with_errors(engine: Engine) -> None:
     bad = hxl_csv(ROW, [ROW[0], "UA32", *ROW[2:5], "-1", "40"])
     result = run(engine, bad, allow_partial=True)
     assert result.rows == 3
+    assert result.summary().endswith("; 1 row with errors left out")
     assert set(current_facts(engine)["location"]) == {"UA46"}
     assert "rows with errors left out: 4" in import_history(engine).iloc[0]["messages"]
 
