@@ -20,6 +20,8 @@ SRC_POLTAVA = (
     "Renaissance Foundation and Poltava State Medical University"
 )
 SRC_UNHCR_ODP = "UNHCR Operational Data Portal, Ukraine Refugee Situation"
+# Every source the reference records cite: reseeding rewrites only records carrying one of these.
+SOURCES = (SRC_FACTSHEET, SRC_HIGHLIGHTS, SRC_IOM, SRC_MSP, SRC_POLTAVA, SRC_UNHCR_ODP)
 
 # (name, acronym, type)
 ORGANISATIONS: tuple[tuple[str, str, str], ...] = (

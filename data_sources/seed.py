@@ -93,7 +93,7 @@ def seed_reference(conn: Connection) -> int:
         frame[column] = "all"
     written = insert_facts(conn, frame, lookups, batch_id, is_demo=False)
     # Only the reference records are rewritten: events and denominators from imports or live sources stay.
-    reference_sources = sorted({ev.source for ev in reference.EVENTS} | {d.source for d in reference.DENOMINATORS})
+    reference_sources = list(reference.SOURCES)
     conn.execute(delete(store.events).where(
         store.events.c.is_demo.is_(False), store.events.c.source.in_(reference_sources)))
     for ev in reference.EVENTS:
