@@ -196,7 +196,8 @@ def compute_area_targets(targets: pd.DataFrame, indicator: str, period: Period) 
     """Target per area P-code: the annual area targets of every year the period touches, added up."""
     sub = targets[(targets[C.INDICATOR] == indicator) & targets[C.PCODE].notna()]
     years = years_of(period)
-    sub = sub[[d.year in years for d in sub["period_start"]]]
+    # A boolean array, not a list: an empty list would select no columns instead of no rows.
+    sub = sub[np.array([d.year in years for d in sub["period_start"]], dtype=bool)]
     return sub.groupby(C.PCODE)[C.TARGET].sum().astype(float)
 
 

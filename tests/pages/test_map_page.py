@@ -239,3 +239,23 @@ def test_admin2_choropleth_when_data_and_boundaries_have_it(fixture_db_url: str,
     assert [r["pcode"] for r in layers["missing-polygons-no-data"]["data"]] == ["UA4612"]
     with_reason = [e for e in at.expander if "1 boundary features matched no area" in e.label]
     assert len(with_reason) == 1
+
+
+MEASURE_KEYS = ["value", "per_refugees", "per_residents", "pct_target", "gap"]
+
+
+@pytest.mark.parametrize("period", ["all", "last_month"])
+def test_every_indicator_and_measure_draws_all_53_areas(period: str) -> None:
+    codes = [c for (c,) in _sql("SELECT code FROM indicators ORDER BY sort_order")]
+    assert len(codes) >= 8
+    at = run_page(PAGE, indicator=codes[0], period=period)
+    for code in codes:
+        at.query_params["indicator"] = code
+        for measure in MEASURE_KEYS:
+            at.radio(key="w_map_measure").set_value(measure)
+            at.run()
+            no_exception(at)
+            values = _bubble_values(_layers(at))
+            assert len(values) == 53, (code, measure)
+            legend = " ".join(m.value for m in at.markdown)
+            assert ("no reports" in legend or "Gap view" in legend), (code, measure)

@@ -139,6 +139,7 @@ def test_area_targets_add_the_years_the_period_touches() -> None:
         C.TARGET: [10.0, 20.0, 40.0, 1000.0, 5.0],
     })
     assert M.compute_area_targets(targets, "PPL", Period("2025-06", "2026-03")).to_dict() == {"PL14": 60.0}
+    assert M.compute_area_targets(targets, "NONE", Period("2025-06", "2026-03")).empty  # no targets at all
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1234.0, 1200.0), (0.0456, 0.046), (17.5, 18.0), (99.6, 100.0)])
