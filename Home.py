@@ -2,19 +2,23 @@
 
 import streamlit as st
 
-from dashboard import home
-from dashboard.ui import setup_page
+from dashboard import home, roles
+from dashboard.ui import render_privacy_note, setup_page
 
 ctx = setup_page("MHPSS response overview", ":material/dashboard:",
                  intro="For the tWG co-leads: key figures against targets, what changed since the last meeting, "
                        "who has not reported, and a briefing to send round.")
 data = home.compute_overview(ctx)
 home.render_headlines(data)
-left, right = st.columns([3, 2])
-with left:
-    home.render_since_meeting(ctx, data)
-    home.render_not_reported(data)
-with right:
-    home.render_quality_alerts(data)
+if roles.can(ctx, "view_internal"):
+    left, right = st.columns([3, 2])
+    with left:
+        home.render_since_meeting(ctx, data)
+        home.render_not_reported(data)
+    with right:
+        home.render_quality_alerts(data)
+        home.render_events(data)
+    home.render_briefing_download(ctx, data)
+else:
     home.render_events(data)
-home.render_briefing_download(ctx, data)
+    render_privacy_note(ctx, data.hidden)

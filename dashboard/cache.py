@@ -1,6 +1,12 @@
 """The one module that caches. Cached functions take only hashable arguments (the database URL, the data
 version, the filters object, the period); the data version changes with every import, so new data shows at
-once and unchanged data is never re-read."""
+once and unchanged data is never re-read.
+
+Whatever depends on who is looking takes the :class:`~dashboard.privacy.Audience` (role and suppression
+threshold), so it is part of the cache key: the public never gets a frame cached for an analyst. For the
+public, facts cover published indicators only, organisations are pseudonymised and organisation filters
+are ignored; the figure sets are suppressed. Reference tables (places, activities, denominators, events,
+freshness) are the same for everyone."""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import queries, staleness
+from dashboard.figures import IndicatorFigures, compute_indicator_figures
 from dashboard.filters import AllowLists, Filters, Period
+from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
 from geo.boundaries import Boundaries
 
 
@@ -33,13 +41,31 @@ def data_version(url: str) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool = True) -> pd.DataFrame:
-    return queries.fetch_facts(engine(url), filters, period, with_indicator=with_indicator)
+def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
+          audience: Audience) -> pd.DataFrame:
+    """Fact rows for the filters, as ``audience`` may see them."""
+    if not audience.public:
+        return queries.fetch_facts(engine(url), filters, period, with_indicator=with_indicator)
+    frame = queries.fetch_facts(engine(url), compute_public_filters(filters), period, with_indicator=with_indicator)
+    return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def indicators(url: str, version: int) -> pd.DataFrame:
-    return queries.fetch_indicators(engine(url))
+def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.DataFrame:
+    """The indicator catalogue; the public sees the published indicators only."""
+    frame = queries.fetch_indicators(engine(url))
+    if audience.public:
+        frame = frame[frame["is_published"].astype(bool)].reset_index(drop=True)
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def indicator_figures(url: str, version: int, filters: Filters, period: Period, code: str,
+                      audience: Audience) -> IndicatorFigures:
+    """Every table the pages show for one indicator and selection, suppressed for the public."""
+    inds = indicators(url, version, audience).set_index("code", drop=False)
+    rows = facts(url, version, filters, period, False, audience)
+    return compute_indicator_figures(rows, inds.loc[code], period, locations(url, version), audience)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -53,8 +79,10 @@ def events(url: str, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def organisations(url: str, version: int) -> pd.DataFrame:
-    return queries.fetch_organisations(engine(url))
+def organisations(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.DataFrame:
+    """Organisations; none for the public (no organisation-level figures)."""
+    frame = queries.fetch_organisations(engine(url))
+    return frame.iloc[0:0] if audience.public else frame
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -78,8 +106,13 @@ def batches(url: str, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def allow_lists(url: str, version: int) -> AllowLists:
-    return queries.fetch_allow_lists(engine(url))
+def allow_lists(url: str, version: int, audience: Audience = FULL_ACCESS) -> AllowLists:
+    """What URL parameters may hold; for the public no organisations and published indicators only."""
+    allow = queries.fetch_allow_lists(engine(url))
+    if not audience.public:
+        return allow
+    published = frozenset(indicators(url, version, audience)["code"])
+    return AllowLists(allow.adm1, frozenset(), allow.activities, allow.indicators & published)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

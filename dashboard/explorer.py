@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import audit, cache, exports, roles
 from dashboard import columns as C
-from dashboard import exports
 from dashboard.indicators import compute_total
 from dashboard.ui import PageContext, render_empty
 
@@ -70,24 +70,39 @@ def render_grouped(frame: pd.DataFrame, aggregations: dict[str, str]) -> None:
                  column_config={C.VALUE: st.column_config.NumberColumn(MEASURES[measure], format="localized")})
 
 
+def record_download(ctx: PageContext, kind: str, rows: int) -> None:
+    """Audit-log a row-level download (a download button's callback: it runs when the file is taken)."""
+    from dashboard.filters import query_string
+
+    audit.record(cache.engine(ctx.url), ctx.access.actor, "export",
+                 f"{kind}, {rows:,} rows, filters {query_string(ctx.filters) or '(none)'}, {ctx.period.start} to "
+                 f"{ctx.period.end}")
+
+
 def render_downloads(ctx: PageContext, frame: pd.DataFrame) -> None:
-    """Download buttons for exactly ``frame`` (the rows on screen)."""
+    """Download buttons for exactly ``frame`` (the rows on screen); each download is audit-logged."""
     st.subheader("Download these rows")
+    if not roles.can(ctx, "export"):
+        st.caption("Downloading report rows is for analysts and the tWG co-leads.")
+        return
     generated = exports.utcnow()
     stem = exports.file_stem(ctx.filters, ctx.period, generated)
     disabled = frame.empty
+    rows = len(frame)
     cols = st.columns(5)
     cols[0].download_button("CSV (UTF-8)", exports.build_csv(frame), exports.safe_file_name(stem, "csv"),
-                            "text/csv", key="dl_csv", disabled=disabled)
+                            "text/csv", key="dl_csv", disabled=disabled, on_click=record_download,
+                            args=(ctx, "CSV", rows))
     cols[1].download_button("CSV for Excel", exports.build_csv(frame, excel=True),
                             exports.safe_file_name(stem + "_excel", "csv"), "text/csv", key="dl_csv_excel",
-                            disabled=disabled)
+                            disabled=disabled, on_click=record_download, args=(ctx, "CSV for Excel", rows))
     cols[2].download_button("Excel (XLSX)", lambda: exports.build_xlsx(frame, ctx.filters, ctx.period, generated),
                             exports.safe_file_name(stem, "xlsx"),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
-                            disabled=disabled)
+                            disabled=disabled, on_click=record_download, args=(ctx, "XLSX", rows))
     cols[3].download_button("HXL-tagged CSV", exports.build_hxl_csv(frame), exports.safe_file_name(stem + "_hxl", "csv"),
-                            "text/csv", key="dl_hxl", disabled=disabled)
+                            "text/csv", key="dl_hxl", disabled=disabled, on_click=record_download,
+                            args=(ctx, "HXL CSV", rows))
     cols[4].download_button("Filters (JSON)", exports.build_filters_json(ctx.filters, ctx.period, len(frame), generated),
                             exports.safe_file_name(stem + "_filters", "json"), "application/json", key="dl_filters")
     st.caption("The CSV files carry the period and generation time in their names; the JSON file records every "

@@ -86,6 +86,11 @@ def build_csv(frame: pd.DataFrame, *, excel: bool = False) -> bytes:
     return text.encode("utf-8-sig" if excel else "utf-8")
 
 
+def build_table_csv(table: pd.DataFrame) -> bytes:
+    """Any table as UTF-8 CSV with formula-like text neutralised (the figures and audit downloads)."""
+    return neutralise(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
 def hxl_tags(frame: pd.DataFrame) -> list[str]:
     """The HXL hashtag row; the value tag gains +f/+m and age attributes when the rows share one value."""
     tags = []

@@ -1,14 +1,19 @@
-"""The co-leads' overview: computing it (``compute_*``) and drawing it (``render_*``)."""
+"""The co-leads' overview: computing it (``compute_*``) and drawing it (``render_*``).
+
+In the public view Home shows only the key figures (from the indicators' figure sets, so small counts are
+suppressed exactly as on the Indicators page) and the events: no organisation lists, alerts or briefing.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, privacy, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Period, month_add, month_of
@@ -18,6 +23,7 @@ from dashboard.indicators import (
     compute_headline,
     compute_monthly,
     compute_not_reported,
+    compute_target,
 )
 from dashboard.quality import Alert, compute_alerts
 from dashboard.timelines import build_sparkline
@@ -35,6 +41,8 @@ class Overview:
     events: pd.DataFrame
     today: date
     sources: list[str] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)  # public view: each headline's value as shown
+    hidden: int = 0  # public view: figures hidden on the page
 
 
 def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline], pd.DataFrame]:
@@ -50,8 +58,39 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
             for _, row in heads.iterrows()], current
 
 
+def compute_public_overview(ctx: PageContext) -> Overview:
+    """Home for the public: headline figures and sparklines from the suppressed figure sets, and events."""
+    inds = ctx.indicators()
+    heads = inds[inds["is_headline"].astype(bool)]
+    if ctx.filters.indicator:
+        heads = inds[inds["code"] == ctx.filters.indicator]
+    targets = cache.targets(ctx.url, ctx.version)
+    facts = ctx.facts(with_indicator=False)
+    threshold = ctx.settings.suppression_threshold
+    headlines, sparklines, shown, hidden = [], {}, {}, 0
+    for _, row in heads.iterrows():
+        code = str(row["code"])
+        now, before = ctx.figures(code), ctx.figures(code, ctx.period.previous())
+        value, state = now.cell("total")
+        previous, _ = before.cell("total")
+        rows = facts if row["aggregation"] == "distinct_organisations" else facts[facts[C.INDICATOR] == code]
+        headlines.append(Headline(code=code, name=str(row["name"]), unit=str(row["unit"]),
+                                  aggregation=str(row["aggregation"]), value=value, previous=previous,
+                                  target=compute_target(targets, code, ctx.filters, ctx.period),
+                                  has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False))
+        shown[code] = privacy.display(value, state, threshold, lambda v, u=str(row["unit"]): fmt.number(v, u))
+        monthly = now.tables["month"][[C.MONTH, C.VALUE]]
+        sparklines[code] = monthly[monthly[C.MONTH] < month_of(ctx.today)] if len(monthly) > 1 else monthly
+        hidden += now.hidden_in("total", "month")
+    last_complete = month_add(month_of(ctx.today), -1)
+    return Overview(headlines, sparklines, pd.DataFrame(), last_complete, [], cache.events(ctx.url, ctx.version),
+                    ctx.today, [], shown, hidden)
+
+
 def compute_overview(ctx: PageContext) -> Overview:
-    """Everything Home shows, for the context's filters and period."""
+    """Everything Home shows, for the context's filters and period (the public part only for the public)."""
+    if not roles.can(ctx, "view_internal"):
+        return compute_public_overview(ctx)
     headlines, current = compute_headlines(ctx, ctx.period)
     sparklines = {}
     inds = cache.indicators(ctx.url, ctx.version).set_index("code")
@@ -83,18 +122,22 @@ def render_headlines(data: Overview) -> None:
         with cols[i % len(cols)]:
             pct = head.pct_of_target
             label = head.name + (" (demo)" if head.has_demo else "")
+            known = not math.isnan(head.change)  # a change against a hidden figure is hidden too
             st.metric(
                 label,
-                fmt.number(head.value, head.unit),
+                data.shown.get(head.code) or fmt.number(head.value, head.unit),
                 # Streamlit reads the sign from an ASCII minus, so the arrow and colour follow the change.
-                delta=f"{head.change:+,.0f} vs previous period",
-                delta_color="off" if head.change == 0 else "normal",
+                delta=f"{head.change:+,.0f} vs previous period" if known else None,
+                delta_color="off" if not known or head.change == 0 else "normal",
                 help=("Unique people (max per area and population group)" if head.aggregation == "unique_max"
                       else None),
                 border=True,
             )
-            st.caption(f"{fmt.percent(pct)} of target {fmt.number(head.target)}" if pct is not None
-                       else "No target set for this selection")
+            if pct is not None and math.isnan(pct):
+                st.caption(f"% of target {fmt.number(head.target)}: hidden")
+            else:
+                st.caption(f"{fmt.percent(pct)} of target {fmt.number(head.target)}" if pct is not None
+                           else "No target set for this selection")
             if head.code in data.sparklines and data.sparklines[head.code][C.VALUE].sum() > 0:
                 st.altair_chart(build_sparkline(data.sparklines[head.code]), width="stretch")
 
@@ -170,9 +213,11 @@ def render_events(data: Overview) -> None:
 
 
 def render_briefing_download(ctx: PageContext, data: Overview) -> None:
-    """The printable HTML briefing, built only when the button is pressed."""
+    """The printable HTML briefing, built only when the button is pressed (analysts and co-leads)."""
     from dashboard.briefing import build_briefing_html
 
+    if not roles.can(ctx, "briefing"):
+        return
     st.divider()
     st.download_button(
         "Download briefing (HTML, printable, works offline)",

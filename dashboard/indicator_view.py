@@ -1,32 +1,42 @@
-"""The donors' indicator page: definition, target and achievement, trend, breakdowns, sources, freshness."""
+"""The donors' indicator page: definition, target and achievement, trend, breakdowns, sources, freshness.
+
+Every number comes from the indicator's figure set (:mod:`dashboard.figures`), so in the public view the
+same small-cell suppression covers the achievement, the unique-people comparison, the timeline and its
+breakdowns over time, the breakdown tabs and the figures download.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, exports, privacy
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown
-from dashboard.indicators import compute_breakdown, compute_monthly, compute_plain_sum, compute_target, compute_total
+from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
+from dashboard.indicators import compute_target
 from dashboard.timelines import render_indicator_timeline
-from dashboard.ui import PageContext, render_empty
-from dashboard.vocab import AGGREGATIONS, ORG_TYPES, POPULATION_GROUPS
+from dashboard.ui import PageContext, render_empty, render_privacy_note
+from dashboard.vocab import AGGREGATIONS
+
+TAB_SPECS = [("place", C.AREA, "Area", None), ("age_sex", C.AGE, "Age band", C.SEX),
+             ("group", C.GROUP, "Population group", None), ("org_type", C.ORG_TYPE, "Organisation type", None)]
 
 
 @dataclass
 class IndicatorView:
     row: pd.Series
     facts: pd.DataFrame
-    value: float
-    plain_sum: float
+    value: float  # NaN when hidden in the public view
     target: float | None
-    monthly: pd.DataFrame
+    monthly: pd.DataFrame  # month, value, cumulative (NaN where hidden or not published)
     sources: list[str]
     last_updated: object
+    figures: IndicatorFigures
 
     @property
     def code(self) -> str:
@@ -36,27 +46,34 @@ class IndicatorView:
     def aggregation(self) -> str:
         return str(self.row["aggregation"])
 
+    @property
+    def unit(self) -> str:
+        return str(self.row["unit"])
+
+    @property
+    def suppressed(self) -> bool:
+        return self.figures.audience.suppresses
+
+    def shown(self, name: str) -> str:
+        """A one-cell figure as the reader sees it (with the unit's format)."""
+        value, state = self.figures.cell(name)
+        return privacy.display(value, state, self.figures.audience.threshold, lambda v: fmt.number(v, self.unit))
+
 
 def pick_indicator(ctx: PageContext) -> str:
-    """The indicator from the filters (URL or sidebar), else the first headline indicator."""
-    inds = cache.indicators(ctx.url, ctx.version)
-    if ctx.filters.indicator:
+    """The indicator from the filters (URL or sidebar), else the first headline indicator the viewer may see."""
+    inds = ctx.indicators()
+    if ctx.filters.indicator and ctx.filters.indicator in set(inds["code"]):
         return ctx.filters.indicator
     headline = inds[inds["is_headline"].astype(bool)]
     return str((headline if not headline.empty else inds).iloc[0]["code"])
 
 
 def compute_view(ctx: PageContext, code: str) -> IndicatorView:
-    inds = cache.indicators(ctx.url, ctx.version).set_index("code", drop=False)
-    row = inds.loc[code]
+    row = ctx.indicators().set_index("code", drop=False).loc[code]
     aggregation = str(row["aggregation"])
-    if aggregation == "distinct_organisations":
-        facts = ctx.facts(with_indicator=False)
-    else:
-        facts = ctx.facts(with_indicator=False)
-        facts = facts[facts[C.INDICATOR] == code]
-    value = compute_total(facts, aggregation)
-    assert isinstance(value, float)
+    facts = indicator_rows(ctx.facts(with_indicator=False), code, aggregation)
+    figures = ctx.figures(code)
     targets = cache.targets(ctx.url, ctx.version)
     batches = cache.batches(ctx.url, ctx.version)
     used = batches[batches["id"].isin(facts[C.BATCH].unique())] if not facts.empty else batches.iloc[0:0]
@@ -65,11 +82,14 @@ def compute_view(ctx: PageContext, code: str) -> IndicatorView:
         sources.append("Partner 4W reports to the MHPSS tWG Poland")
     if not facts.empty and facts[C.IS_DEMO].any():
         sources.append("Synthetic demo data (not real)")
+    monthly = figures.tables["month"][[C.MONTH, C.VALUE]].copy()
+    cumulative = figures.cumulative
+    monthly["cumulative"] = monthly[C.MONTH].map(cumulative).astype(float) if cumulative is not None else math.nan
     return IndicatorView(
-        row=row, facts=facts, value=value, plain_sum=compute_plain_sum(facts),
+        row=row, facts=facts, value=figures.cell("total")[0],
         target=compute_target(targets, code, ctx.filters, ctx.period),
-        monthly=compute_monthly(facts, aggregation, ctx.period), sources=sources,
-        last_updated=used["finished_at"].max() if not used.empty else None,
+        monthly=monthly, sources=sources, last_updated=used["finished_at"].max() if not used.empty else None,
+        figures=figures,
     )
 
 
@@ -86,22 +106,52 @@ def render_achievement(view: IndicatorView) -> None:
     st.subheader("Target and achievement")
     demo = " (includes demo data)" if not view.facts.empty and view.facts[C.IS_DEMO].any() else ""
     c1, c2, c3 = st.columns(3)
-    c1.metric("Achieved" + demo, fmt.number(view.value, str(view.row["unit"])), border=True)
+    c1.metric("Achieved" + demo, view.shown("total"), border=True)
+    hidden = math.isnan(view.value)
     if view.target:
-        pct = 100.0 * view.value / view.target
         c2.metric("Target", fmt.number(view.target), border=True)
-        c3.metric("Progress", fmt.percent(pct), border=True)
-        st.progress(min(1.0, pct / 100.0), text=f"{fmt.percent(pct)} of the target for the period's years")
+        if hidden:
+            c3.metric("Progress", "hidden", border=True)
+        else:
+            pct = 100.0 * view.value / view.target
+            c3.metric("Progress", fmt.percent(pct), border=True)
+            st.progress(min(1.0, pct / 100.0), text=f"{fmt.percent(pct)} of the target for the period's years")
     else:
         c2.metric("Target", "none set", border=True)
         c3.caption("No target is set for this selection, so achievement is shown without a percentage.")
     if view.aggregation == "unique_max":
         st.caption(
             f"This number counts **unique people** by the cluster rule (largest figure per area and population group, "
-            f"then areas added up). The plain sum of all reports is {fmt.number(view.plain_sum)}; the difference of "
-            f"{fmt.number(view.plain_sum - view.value)} is people who may have been counted by more than one "
-            "organisation or activity."
+            f"then areas added up). The plain sum of all reports is {view.shown('plain')}; the difference of "
+            f"{view.shown('difference')} is people who may have been counted by more than one organisation or activity."
         )
+
+
+def render_unique_rule_public(view: IndicatorView) -> None:
+    """The unique-people rule against the plain sum, with the public view's suppression (no per-area table)."""
+    st.markdown("**How unique people are counted**")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Unique people (cluster rule) · in use", view.shown("total"))
+    c2.metric("Plain sum (counts people twice)", view.shown("plain"))
+    c3.metric("Difference (possible double counting)", view.shown("difference"))
+    st.caption("For each area and population group the largest figure reported by any one organisation and "
+               "activity counts, then areas and groups are added up; the plain sum adds every report, so a person "
+               "reached by two partners or two activities counts twice.")
+
+
+def compute_time_breakdowns(view: IndicatorView) -> dict[str, pd.DataFrame] | None:
+    """The public breakdowns over time (labelled, hidden cells empty); None for staff, whose timeline
+    computes the one chosen."""
+    if not view.suppressed:
+        return None
+    out = {}
+    for dim in TIME_DIMS:
+        name = f"month_{dim}"
+        if name in view.figures.tables:
+            table = view.figures.tables[name]
+            out[dim] = table.assign(**{dim: table[dim].map(lambda v, d=dim: fmt.label(d, v) if v else "general")})[
+                [C.MONTH, dim, C.VALUE]]
+    return out
 
 
 def render_trend(view: IndicatorView, ctx: PageContext) -> None:
@@ -109,8 +159,28 @@ def render_trend(view: IndicatorView, ctx: PageContext) -> None:
     if view.facts.empty:
         render_empty()
         return
-    render_indicator_timeline(view.facts, view.monthly, str(view.row["unit"]), view.aggregation, view.target,
-                              cache.events(ctx.url, ctx.version), ctx.period, f"mhpss_{view.code}")
+    render_indicator_timeline(view.facts, view.monthly, view.unit, view.aggregation, view.target,
+                              cache.events(ctx.url, ctx.version), ctx.period, f"mhpss_{view.code}",
+                              breakdowns=compute_time_breakdowns(view))
+    if view.suppressed:
+        hidden = view.figures.hidden_in("month", *(n for n in view.figures.tables if n.startswith("month_")))
+        if hidden or view.figures.cumulative is None:
+            st.caption(f"{hidden} monthly figure{'s are' if hidden != 1 else ' is'} hidden (gaps in the bars)"
+                       + ("; the cumulative line is left out because it would reveal them." if
+                          view.figures.cumulative is None else "."))
+
+
+def compute_tab(view: IndicatorView, name: str) -> pd.DataFrame:
+    """A breakdown tab's table with readable labels, largest first (hidden cells last)."""
+    table = view.figures.table(name)
+    if name == "place":
+        attrs = view.figures.attrs["place"].set_index(C.PCODE)
+        table.insert(0, C.AREA, table[C.PCODE].map(attrs[C.AREA]).astype("str"))
+        table = table.drop(columns=[C.PCODE])
+    for dim in (C.AGE, C.SEX, C.GROUP, C.ORG_TYPE):
+        if dim in table:
+            table[dim] = table[dim].map(lambda v, d=dim: fmt.label(d, v))
+    return table.sort_values(C.VALUE, ascending=False, na_position="last", ignore_index=True)
 
 
 def render_breakdowns(view: IndicatorView) -> None:
@@ -119,24 +189,52 @@ def render_breakdowns(view: IndicatorView) -> None:
         render_empty()
         return
     tabs = st.tabs(["By place", "By sex and age", "By population group", "By organisation type"])
-    specs = [([C.AREA], "Area", None), ([C.AGE, C.SEX], "Age band", C.SEX), ([C.GROUP], "Population group", None),
-             ([C.ORG_TYPE], "Organisation type", None)]
-    for tab, (dims, label, colour) in zip(tabs, specs, strict=True):
+    for tab, (name, dim, label, colour) in zip(tabs, TAB_SPECS, strict=True):
         with tab:
-            frame = compute_breakdown(view.facts, view.aggregation, dims)
+            frame = compute_tab(view, name)
             if frame.empty:
                 st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
                 continue
-            if C.GROUP in frame:
-                frame[C.GROUP] = frame[C.GROUP].map(POPULATION_GROUPS)
-            if C.ORG_TYPE in frame:
-                frame[C.ORG_TYPE] = frame[C.ORG_TYPE].map(ORG_TYPES)
-            st.altair_chart(build_bar_breakdown(frame, dims[0], label, colour), width="stretch")
-            st.dataframe(frame, hide_index=True, width="stretch",
-                         column_config={C.VALUE: st.column_config.NumberColumn("value", format="localized")})
+            st.altair_chart(build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, label, colour), width="stretch")
+            dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
+            if view.suppressed:
+                st.dataframe(frame[[*dims, SHOWN_TEXT]].rename(columns={SHOWN_TEXT: C.VALUE}), hide_index=True,
+                             width="stretch")
+                hidden = int((frame[STATUS] != privacy.SHOWN).sum())
+                if hidden:
+                    st.caption(f"{hidden} of these figures {'are' if hidden != 1 else 'is'} hidden: see the note "
+                               "on small numbers at the end of the page.")
+            else:
+                st.dataframe(frame[[*dims, C.VALUE]], hide_index=True, width="stretch",
+                             column_config={C.VALUE: st.column_config.NumberColumn("value", format="localized")})
 
 
-def render_sources(view: IndicatorView) -> None:
+def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
+    """Every figure on the page as one long table (what the figures download holds): table, the dimension
+    values, and the value as shown ("<5" and "hidden" in the public view)."""
+    names = ["total", "plain", "difference", "month", *(n for n, *_ in TAB_SPECS),
+             *(f"month_{d}" for d in TIME_DIMS)]
+    parts = []
+    for name in (n for n in names if n in view.figures.tables):
+        table = compute_tab(view, name) if name in {n for n, *_ in TAB_SPECS} else view.figures.table(name)
+        dims = [c for c in table.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
+        parts.append(pd.DataFrame({
+            "indicator": view.code, "table": name,
+            "dimension": table[dims].astype("str").agg(" · ".join, axis=1) if dims else "",
+            "value": table[SHOWN_TEXT] if view.suppressed else table[C.VALUE],
+        }))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["indicator", "table", "dimension",
+                                                                                   "value"])
+
+
+def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:
+    """The page's figures as CSV (formula-safe, suppressed like the page in the public view)."""
+    stem = exports.safe_file_name(f"mhpss_{view.code}_{ctx.period.start}_{ctx.period.end}_figures", "csv")
+    st.download_button("Download these figures (CSV)", lambda: exports.build_table_csv(compute_figures_table(view)),
+                       stem, "text/csv", key="dl_indicator_figures", icon=":material/download:")
+
+
+def render_sources(view: IndicatorView, ctx: PageContext | None = None) -> None:
     st.subheader("Sources and freshness")
     for source in view.sources or ["No reports for these filters."]:
         st.markdown(f"- {source}")
@@ -145,3 +243,5 @@ def render_sources(view: IndicatorView) -> None:
         st.caption(f"Note: {note}")
     if view.last_updated is not None:
         st.caption(f"Last updated: {pd.Timestamp(view.last_updated):%-d %B %Y %H:%M} UTC")  # type: ignore[arg-type]
+    if ctx is not None:
+        render_privacy_note(ctx, view.figures.hidden_count)

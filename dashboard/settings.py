@@ -75,6 +75,22 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "5",
         "Counts from 1 up to this value minus one are shown as '<N' in the public view.",
     ),
+    # --- access roles (dashboard/roles.py); used only when sign-in ([auth] in secrets.toml) is configured ---
+    SettingSpec(
+        "admins",
+        "MHPSS_ADMINS",
+        "",
+        "E-mail addresses (name@org.org) or whole domains (@org.org) of the tWG co-leads/admins: everything, "
+        "including imports, refresh, publishing indicators and the audit log. Comma-separated, or a list in "
+        "secrets.toml under [mhpss.roles] admins = [...]. Only read when sign-in is configured.",
+    ),
+    SettingSpec(
+        "analysts",
+        "MHPSS_ANALYSTS",
+        "",
+        "E-mail addresses or @domains of analysts: explorer, data quality and exports. Signed-in people on "
+        "neither list see the public view. Secrets: [mhpss.roles] analysts = [...].",
+    ),
     # --- live data sources (data_sources/connectors); tokens only from the environment or secrets ---
     SettingSpec(
         "kobo_url",
@@ -252,6 +268,8 @@ class Settings:
     http_timeout: float = 30.0
     http_retries: int = 4
     snapshots_kept: int = 12
+    admins: tuple[str, ...] = field(default=(), repr=False)
+    analysts: tuple[str, ...] = field(default=(), repr=False)
 
     def current_date(self) -> date:
         """Today, or the date MHPSS_TODAY pins."""
@@ -271,7 +289,21 @@ def _read_secrets(path: Path) -> Mapping[str, Any]:
     section = data.get("mhpss")
     if isinstance(section, dict):
         merged.update(section)
+    roles = merged.get("roles")  # [mhpss.roles] admins = [...], analysts = [...]
+    if isinstance(roles, dict):
+        for key in ("admins", "analysts"):
+            if key in roles:
+                merged.setdefault(key, roles[key])
     return merged
+
+
+def secrets_section(name: str) -> Any:
+    """One table or value of ``.streamlit/secrets.toml`` (top level or under [mhpss]), e.g. ``"auth"``;
+    None when absent or unreadable (reading the settings reports an unreadable file)."""
+    try:
+        return _read_secrets(SECRETS_PATH).get(name)
+    except SettingsError:
+        return None
 
 
 def _secret_text(value: object) -> str:
@@ -341,9 +373,31 @@ def load_settings(
             specs["suppression_threshold"], raw["suppression_threshold"], 1
         ),
         **_live_source_settings(raw, specs),
+        admins=_as_people(specs["admins"], raw["admins"]),
+        analysts=_as_people(specs["analysts"], raw["analysts"]),
     )
     assert {f.name for f in fields(settings)} == set(specs)
     return settings
+
+
+def _as_people(spec: SettingSpec, raw: str) -> tuple[str, ...]:
+    """E-mail addresses and @domains, lower-case: from a JSON list (secrets.toml) or a comma/space list."""
+    text = str(raw).strip()
+    items: list[str]
+    if text.startswith("["):
+        try:
+            items = [str(item) for item in json.loads(text)]
+        except ValueError:
+            raise SettingsError(f"{spec.env} must be a list of e-mail addresses or @domains, got {raw!r}") from None
+    else:
+        items = text.replace(";", ",").replace(" ", ",").split(",")
+    people = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
+    for item in people:
+        name, at, domain = item.rpartition("@")
+        if not at or not domain or "." not in domain or "@" in name or any(c.isspace() for c in item):
+            raise SettingsError(f"{spec.env}: {item!r} is neither an e-mail address (name@org.org) nor a "
+                                "domain (@org.org)")
+    return people
 
 
 def _as_list(raw: str, upper: bool = False) -> tuple[str, ...]:

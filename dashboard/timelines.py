@@ -21,7 +21,7 @@ from dashboard import format as fmt
 from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR
 from dashboard.filters import Period
 from dashboard.indicators import compute_total
-from dashboard.vocab import ALL, EVENT_KINDS
+from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, EVENT_KINDS, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart
 BAR_COLOUR = "#9cc3e6"
@@ -48,20 +48,39 @@ def compute_target_path(monthly: pd.DataFrame, target: float | None) -> pd.DataF
 
 def compute_monthly_breakdown(frame: pd.DataFrame, aggregation: str, period: Period, dim: str) -> pd.DataFrame:
     """Value per month and per value of ``dim`` (rows not disaggregated on ``dim`` are left out), every month
-    of the period present for every category (0 where nothing was reported). Columns: month, dim, value."""
+    of the period present for every category (0 where nothing was reported), categories in their
+    vocabulary order (age bands youngest first) and labelled for people. Columns: month, dim, value, rank."""
     months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
-    sub = frame[frame[dim].astype(str) != ALL] if dim in frame else frame.iloc[0:0]
+    empty = pd.DataFrame({C.MONTH: pd.Series(dtype="str"), dim: pd.Series(dtype="str"),
+                          C.VALUE: pd.Series(dtype=float), "rank": pd.Series(dtype=int)})
+    if dim not in frame:
+        return empty
+    keep = frame[dim].notna() & (frame[dim].astype(str) != ALL)
+    sub = frame[keep.to_numpy(dtype=bool)].assign(**{dim: lambda d: d[dim].astype(str)})
     if sub.empty:
-        return pd.DataFrame({C.MONTH: pd.Series(dtype="str"), dim: pd.Series(dtype="str"),
-                             C.VALUE: pd.Series(dtype=float)})
+        return empty
     values = compute_total(sub, aggregation, [C.MONTH, dim])
     assert isinstance(values, pd.Series)
-    categories = sorted({str(v) for v in sub[dim].dropna()})
+    present = set(sub[dim])
+    order = [str(k) for k in _VOCAB_ORDER.get(dim, ())]
+    categories = [c for c in order if c in present] + sorted(present - set(order))
     full = pd.MultiIndex.from_product([months, categories], names=[C.MONTH, dim])
-    values.index = values.index.set_levels([values.index.levels[0], values.index.levels[1].astype(str)])
     out = values.reindex(full, fill_value=0.0).rename(C.VALUE).reset_index()
-    out[dim] = out[dim].map(lambda v: fmt.label(dim, v))
+    out["rank"] = out[dim].map({c: i for i, c in enumerate(categories)}).astype(int)
+    out[dim] = out[dim].map(lambda v: _category_label(dim, v))
     return out
+
+
+_VOCAB_ORDER: dict[str, tuple[object, ...]] = {
+    C.SEX: tuple(SEX), C.AGE: tuple(AGE_BANDS), C.GROUP: tuple(POPULATION_GROUPS), C.ORG_TYPE: tuple(ORG_TYPES),
+    C.COUNTRY: tuple(COUNTRIES), C.LAYER: tuple(PYRAMID_LAYERS),
+}
+
+
+def _category_label(dim: str, value: str) -> str:
+    if dim == C.LAYER and value.isdigit():
+        return PYRAMID_LAYERS.get(int(value), value)
+    return fmt.label(dim, value)
 
 
 def compute_events(events: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -147,7 +166,7 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
         tooltip=tooltip)
     # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
     # the right-hand axis together whatever the layering does with scales.
-    top = max(float(data["cumulative"].max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
+    top = max(float(data["cumulative"].fillna(0.0).max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
     right_scale = alt.Scale(domain=[0, top], nice=False)
     mid = alt.X("yearmonth(date):T", bandPosition=0.5, scale=x_scale, axis=x_axis, title="Month")
     layers: list[Any] = [bars, alt.Chart(data).mark_line(color=ACCENT, strokeWidth=2.5, clip=True).encode(
@@ -201,7 +220,7 @@ def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("yearmonth(date):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
         y=alt.Y(f"sum({C.VALUE}):Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f"), stack="zero"),
-        color=colour, order=alt.Order(f"{dim}:N"), tooltip=tooltip,
+        color=colour, order=alt.Order("rank:Q") if "rank" in data else alt.Undefined, tooltip=tooltip,
     )
     event_layers = build_event_layers(events if events is not None else pd.DataFrame())
     chart = alt.layer(bars, alt.layer(*event_layers)).resolve_scale(color="independent") if event_layers else bars
@@ -270,9 +289,11 @@ BREAKDOWN_DIMS = {C.SEX: "Sex", C.AGE: "Age band", C.GROUP: "Population group", 
 
 
 def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,
-                              target: float | None, events: pd.DataFrame, period: Period, name: str) -> None:
+                              target: float | None, events: pd.DataFrame, period: Period, name: str,
+                              breakdowns: dict[str, pd.DataFrame] | None = None) -> None:
     """The indicator's timeline with PNG/SVG downloads, then a breakdown over time (stacked or small
-    multiples) on any dimension the facts are disaggregated by."""
+    multiples) on any dimension the facts are disaggregated by. ``breakdowns`` (dimension -> month, label,
+    value), when given, replaces computing them from ``facts`` (the public view passes them suppressed)."""
     import streamlit as st
 
     chart = build_timeline(monthly, unit, target, compute_events(events, period))
@@ -281,7 +302,8 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
                "against the target for the period's years (dashed) and an even pace towards it (dotted). "
                "Vertical rules: tWG meetings, forums, trainings and milestones.")
     render_chart_downloads(chart, f"{name}_timeline")
-    dims = [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()]
+    dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
+            [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()])
     if not dims:
         return
     with st.expander("Over time, broken down", expanded=False):
@@ -289,7 +311,8 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
         dim = left.selectbox("Break down by", dims, format_func=BREAKDOWN_DIMS.__getitem__, key="w_tl_dim")
         mode = right.radio("Show as", ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",
                            format_func=lambda m: "Stacked bars" if m == "stacked" else "Small multiples")
-        frame = compute_monthly_breakdown(facts, aggregation, period, str(dim))
+        frame = (breakdowns[str(dim)] if breakdowns is not None else
+                 compute_monthly_breakdown(facts, aggregation, period, str(dim)))
         if frame.empty:
             st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
             return

@@ -1,8 +1,10 @@
 """Page set-up and the shared sidebar: the only place besides pages that calls ``st.*`` for layout.
 
 Every page starts with :func:`setup_page`, which reads the settings, makes sure the database exists
-(seeding it on first run), parses the filters from the URL (or keeps the ones chosen on another page),
-draws the sidebar filters, the demo-data label and the freshness line, and returns a :class:`PageContext`.
+(seeding it on first run), works out who is looking (:mod:`dashboard.roles`) and refuses the page when
+they may not open it, parses the filters from the URL (or keeps the ones chosen on another page) against
+the viewer's allow-lists, draws the sidebar (pages, identity, filters), the demo-data label and the
+freshness line, and returns a :class:`PageContext`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, roles
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard.figures import IndicatorFigures
 from dashboard.filters import PRESETS, Filters, Period, parse_query, query_string, resolve_period, to_query
+from dashboard.privacy import Audience, compute_public_filters, footnote
 from dashboard.queries import Freshness, last_meeting
+from dashboard.roles import escape_markdown
 from dashboard.settings import Settings, SettingsError, load_settings
 from dashboard.store import StoreError, describe_error
 from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
@@ -27,7 +32,8 @@ FILTERS_KEY = "mhpss_filters"
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page needs: settings, the database URL and data version, filters and the resolved period."""
+    """What a page needs: settings, the database URL and data version, filters and the resolved period,
+    and who is looking (``access``; ``audience`` is what goes into cache keys)."""
 
     settings: Settings
     url: str
@@ -36,10 +42,26 @@ class PageContext:
     period: Period
     today: date
     freshness: Freshness
+    access: roles.Access = roles.LOCAL
+
+    @property
+    def audience(self) -> Audience:
+        return Audience(self.access.role, self.settings.suppression_threshold)
 
     def facts(self, *, with_indicator: bool = True, period: Period | None = None,
               filters: Filters | None = None) -> pd.DataFrame:
-        return cache.facts(self.url, self.version, filters or self.filters, period or self.period, with_indicator)
+        """Fact rows for the filters, as this viewer may see them (see :func:`dashboard.cache.facts`)."""
+        return cache.facts(self.url, self.version, filters or self.filters, period or self.period, with_indicator,
+                           self.audience)
+
+    def indicators(self) -> pd.DataFrame:
+        """The indicators this viewer may see (published ones for the public)."""
+        return cache.indicators(self.url, self.version, self.audience)
+
+    def figures(self, code: str, period: Period | None = None) -> IndicatorFigures:
+        """One indicator's tables for the selection, suppressed for the public."""
+        return cache.indicator_figures(self.url, self.version, self.filters, period or self.period, code,
+                                       self.audience)
 
 
 @st.cache_resource(show_spinner="Preparing the database (first run: seeding reference facts and demo data)…")
@@ -49,8 +71,10 @@ def _bootstrap(url: str, seed_rows: int) -> bool:
     return ensure_database(load_settings())
 
 
-def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool = True, intro: str = "") -> PageContext:
-    """Set up a page: config, database, filters (URL ⇄ sidebar), demo label, freshness line."""
+def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool = True, intro: str = "",
+               requires: str = "view") -> PageContext:
+    """Set up a page: config, database, who is looking (refusing the page unless they may use
+    ``requires``, see :data:`dashboard.roles.ACTIONS`), filters (URL ⇄ sidebar), demo label, freshness."""
     st.set_page_config(page_title=f"{title} · MHPSS dashboard", page_icon=icon, layout="wide")
     try:
         settings = load_settings()
@@ -69,11 +93,22 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
         st.error(f"The database could not be read: {describe_error(exc)}")
         st.stop()
         raise
+    access = roles.current_access(settings)
+    roles.render_navigation(access)
+    roles.render_identity(access)
+    if not roles.allowed(access.role, requires):
+        roles.render_not_permitted(access, requires, title)
+        roles.note_refusal(access, requires, url)
+        st.stop()
+    roles.note_sign_in(access, url)
+    audience = Audience(access.role, settings.suppression_threshold)
     today = settings.current_date()
-    chosen = _filters_from_url_or_session(url, version)
+    chosen = _filters_from_url_or_session(url, version, audience)
+    if audience.public:
+        chosen = _public_choice(url, version, chosen, audience)
     events = cache.events(url, version)
     if filters:
-        chosen = render_sidebar_filters(url, version, chosen)
+        chosen = render_sidebar_filters(url, version, chosen, audience)
     period = resolve_period(chosen, today, str(freshness.first_month), last_meeting(events, today))
     st.session_state[FILTERS_KEY] = chosen
     _write_url(chosen)
@@ -81,16 +116,27 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     if intro:
         st.caption(intro)
     render_status_line(freshness, period if filters else None)
-    return PageContext(settings, url, version, chosen, period, today, freshness)
+    return PageContext(settings, url, version, chosen, period, today, freshness, access)
 
 
-def _filters_from_url_or_session(url: str, version: int) -> Filters:
+def _public_choice(url: str, version: int, filters: Filters, audience: Audience) -> Filters:
+    """Filters the public may use: no organisation choices, a published indicator or none (a choice made
+    while signed in does not carry over after signing out)."""
+    cleaned = compute_public_filters(filters)
+    if cleaned.indicator and cleaned.indicator not in set(cache.indicators(url, version, audience)["code"]):
+        cleaned = replace(cleaned, indicator=None)
+    if cleaned != filters:
+        _reset_widgets(cleaned)
+    return cleaned
+
+
+def _filters_from_url_or_session(url: str, version: int, audience: Audience) -> Filters:
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     stored = st.session_state.get(FILTERS_KEY)
     if params and (stored is None or to_query(stored) != {k: ",".join(v) for k, v in params.items()}):
-        parsed, notices = parse_query(params, cache.allow_lists(url, version))
+        parsed, notices = parse_query(params, cache.allow_lists(url, version, audience))
         for notice in notices:
-            st.toast(notice, icon=":material/warning:")
+            st.toast(escape_markdown(notice), icon=":material/warning:")
             st.session_state.setdefault("mhpss_notices", []).append(notice)
         _reset_widgets(parsed)
         return parsed
@@ -131,13 +177,15 @@ def _init_widgets(filters: Filters) -> None:
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
 
 
-def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
-    """Draw the shared filters in the sidebar and return the filters they now describe."""
+def render_sidebar_filters(url: str, version: int, filters: Filters, audience: Audience | None = None) -> Filters:
+    """Draw the shared filters in the sidebar and return the filters they now describe. The public gets no
+    organisation filters and only published indicators."""
+    audience = audience or Audience()
     _init_widgets(filters)
     notices = st.session_state.pop("mhpss_notices", [])
     sb = st.sidebar
     for notice in notices:
-        sb.warning(notice, icon=":material/warning:")
+        sb.warning(escape_markdown(notice), icon=":material/warning:")
     sb.header("Filters")
     freshness = cache.freshness(url, version)
     months = pd.period_range(str(freshness.first_month), str(freshness.last_month or freshness.first_month),
@@ -161,25 +209,29 @@ def render_sidebar_filters(url: str, version: int, filters: Filters) -> Filters:
     area_names = dict(zip(adm1["iso_code"], adm1["name_en"] + " (" + adm1["iso_code"] + ")", strict=True))
     st.session_state["w_adm1"] = [v for v in st.session_state.get("w_adm1", []) if v in area_names]
     areas = sb.multiselect("Admin-1 area", list(area_names), format_func=area_names.__getitem__, key="w_adm1")
-    with sb.expander("Organisation and activity", expanded=bool(filters.organisations or filters.org_types
-                                                                 or filters.activities or filters.layers)):
-        org_types = st.multiselect("Organisation type", list(ORG_TYPES), format_func=ORG_TYPES.__getitem__,
-                                   key="w_orgtype")
-        orgs = cache.organisations(url, version)
-        if org_types:
-            orgs = orgs[orgs["org_type"].isin(org_types)]
-        names = orgs["name"].tolist()
-        st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in names]
-        organisations = st.multiselect("Organisation", names, key="w_org")
+    label = "Activity" if audience.public else "Organisation and activity"
+    with sb.expander(label, expanded=bool(filters.organisations or filters.org_types
+                                          or filters.activities or filters.layers)):
+        org_types: list[str] = []
+        organisations: list[str] = []
+        if not audience.public:
+            org_types = st.multiselect("Organisation type", list(ORG_TYPES), format_func=ORG_TYPES.__getitem__,
+                                       key="w_orgtype")
+            orgs = cache.organisations(url, version, audience)
+            if org_types:
+                orgs = orgs[orgs["org_type"].isin(org_types)]
+            names = orgs["name"].tolist()
+            st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in names]
+            organisations = st.multiselect("Organisation", names, key="w_org")
         acts = cache.activities(url, version)
         act_names = dict(zip(acts["code"], acts["code"] + " " + acts["name"], strict=True))
         activities = st.multiselect("Activity (IASC 4Ws)", list(act_names), format_func=act_names.__getitem__,
                                     key="w_activity")
         layers = st.multiselect("Pyramid layer", list(PYRAMID_LAYERS), format_func=PYRAMID_LAYERS.__getitem__,
                                 key="w_layer")
-    inds = cache.indicators(url, version)
+    inds = cache.indicators(url, version, audience)
     ind_names = dict(zip(inds["code"], inds["name"], strict=True))
-    if st.session_state.get("w_indicator") is None:
+    if st.session_state.get("w_indicator") is None or st.session_state.get("w_indicator") not in ("", *ind_names):
         st.session_state["w_indicator"] = ""
     indicator = sb.selectbox("Indicator", ["", *ind_names], key="w_indicator",
                              format_func=lambda c: ind_names.get(c, "All indicators")) or None
@@ -230,6 +282,12 @@ def render_status_line(freshness: Freshness, period: Period | None) -> None:
         )
 
 
+def render_privacy_note(ctx: PageContext, hidden: int | None = None) -> None:
+    """The footnote that explains small-cell suppression, on every page where it applies."""
+    if ctx.audience.suppresses:
+        st.caption(":material/shield_person: " + footnote(ctx.settings.suppression_threshold, hidden))
+
+
 def render_empty(message: str = "No data for these filters.") -> None:
     """An explicit empty state instead of an empty chart."""
     st.info(f"{message} Widen the period or remove a filter in the sidebar.", icon=":material/search_off:")
@@ -239,4 +297,4 @@ def render_demo_marker(has_demo: bool) -> str:
     return " (demo)" if has_demo else ""
 
 
-__all__ = ["PageContext", "setup_page", "render_empty", "render_sidebar_filters", "C"]
+__all__ = ["PageContext", "setup_page", "render_empty", "render_privacy_note", "render_sidebar_filters", "C"]

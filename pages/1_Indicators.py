@@ -9,8 +9,11 @@ ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what 
 data = view.compute_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)
-if data.aggregation == "unique_max":
-    render_unique_people_comparison(data.facts, data.row, per_area=ctx.settings.view != "public")
+if data.aggregation == "unique_max" and data.suppressed:
+    view.render_unique_rule_public(data)
+elif data.aggregation == "unique_max":
+    render_unique_people_comparison(data.facts, data.row)
 view.render_trend(data, ctx)
 view.render_breakdowns(data)
-view.render_sources(data)
+view.render_figures_download(data, ctx)
+view.render_sources(data, ctx)

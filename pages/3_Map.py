@@ -1,7 +1,8 @@
 """Map, for everyone: where services reach, per capita and against targets, and where the gaps are."""
 
 from dashboard import map_page as maps
-from dashboard.ui import setup_page
+from dashboard import public_map
+from dashboard.ui import render_privacy_note, setup_page
 
 ctx = setup_page("Map", "🗺️", intro="Where services reached people, by admin area: the value, coverage per 10,000 "
                  "refugees (IDPs in Ukraine) or residents, % of each area's target, and a gap view of areas with many "
@@ -9,8 +10,10 @@ ctx = setup_page("Map", "🗺️", intro="Where services reached people, by admi
 boundaries, message = maps.boundaries_for(ctx)
 controls = maps.render_map_controls(ctx, boundaries)
 view = maps.compute_page_view(ctx, controls, boundaries, message)
+view = public_map.compute_public_map_view(view, ctx.figures(view.indicator))
 maps.render_map(view)
 maps.render_map_legend(view.legend)
 maps.render_map_notes(view)
 maps.render_gap_table(view)
 maps.render_map_download(view)
+render_privacy_note(ctx, ctx.figures(view.indicator).hidden_in(f"map{view.level}"))
