@@ -174,3 +174,25 @@ def test_fixed_width_replaces_container_widths_only() -> None:
     spec = {"width": "container", "vconcat": [{"width": "container"}, {"width": 100}], "title": "container"}
     assert T._fixed_width(spec, 640) == {"width": 640, "vconcat": [{"width": 640}, {"width": 100}], "title": "container"}
     json.dumps(T._fixed_width(spec, 640))
+
+
+def test_breakdown_categories_follow_the_vocabulary_order_and_skip_missing_values() -> None:
+    facts = pd.DataFrame({
+        C.MONTH: ["2025-01"] * 5,
+        C.AGE: ["60+", "5-11", "18-59", "0-4", "all"],
+        C.LAYER: pd.array([4, 2, pd.NA, 2, 3], dtype="Int64"),
+        C.VALUE: [1.0, 2.0, 3.0, 4.0, 50.0],
+        C.PCODE: ["PL14"] * 5, C.GROUP: ["refugee"] * 5, C.ORGANISATION: ["A"] * 5, C.ACTIVITY: ["2.1"] * 5,
+    })
+    ages = T.compute_monthly_breakdown(facts, "sum", PERIOD, C.AGE)
+    assert list(dict.fromkeys(ages[C.AGE])) == ["0–4", "5–11", "18–59", "60+"]
+    assert ages.loc[ages[C.MONTH] == "2025-01", C.VALUE].tolist() == [4.0, 2.0, 3.0, 1.0]
+    layers = T.compute_monthly_breakdown(facts, "sum", PERIOD, C.LAYER)
+    jan = layers[layers[C.MONTH] == "2025-01"]
+    assert jan[C.LAYER].tolist() == ["2 Community and family supports", "3 Focused, non-specialised supports",
+                                     "4 Specialised services"]
+    assert jan[C.VALUE].tolist() == [6.0, 50.0, 1.0]  # the row without a layer is left out
+    spec = T.build_breakdown_timeline(ages, C.AGE, "Age band", "people").to_dict()
+    bar = next(d for d in _walk(spec) if d.get("mark") in ("bar", {"type": "bar"}))
+    assert bar["encoding"]["color"]["scale"]["domain"] == ["0–4", "5–11", "18–59", "60+"]
+    assert bar["encoding"]["order"]["field"] == "rank"
