@@ -419,11 +419,6 @@ def compute_tooltips(frame: pd.DataFrame, measure: str, unit: str) -> pd.DataFra
                                  f"source: {row.denominator_source}")
     out["denominator_text"] = denominator_lines
     out["source_text"] = ["Reports: " + str(s) if isinstance(s, str) and s else "" for s in out[C.SOURCE]]
-    # The tooltip has a fixed template, so empty lines are avoided by joining the parts that exist.
-    out["headline_text"] = [" · ".join(t for t in (v, m) if t)
-                            for v, m in zip(out["value_text"], out["metric_text"], strict=True)]
-    out["detail_text"] = [" · ".join(t for t in (d, s) if t) or COUNTRIES.get(str(c), str(c))
-                          for d, s, c in zip(out["denominator_text"], out["source_text"], out[C.COUNTRY], strict=True)]
     return out
 
 
@@ -528,10 +523,12 @@ def _bubble_records(frame: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
 
 
 _PROPS = (C.PCODE, C.ISO, NAME, C.COUNTRY, C.VALUE, METRIC, STATUS, CLASS, DENOM, C.TARGET, "code_text", "value_text",
-          "metric_text", "denominator_text", "source_text", "headline_text", "detail_text")
+          "metric_text", "denominator_text", "source_text")
 
 
 def _props(row: dict[str, Any]) -> dict[str, Any]:
+    """One area's properties for the layer, with the two tooltip lines joined here (at build time, so a
+    caller that rewrites ``value_text`` or ``metric_text`` after :func:`compute_tooltips` is obeyed)."""
     out: dict[str, Any] = {}
     for key in _PROPS:
         value = row.get(key)
@@ -542,6 +539,10 @@ def _props(row: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (np.floating,)):
             value = None if math.isnan(float(value)) else float(value)
         out[key] = value
+    # The tooltip template is fixed, so empty lines are avoided by joining only the parts that exist.
+    out["headline_text"] = " · ".join(str(t) for t in (out["value_text"], out["metric_text"]) if t)
+    out["detail_text"] = (" · ".join(str(t) for t in (out["denominator_text"], out["source_text"]) if t)
+                          or COUNTRIES.get(str(out[C.COUNTRY]), str(out[C.COUNTRY])))
     return out
 
 

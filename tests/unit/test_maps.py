@@ -284,3 +284,14 @@ def test_gap_view_deck_sizes_bubbles_by_population() -> None:
     everyone = {d["pcode"]: d for d in layers["bubbles"]["data"] + layers["bubbles-no-data"]["data"]}
     assert everyone["PL14"]["radius"] > everyone["UA46"]["radius"]
     assert everyone["PL06"]["metric_text"].startswith("Many people, no services reported")
+
+
+def test_tooltip_lines_follow_texts_rewritten_after_compute_tooltips() -> None:
+    view = _view("value")
+    areas = view.areas.copy()
+    masovia = areas[C.PCODE] == "PL14"
+    areas.loc[masovia, "value_text"] = "<5 people (hidden to protect privacy)"  # as the public view does
+    layers = _layers(M.build_map_deck(M.replace(view, areas=areas)))
+    rows = {d["pcode"]: d for d in layers["bubbles"]["data"]}
+    assert rows["PL14"]["headline_text"] == "<5 people (hidden to protect privacy)"
+    assert "350" not in json.dumps(rows["PL14"]["headline_text"])
