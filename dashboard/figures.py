@@ -105,9 +105,10 @@ def _table(frame: pd.DataFrame, aggregation: str, dims: list[str]) -> pd.DataFra
 
 
 def compute_month_breakdown(frame: pd.DataFrame, aggregation: str, period: Period, dim: str) -> pd.DataFrame:
-    """Value per month and per value of ``dim`` (codes), every month of the period for every category."""
+    """Value per month and per value of ``dim`` (codes), every month of the period for every category; rows
+    without a value for ``dim`` (or not disaggregated on it) are left out, as on the staff timeline."""
     months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m").tolist()
-    table = _table(frame, aggregation, [C.MONTH, dim])
+    table = _table(frame[frame[dim].notna()] if dim in frame else frame, aggregation, [C.MONTH, dim])
     if table.empty:
         return table
     table[dim] = table[dim].astype("str")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +22,7 @@ from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, i
 from dashboard.indicators import compute_target
 from dashboard.timelines import render_indicator_timeline
 from dashboard.ui import PageContext, render_empty, render_privacy_note
-from dashboard.vocab import AGGREGATIONS
+from dashboard.vocab import AGE_BANDS, AGGREGATIONS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 TAB_SPECS = [("place", C.AREA, "Area", None), ("age_sex", C.AGE, "Age band", C.SEX),
              ("group", C.GROUP, "Population group", None), ("org_type", C.ORG_TYPE, "Organisation type", None)]
@@ -149,9 +150,22 @@ def compute_time_breakdowns(view: IndicatorView) -> dict[str, pd.DataFrame] | No
         name = f"month_{dim}"
         if name in view.figures.tables:
             table = view.figures.tables[name]
-            out[dim] = table.assign(**{dim: table[dim].map(lambda v, d=dim: fmt.label(d, v) if v else "general")})[
-                [C.MONTH, dim, C.VALUE]]
+            order = [str(k) for k in VOCAB_ORDER.get(dim, {})]
+            codes = table[dim].astype("str")
+            rank = codes.map(lambda c, o=order: o.index(c) if c in o else len(o))
+            out[dim] = pd.DataFrame({C.MONTH: table[C.MONTH], dim: codes.map(lambda c, d=dim: _category(d, c)),
+                                     C.VALUE: table[C.VALUE], "rank": rank.astype(int)})
     return out
+
+
+VOCAB_ORDER: dict[str, dict[Any, str]] = {C.SEX: SEX, C.AGE: AGE_BANDS, C.GROUP: POPULATION_GROUPS, C.ORG_TYPE: ORG_TYPES, C.COUNTRY: COUNTRIES,
+               C.LAYER: PYRAMID_LAYERS}
+
+
+def _category(dim: str, code: str) -> str:
+    if dim == C.LAYER and code.isdigit():
+        return PYRAMID_LAYERS.get(int(code), code)
+    return fmt.label(dim, code)
 
 
 def render_trend(view: IndicatorView, ctx: PageContext) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, quality_store
+from dashboard import cache, quality_store, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Period, month_add, month_of
@@ -120,15 +120,16 @@ def current_actor() -> str:
 
 
 def may_edit(ctx: PageContext) -> bool:
-    """Whether the viewer may change the reporting plan and reviews (not in the public view)."""
-    return ctx.settings.view != "public"
+    """Whether the viewer may change the reporting plan and reviews (the tWG co-leads: ``review``)."""
+    return roles.can(ctx, "review")
 
 
 def render_access(ctx: PageContext) -> bool:
     """False (with a notice) when the page is not available to this viewer: it lists organisation-level rows."""
-    if ctx.settings.view == "public":
+    if not roles.can(ctx, "quality"):
         st.info("Data quality is a page for the tWG co-leads and analysts: it lists organisation-level reports, "
                 "so it is not part of the public view.", icon=":material/lock:")
+        roles.note_refusal(ctx.access, "quality", ctx.url)
         return False
     return True
 
@@ -247,6 +248,7 @@ def render_reporting_plan(ctx: PageContext, report: QualityReport) -> None:
         added = st.form_submit_button("Add to the plan")
     if added:
         try:
+            roles.require(ctx, "review")
             entry = quality_store.add_plan_entry(cache.engine(ctx.url), str(organisation), start, end, note,
                                                  current_actor())
         except quality_store.QualityStoreError as exc:
@@ -261,6 +263,7 @@ def render_reporting_plan(ctx: PageContext, report: QualityReport) -> None:
             removed = st.form_submit_button("Remove from the plan")
         if removed and entry_id is not None:
             try:
+                roles.require(ctx, "review")
                 quality_store.delete_plan_entry(cache.engine(ctx.url), int(entry_id), current_actor())
             except quality_store.QualityStoreError as exc:
                 st.error(f"Not removed: {exc}.")
@@ -342,6 +345,7 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
                 submitted = st.form_submit_button("Mark as reviewed")
             if submitted and chosen:
                 check, item_key = str(chosen).split("|", 1)
+                roles.require(ctx, "review")
                 quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.REVIEWED, comment,
                                          current_actor())
                 _flash(f"Marked as reviewed: {labels[str(chosen)]}")
@@ -359,6 +363,7 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
                 again = st.form_submit_button("Reopen")
             if again and chosen:
                 check, item_key = str(chosen).split("|", 1)
+                roles.require(ctx, "review")
                 quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.OPEN, None,
                                          current_actor())
                 _flash(f"Reopened: {reopen[str(chosen)]}")

@@ -26,15 +26,16 @@ with ``MHPSS_ADMINS``/``MHPSS_ANALYSTS`` in the environment (see tests/pages/tes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from dashboard.settings import REPO_ROOT, Settings, secrets_section
 
+T = TypeVar("T")
 PUBLIC, ANALYST, ADMIN = "public", "analyst", "admin"
 ROLE_LABELS = {PUBLIC: "Public (donor view)", ANALYST: "Analyst", ADMIN: "Co-lead / admin"}
 _RANK = {PUBLIC: 0, ANALYST: 1, ADMIN: 2}
@@ -285,6 +286,23 @@ def note_sign_in(access: Access, url: str) -> None:
         st.session_state[SIGNED_IN_KEY] = access.actor
     except Exception:  # noqa: BLE001 - signing in must not fail because of the log
         pass
+
+
+def guarded(ctx: Any, action: str, run: Callable[..., T],
+            describe: Callable[[T], str] | None = None) -> Callable[..., T]:
+    """``run`` behind the permission check for ``action`` (refused with "Not permitted" when the viewer may
+    not), and, with ``describe``, written to the audit log with ``describe(result)`` as the detail. For the
+    callbacks pages hand to a button (refresh, import, rollback)."""
+    def wrapper(*args: Any) -> T:
+        require(ctx, action)
+        result = run(*args)
+        if describe is not None:
+            from dashboard import audit, cache
+
+            audit.record(cache.engine(str(ctx.url)), ctx.access.actor, action, describe(result))
+        return result
+
+    return wrapper
 
 
 def require(ctx: Any, action: str) -> None:

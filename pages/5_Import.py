@@ -3,7 +3,7 @@ rollback. One of the two pages allowed to call ``data_sources`` (the other is So
 
 import streamlit as st
 
-from dashboard import cache, import_ui
+from dashboard import cache, import_ui, roles
 from dashboard.ui import setup_page
 from data_sources import importing
 from data_sources.importing.tags import TAG_HELP
@@ -12,11 +12,12 @@ ctx = setup_page("Import", "📥", filters=False,
                  intro="Partners' 4W reports in, without retyping: the project's template, any HXL-tagged file, or an "
                        "untagged spreadsheet with a column mapping chosen once. A file with errors is rejected whole.")
 engine = cache.engine(ctx.url)
-who = import_ui.current_user()
+who = ctx.access.actor
 import_ui.render_flash()
 if ctx.settings.view == "public":
     st.info("Importing is not available in the public view.", icon="🔒")
     st.stop()
+roles.require(ctx, "import")  # the tWG co-leads only (a deep link from anyone else is refused)
 import_ui.render_template_download(lambda: importing.template_bytes(engine), ctx.version)
 upload = import_ui.render_upload()
 if upload is not None:
@@ -35,7 +36,7 @@ if upload is not None:
         import_ui.render_preview(plan, {"new": changes.new, "changed": changes.changed,
                                         "unchanged": changes.unchanged}, changes.examples)
         chosen = plan
-        import_ui.render_confirm(plan, plan.report.ok, lambda progress: importing.import_plan(
-            engine, chosen, created_by=who, progress=progress).summary())
+        import_ui.render_confirm(plan, plan.report.ok, roles.guarded(ctx, "import", lambda progress: importing.import_plan(
+            engine, chosen, created_by=who, progress=progress).summary()))
 import_ui.render_history(importing.import_history(engine),
-                         lambda batch: importing.rollback_batch(engine, batch, by=who).summary())
+                         roles.guarded(ctx, "rollback", lambda batch: importing.rollback_batch(engine, batch, by=who).summary()))

@@ -4,7 +4,7 @@ One of the two pages allowed to call ``data_sources`` (the other is Import)."""
 
 import streamlit as st
 
-from dashboard import cache, sources_ui
+from dashboard import cache, roles, sources_ui
 from dashboard.ui import setup_page
 from data_sources import refresh as live
 
@@ -15,17 +15,21 @@ engine = cache.engine(ctx.url)
 statuses = live.status(engine, ctx.settings)
 sources_ui.render_flash()
 sources_ui.render_stale(cache.source_ages(ctx.url, ctx.version, ctx.today, ctx.settings.stale_days))
-public = ctx.settings.view == "public"
+public = not roles.can(ctx, "sources")  # the public sees the status, not the configuration
 sources_ui.render_status(live.status_frame(statuses, public=public))
 if public:
     st.info("Refreshing is not available in the public view.", icon="🔒")
 else:
     sources_ui.render_details(live.status_details(statuses))
     st.subheader("Refresh")
-    sources_ui.render_refresh(
-        live.configured_labels(statuses),
-        run=lambda name, report: live.refresh_one(engine, ctx.settings, name, report),
-        check=lambda name: live.check_one(ctx.settings, name),
-    )
+    if not roles.can(ctx, "refresh"):
+        st.caption("Refreshing a source is for the tWG co-leads.")
+    else:
+        sources_ui.render_refresh(
+            live.configured_labels(statuses),
+            run=roles.guarded(ctx, "refresh", lambda name, report: live.refresh_one(engine, ctx.settings, name, report),
+                              lambda outcome: outcome.message),
+            check=lambda name: live.check_one(ctx.settings, name),
+        )
 st.caption("Scheduled refresh: `python -m data_sources refresh --due` (e.g. hourly from cron). "
            "Tokens are read from environment variables or .streamlit/secrets.toml and never shown.")
