@@ -77,9 +77,10 @@ def close_batch(conn: Connection, batch_id: int, rows: int, messages: list[str] 
 
 
 def insert_facts(
-    conn: Connection, frame: pd.DataFrame, lookups: Lookups, batch_id: int, *, is_demo: bool
+    conn: Connection, frame: pd.DataFrame, lookups: Lookups, batch_id: int | pd.Series, *, is_demo: bool
 ) -> int:
-    """Insert facts given with codes (organisation, indicator, activity, location) under ``batch_id``.
+    """Insert facts given with codes (organisation, indicator, activity, location) under ``batch_id``
+    (one id, or one per row as a Series aligned with ``frame``).
 
     Unknown codes raise ``KeyError`` naming the code: callers validate first, this is a last guard.
     """

@@ -11,15 +11,16 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 
 from dashboard import store
 from dashboard.settings import Settings
 from data_sources import catalogue, demo, reference
-from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
+from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
 from geo.admin import ADMIN_UNITS
 
 log = logging.getLogger(__name__)
@@ -139,11 +140,11 @@ def seed_demo(conn: Connection, rows: int, today: date) -> int:
             conn.execute(store.organisations.insert().values(
                 name=org.name, acronym=org.acronym, org_type=org.org_type, is_demo=True))
     lookups = Lookups.read(conn)
-    batch_id = open_batch(conn, DEMO_SOURCE, file_name=f"synthetic demo data ({rows} rows)", is_demo=True)
+    batches = _DemoBatches(conn, today)
     written = 0
     totals: list[pd.DataFrame] = []
     for chunk in demo.fact_chunks(today, rows):
-        written += insert_facts(conn, chunk, lookups, batch_id, is_demo=True)
+        written += insert_facts(conn, chunk, lookups, batches.ids_for(chunk), is_demo=True)
         chunk_year = chunk["period_month"].str.slice(0, 4).astype(int)
         totals.append(chunk.assign(year=chunk_year).groupby(
             ["indicator", "location", "year"], as_index=False)["value"].sum())
@@ -175,8 +176,49 @@ def seed_demo(conn: Connection, rows: int, today: date) -> int:
             location_id=lookups.locations[den.location], measure=den.measure,
             population_group=den.population_group, ref_date=den.ref_date, value=den.value,
             source="demo estimate", is_demo=True))
-    close_batch(conn, batch_id, written, [f"{written} demo facts"])
+    batches.close()
     return written
+
+
+class _DemoBatches:
+    """One committed import batch per organisation and month, as if each partner sent a monthly 4W file.
+
+    Each organisation has its own punctuality: most reports arrive 3–14 days after the month ends, a few
+    organisations are often late (after the 15th). Batches are never dated after ``today``.
+    """
+
+    def __init__(self, conn: Connection, today: date) -> None:
+        self.conn = conn
+        self.now = min(datetime.combine(today, time(18, 0)), utcnow())
+        self.ids: dict[tuple[str, str], int] = {}
+        self.rng = np.random.default_rng(demo.SEED + 5)
+        self.lateness: dict[str, float] = {}
+
+    def ids_for(self, chunk: pd.DataFrame) -> pd.Series:
+        keys = pd.MultiIndex.from_frame(chunk[["organisation", "period_month"]])
+        for org, month in keys.unique():
+            if (org, month) not in self.ids:
+                self.ids[(org, month)] = self._open(str(org), str(month))
+        lookup = pd.Series(self.ids)
+        return pd.Series(lookup.reindex(keys).to_numpy(), index=chunk.index)
+
+    def _open(self, org: str, month: str) -> int:
+        mean_delay = self.lateness.setdefault(org, 22.0 if self.rng.random() < 0.15 else 8.0)
+        month_end = (pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(0)).to_pydatetime()
+        delay = timedelta(days=float(self.rng.gamma(4.0, mean_delay / 4.0)), hours=float(self.rng.uniform(8, 18)))
+        finished = min(month_end + delay, self.now)
+        result = self.conn.execute(store.import_batches.insert().values(
+            source=DEMO_SOURCE, file_name=f"{org} 4W report {month}.xlsx", content_hash=None,
+            started_at=finished - timedelta(minutes=2), finished_at=finished, rows=0, status="committed",
+            messages="[]", is_demo=True, created_by="demo generator"))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def close(self) -> None:
+        """Record each batch's row count and bump the data version once."""
+        b, f = store.import_batches, store.facts
+        counts = select(func.count()).where(f.c.batch_id == b.c.id).scalar_subquery()
+        self.conn.execute(update(b).where(b.c.is_demo.is_(True)).values(rows=counts))
+        store.bump_data_version(self.conn)
 
 
 def has_demo(conn: Connection) -> bool:
