@@ -295,3 +295,11 @@ def test_tooltip_lines_follow_texts_rewritten_after_compute_tooltips() -> None:
     rows = {d["pcode"]: d for d in layers["bubbles"]["data"]}
     assert rows["PL14"]["headline_text"] == "<5 people (hidden to protect privacy)"
     assert "350" not in json.dumps(rows["PL14"]["headline_text"])
+
+
+def test_outlines_only_for_a_moderate_number_of_polygons() -> None:
+    frame = pd.DataFrame({C.PCODE: [f"A{i}" for i in range(M.MAX_OUTLINED + 1)], "colour": ["#41b6c4"] * (M.MAX_OUTLINED + 1)})
+    geometry = {p: mapping(box(0, 0, 1, 1)) for p in frame[C.PCODE]}
+    assert M.build_choropleth_layer(frame.iloc[:53], geometry).stroked is True
+    many = M.build_choropleth_layer(frame, geometry)
+    assert many.stroked is False and len(many.data["features"]) == M.MAX_OUTLINED + 1
