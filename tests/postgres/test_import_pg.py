@@ -84,3 +84,22 @@ def test_postgres_bulk_import_of_many_rows_uses_copy(engine: Engine) -> None:
                                {"b": second.batch_id}).one()
     assert current[0] == first.rows and current[1] == sum(int(r[-1]) for r in changed)
     assert rollback_batch(engine, second.batch_id).restored == first.rows
+
+
+def test_set_wise_reference_check_catches_a_broken_reference(engine: Engine) -> None:
+    """With the per-row triggers skipped for a bulk write, the set-wise check still refuses a bad reference."""
+    from data_sources.batches import open_batch
+    from data_sources.importing import ImportFileError
+    from data_sources.importing.pipeline import _check_fks_set_wise, _skip_row_fk_checks
+
+    with pytest.raises(ImportFileError, match="1 values refer to"), engine.begin() as conn:
+        assert _skip_row_fk_checks(conn)  # the test server's postgres role may skip them
+        batch = open_batch(conn, "file import", file_name="x.csv")
+        conn.execute(text(
+            "INSERT INTO facts (indicator_id, organisation_id, location_id, period_start, period_end, period_month, "
+            "sex, age_band, population_group, disability, value, batch_id, is_demo) "
+            "VALUES (1, 999999, 1, '2024-05-01', '2024-05-31', '2024-05', 'all', 'all', 'all', 'all', 1, :b, false)"),
+            {"b": batch})
+        _check_fks_set_wise(conn, batch)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM facts WHERE organisation_id = 999999")).scalar_one() == 0
