@@ -179,14 +179,16 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
                 raise ImportFileError("the file holds personal data", refused)
             part = V.transform_chunk(ctx, plan, chunk)
             if not part.empty:
-                part["sheet"] = plan.sheet.name or ""
+                part["sheet"] = pd.Categorical.from_codes(np.zeros(len(part), dtype="int64"), [plan.sheet.name or ""])
                 frames.append(part)
             if progress is not None:
                 progress(min(0.9, 0.9 * rows_read / estimate), f"checked {rows_read:,} rows")
-    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"])
     for column in ("period_start", "period_end", "period_month", "column", "sheet"):
-        if column in facts.columns and not isinstance(facts[column].dtype, pd.CategoricalDtype):
-            facts[column] = facts[column].astype(object).astype("category")  # chunks' categories differ
+        # Chunks have their own categories for these; give them one set so the concatenation stays categorical.
+        union = sorted({str(c) for f in frames for c in f[column].cat.categories})
+        for f in frames:
+            f[column] = f[column].cat.set_categories(union)
+    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*V.KEY, "value", "bad", "row"])
     if not facts.empty:
         V.check_file(ctx, facts)
         # A row with any error is left out whole by a partial import.

@@ -124,8 +124,8 @@ def test_reimport_after_rollback_is_allowed(engine: Engine) -> None:
 def test_only_file_imports_can_be_rolled_back(engine: Engine) -> None:
     with pytest.raises(ImportFileError, match="not a file import"):
         rollback_batch(engine, 1)
-    with pytest.raises(ImportFileError, match="no import batch 999"):
-        rollback_batch(engine, 999)
+    with pytest.raises(ImportFileError, match="no import batch 999999999"):
+        rollback_batch(engine, 999_999_999)
 
 
 def test_file_with_errors_is_rejected_whole(engine: Engine) -> None:
@@ -283,7 +283,7 @@ def test_cli_rejects_with_one_line_per_problem(fixture_db_url: str, tmp_path: Pa
 
 @pytest.mark.parametrize("argv, message", [
     (["import", "/nonexistent/file.csv"], "cannot read /nonexistent/file.csv"),
-    (["rollback", "12345"], "no import batch 12345"),
+    (["rollback", "123456789"], "no import batch 123456789"),
 ])
 def test_cli_user_errors_exit_2(fixture_db_url: str, argv: list[str], message: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
