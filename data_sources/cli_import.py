@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.settings import load_settings, resolve_database_url
 from dashboard.store import StoreError, describe_error, get_engine, upgrade
 
+WARNINGS_SHOWN = 200  # on success; a rejected file lists every problem
 _DB_HELP = "database URL (default MHPSS_DATABASE_URL or the embedded SQLite file)"
 
 
@@ -60,8 +61,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     plan = result.plan
-    for line in plan.report.lines():
+    lines = plan.report.lines()
+    for line in lines[:WARNINGS_SHOWN]:  # errors (a partial import) come first, then warnings
         print(line, file=sys.stderr)
+    if len(lines) > WARNINGS_SHOWN:
+        print(f"… and {len(lines) - WARNINGS_SHOWN:,} more (the Import page lists them all)",
+              file=sys.stderr)
     print(result.summary())
     if args.dry_run and result.status == "dry_run" and not plan.changes.examples.empty:
         print("values that would change (old → new):")
