@@ -23,6 +23,19 @@ def _coloured_pixels(png: bytes) -> int:
     return int(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).sum())
 
 
+def _drawn(canvas, minimum: int, timeout_s: float = 20.0) -> bytes:  # type: ignore[no-untyped-def]
+    """The canvas screenshot once it shows at least ``minimum`` coloured pixels (deck.gl draws a few frames
+    after the script has finished; under load that can take seconds). Returns the last screenshot."""
+    import time
+
+    deadline = time.time() + timeout_s
+    shot = canvas.screenshot()
+    while _coloured_pixels(shot) < minimum and time.time() < deadline:
+        time.sleep(0.5)
+        shot = canvas.screenshot()
+    return shot
+
+
 def test_map_canvas_draws_the_bubbles(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/Map?indicator=TRAININGS_HELD&period=all")
     wait_until_rendered(page)
@@ -31,8 +44,7 @@ def test_map_canvas_draws_the_bubbles(live_server: str, page) -> None:  # type: 
     canvas.wait_for(timeout=60_000)
     box = canvas.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 300
-    page.wait_for_timeout(1500)  # let deck.gl draw its first frame
-    assert _coloured_pixels(canvas.screenshot()) > 500
+    assert _coloured_pixels(_drawn(canvas, 500)) > 500
     legend = page.get_by_text("no reports", exact=True).first
     legend.wait_for()
     screenshot(page, "map_bubbles")
@@ -148,8 +160,7 @@ def test_choropleth_canvas_draws_areas_and_shows_a_tooltip(boundary_server: str,
     credit.wait_for(timeout=30_000)
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     canvas.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
-    shot = canvas.screenshot()
+    shot = _drawn(canvas, 2_000)
     image = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int)
     grey = ((image.max(axis=2) - image.min(axis=2)) < 8) & (image.mean(axis=2) > 200) & (image.mean(axis=2) < 245)
     assert _coloured_pixels(shot) > 2_000  # filled areas with reports
