@@ -61,6 +61,23 @@ def write_csv(path: Path, rows: int, version: int = 1) -> None:
         frame.to_csv(handle, index=False, header=False)
 
 
+def write_xlsx(path: Path, rows: int) -> None:
+    """The same layout as :func:`write_csv`, as a workbook (written in openpyxl's streaming mode)."""
+    from openpyxl import Workbook
+
+    csv_path = path.with_suffix(".csv")
+    write_csv(csv_path, rows)
+    frame = pd.read_csv(csv_path, skiprows=[1], dtype=object)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("4W data")
+    sheet.append(list(frame.columns))
+    sheet.append(TAGS)
+    for record in frame.itertuples(index=False):
+        sheet.append([*record[:-1], int(record[-1])])
+    book.save(path)
+    csv_path.unlink()
+
+
 def _step(url: str, csv_path: str, dry_run: bool) -> dict[str, object]:
     """One measured import in this process (called through a subprocess)."""
     from data_sources.importing import import_file
@@ -107,7 +124,24 @@ def run(rows: int = ROWS) -> list[dict[str, object]]:
         with postgres_database() as url:
             if url:
                 results += _measure(url, "postgresql", first, second)
+        workbook = Path(tmp) / "partner_100000.xlsx"
+        write_xlsx(workbook, min(rows, 100_000))
+        results += _measure_one(f"sqlite:///{Path(tmp) / 'bench_xlsx.db'}", "sqlite", workbook, "import XLSX")
     return results
+
+
+def _measure_one(url: str, backend: str, path: Path, label: str) -> list[dict[str, object]]:
+    engine = store.get_engine(url)
+    seed(engine, 0, today=TODAY)
+    engine.dispose()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--step", url, str(path), "write"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return [{"benchmark": label, "backend": backend, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    return [{"benchmark": f"{label}: {got['rows']:,} rows", "backend": backend, "rows": got["rows"],
+             "seconds": round(got["seconds"], 2), "rows_per_s": round(got["rows"] / got["seconds"]),
+             "cpu_seconds": round(got["cpu_seconds"], 2), "peak_mb": round(got["peak_mb"]), "replaced": 0}]
 
 
 def main(argv: list[str] | None = None) -> int:
