@@ -78,6 +78,20 @@ def write_xlsx(path: Path, rows: int) -> None:
     csv_path.unlink()
 
 
+def _rollback_latest(url: str) -> dict[str, object]:
+    """Roll back the newest file import (measured in its own process)."""
+    from data_sources.importing import import_history, rollback_batch
+
+    engine = store.get_engine(url)
+    batch = int(import_history(engine, limit=1).iloc[0]["batch"])
+    start, cpu = time.perf_counter(), time.process_time()
+    result = rollback_batch(engine, batch, by="benchmark")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    engine.dispose()
+    return {"rows": result.deleted, "values": result.deleted, "replaced": result.restored, "seconds": seconds,
+            "cpu_seconds": cpu, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}
+
+
 def _step(url: str, csv_path: str, dry_run: bool) -> dict[str, object]:
     """One measured import in this process (called through a subprocess)."""
     from data_sources.importing import import_file
@@ -97,10 +111,11 @@ def _measure(url: str, backend: str, first: Path, second: Path) -> list[dict[str
     seed(engine, 0, today=TODAY)  # catalogue and reference facts, no demo rows
     engine.dispose()
     out: list[dict[str, object]] = []
-    for label, path, dry in (("validate (dry run)", first, True), ("import", first, False),
-                             ("import newer version (replaces every row)", second, False)):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--step", url, str(path),
-                               "dry" if dry else "write"], capture_output=True, text=True, check=False)
+    for label, path, mode in (("validate (dry run)", first, "dry"), ("import", first, "write"),
+                              ("import newer version (replaces every row)", second, "write"),
+                              ("roll back that version (restores every row)", second, "rollback")):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_import", "--step", url, str(path), mode],
+                              capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             out.append({"benchmark": f"{label} {path.stem}", "backend": backend,
                         "error": (proc.stderr.strip().splitlines() or ["failed"])[-1]})
@@ -109,7 +124,7 @@ def _measure(url: str, backend: str, first: Path, second: Path) -> list[dict[str
         out.append({"benchmark": f"{label}: {got['rows']:,}-row CSV", "backend": backend, "rows": got["rows"],
                     "seconds": round(got["seconds"], 2), "rows_per_s": round(got["rows"] / got["seconds"]),
                     "cpu_seconds": round(got["cpu_seconds"], 2),
-                    "peak_mb": round(got["peak_mb"]), "replaced": got["replaced"]})
+                    "peak_mb": round(got["peak_mb"]), "replaced_or_restored": got["replaced"]})
     return out
 
 
@@ -141,7 +156,7 @@ def _measure_one(url: str, backend: str, path: Path, label: str) -> list[dict[st
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     return [{"benchmark": f"{label}: {got['rows']:,} rows", "backend": backend, "rows": got["rows"],
              "seconds": round(got["seconds"], 2), "rows_per_s": round(got["rows"] / got["seconds"]),
-             "cpu_seconds": round(got["cpu_seconds"], 2), "peak_mb": round(got["peak_mb"]), "replaced": 0}]
+             "cpu_seconds": round(got["cpu_seconds"], 2), "peak_mb": round(got["peak_mb"]), "replaced_or_restored": 0}]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.step:
         url, csv_path, mode = args.step
-        print(json.dumps(_step(url, csv_path, mode == "dry")))
+        print(json.dumps(_rollback_latest(url) if mode == "rollback" else _step(url, csv_path, mode == "dry")))
         return 0
     from benchmarks.run import format_table
 

@@ -30,6 +30,7 @@ from data_sources.importing.lookups import StoreLookups
 from data_sources.importing.readers import CHUNK_ROWS, Sheet, read_file
 
 FILE_SOURCE = "file import"
+OLD_ROWS_PER_PART = 100_000
 Progress = Callable[[float, str], None]
 _ID_KEY = ["organisation_id", "indicator_id", "activity_id", "location_id", "period_start", "period_end",
            "sex", "age_band", "population_group", "disability"]
@@ -256,17 +257,21 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
                f.indicator_id.in_(bindparam("inds", expanding=True)),
                f.period_start >= first, f.period_start <= last)
     )
-    rows = conn.execute(query, {"orgs": sorted(set(new["organisation_id"].tolist())),
-                                "inds": sorted(set(new["indicator_id"].tolist()))}).all()
-    if not rows:
-        return Changes(new=len(new))
-    columns = list(zip(*rows, strict=True))  # columnar, without pandas poking at 1M Row objects
-    old_raw = pd.DataFrame({name: pd.Series(np.asarray(col, dtype=object), dtype=object)
+    params = {"orgs": sorted(set(new["organisation_id"].tolist())), "inds": sorted(set(new["indicator_id"].tolist()))}
+    parts = []
+    result = conn.execution_options(yield_per=OLD_ROWS_PER_PART).execute(query, params)
+    for rows in result.partitions():  # encoded to integers part by part: a million old rows stay small
+        columns = list(zip(*rows, strict=True))
+        raw = pd.DataFrame({name: pd.Series(np.asarray(col, dtype=object), dtype=object)
                             for name, col in zip(["id", *_ID_KEY, "old_value", "batch_id"], columns, strict=True)})
-    old = _key_codes(False, old_raw)
-    old["id"] = old_raw["id"].to_numpy(dtype="int64")
-    old["old_value"] = old_raw["old_value"].to_numpy(dtype="float64")
-    old["batch_id"] = old_raw["batch_id"].to_numpy(dtype="int64")
+        part = _key_codes(False, raw)
+        part["id"] = raw["id"].to_numpy(dtype="int64")
+        part["old_value"] = raw["old_value"].to_numpy(dtype="float64")
+        part["batch_id"] = raw["batch_id"].to_numpy(dtype="int64")
+        parts.append(part)
+    if not parts:
+        return Changes(new=len(new))
+    old = pd.concat(parts, ignore_index=True)
     merged = new.reset_index().merge(old, on=_ID_KEY, how="left")
     matched = merged[merged["id"].notna()]
     differs = matched["value"] != matched["old_value"]
