@@ -443,7 +443,10 @@ def _duplicates(ctx: Context, good: pd.DataFrame, facts: pd.DataFrame) -> None:
     group = keyed.groupby(KEY, sort=False, observed=True).ngroup()
     firsts = good[["row", "value", "column", "sheet"]].astype({"column": str}).groupby(group.to_numpy(), sort=False)
     first = firsts.transform("first")
-    for idx in good.index[dup.to_numpy()]:
+    dup_index = good.index[dup.to_numpy()]
+    room = max(0, MAX_LISTED - len(ctx.report.problems))
+    ctx.report.uncounted[ERROR] += max(0, len(dup_index) - room)
+    for idx in dup_index[:room]:
         row, first_row = int(good.at[idx, "row"]), int(first.at[idx, "row"])
         value, first_value = good.at[idx, "value"], first.at[idx, "value"]
         first_sheet = first.at[idx, "sheet"]
@@ -456,7 +459,7 @@ def _duplicates(ctx: Context, good: pd.DataFrame, facts: pd.DataFrame) -> None:
             reason += f", with a different value ({_fmt(first_value)} there)"
         ctx.report.add(Problem(reason, row, str(good.at[idx, "column"]), _fmt(value), ERROR,
                                good.at[idx, "sheet"] or None))
-    facts.loc[good.index[dup.to_numpy()], "bad"] = True
+    facts.loc[dup_index, "bad"] = True
 
 
 def _fmt(value: float) -> str:
@@ -464,11 +467,12 @@ def _fmt(value: float) -> str:
 
 
 def _sums(ctx: Context, good: pd.DataFrame, facts: pd.DataFrame) -> None:
-    units = good["indicator"].astype(str).map(ctx.lookups.indicator_units).fillna("")
-    frame = good[~units.str.startswith("%")]
+    cats = good["indicator"].cat.categories
+    percent = np.array([str(ctx.lookups.indicator_units.get(c, "")).startswith("%") for c in cats] + [False])
+    frame = good[~percent[good["indicator"].cat.codes.to_numpy()]]
     if frame.empty:
         return
-    nonall = np.column_stack([(frame[d].astype(str) != ALL).to_numpy() for d in DIMS])
+    nonall = np.column_stack([(frame[d] != ALL).to_numpy(dtype=bool) for d in DIMS])
     pattern = nonall.astype(int) @ (1 << np.arange(len(DIMS)))
     present = set(np.unique(pattern).tolist())
     if present == {0}:
