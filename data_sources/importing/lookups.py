@@ -91,6 +91,9 @@ def _candidates(text: str) -> list[str]:
     for sep in (DROPDOWN_SEPARATOR, " - ", " – ", ": "):
         if sep in text:
             out.append(text.split(sep, 1)[0])
+    first = re.match(r"([A-Za-z]{0,3}[-_]?\d[\w.-]*)\s+\S", text)  # "2.1 Person-focused…", "UA46 Lviv"
+    if first:
+        out.append(first[1])
     paren = re.fullmatch(r"(.*?)\s*\(([^()]+)\)\s*", text)
     if paren:
         out.extend([paren[2], paren[1]])

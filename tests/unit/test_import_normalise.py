@@ -121,3 +121,22 @@ def test_value_column_attributes(cell: str, fixed: dict[str, str], indicator: st
 def test_column_roles(cell: str, role: str | None) -> None:
     col, _ = classify(0, cell, parse_tag(cell))
     assert col.role == role
+
+
+@pytest.mark.parametrize("kind, raw, key", [
+    ("activities", "2.1 Person-focused psychosocial work", "2.1"), ("activities", "2.1 — anything", "2.1"),
+    ("activities", "Safe spaces", "1.4"), ("locations", "UA46 Lviv", "UA46"), ("locations", "Lviv (UA46)", "UA46"),
+    ("locations", "UA-46", "UA46"), ("locations", "Lvivska oblast", "UA46"), ("locations", "PL-14", "PL14"),
+    ("locations", "mazowieckie", "PL14"), ("locations", "Kyiv city", "UA80"), ("organisations", "who", "World Health Organization"),
+    ("organisations", "World Health Organization (WHO)", "World Health Organization"),
+    ("indicators", "people reached with mhpss services", "PPL_REACHED"),
+])
+def test_store_resolvers(fixture_db_url: str, kind: str, raw: str, key: str) -> None:
+    from dashboard import store
+    from data_sources.importing.lookups import StoreLookups
+
+    engine = store.get_engine(fixture_db_url)
+    with engine.connect() as conn:
+        lookups = StoreLookups.read(conn)
+    engine.dispose()
+    assert getattr(lookups, kind).resolve(raw) == key
