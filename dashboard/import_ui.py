@@ -125,10 +125,13 @@ def render_failure(failure: Failure) -> None:
 
 
 def render_mapping(headers: list[str], guess: dict[str, str], save: Callable[[dict[str, str]], None],
-                   help_rows: list[tuple[str, str]]) -> None:
-    """Choose the HXL tag of each column of an untagged file; saved for every file with the same header."""
-    st.warning("This file has no HXL tag row. Choose once what each column holds; the mapping is saved and used "
-               "automatically for every file with the same header.", icon="🧭")
+                   help_rows: list[tuple[str, str]], *, first_time: bool = True) -> None:
+    """Choose the HXL tag of each column of an untagged file; saved for every file with the same header.
+
+    ``first_time`` False shows the saved mapping for correction (inside an expander)."""
+    if first_time:
+        st.warning("This file has no HXL tag row. Choose once what each column holds; the mapping is saved and "
+                   "used automatically for every file with the same header.", icon="🧭")
     table = pd.DataFrame({"Column in the file": headers, "HXL tag": [guess.get(h, "") for h in headers]})
     edited = st.data_editor(
         table, key="import_mapping_editor", hide_index=True, width="stretch", disabled=["Column in the file"],
@@ -137,7 +140,8 @@ def render_mapping(headers: list[str], guess: dict[str, str], save: Callable[[di
     )
     with st.expander("Tags the dashboard understands"):
         st.dataframe(pd.DataFrame(help_rows, columns=["tag", "meaning"]), hide_index=True, width="stretch")
-    if st.button("Save the mapping and check the file", key="import_mapping_save", type="primary"):
+    if st.button("Save the mapping and check the file", key="import_mapping_save",
+                 type="primary" if first_time else "secondary"):
         mapping = {str(r["Column in the file"]): str(r["HXL tag"] or "").strip() for _, r in edited.iterrows()}
         try:
             save(mapping)

@@ -31,6 +31,11 @@ if upload is not None:
     elif isinstance(plan, importing.ImportFileError):
         import_ui.render_failure(plan)
     elif isinstance(plan, importing.ImportPlan):
+        if plan.mapping is not None:
+            with st.expander("Column mapping used for this header (saved earlier; correct it here)"):
+                headers = plan.headers
+                import_ui.render_mapping(headers, plan.mapping, lambda m: importing.remember_mapping(
+                    engine, headers, m, who), list(TAG_HELP), first_time=False)
         import_ui.render_report(plan.report.frame(), name)
         changes = plan.changes
         import_ui.render_preview(plan, {"new": changes.new, "changed": changes.changed,

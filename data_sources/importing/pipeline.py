@@ -74,6 +74,8 @@ class ImportPlan:
     already_imported: int | None = None
     changes: Changes = field(default_factory=Changes)
     data_version: int | None = None  # the store's data version the changes were worked out against
+    mapping: dict[str, str] | None = None  # the column mapping used for an untagged file (header → tag)
+    headers: list[str] = field(default_factory=list)  # that file's header keys
 
     @property
     def importable(self) -> pd.DataFrame:
@@ -154,6 +156,9 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         sheets = read_file(data, file_name)
         lookups = StoreLookups.read(conn)
         plans = [V.plan_columns(sheet, _sheet_tags(conn, sheet, mapping)) for sheet in sheets]
+        untagged = next((sheet for sheet in sheets if sheet.tags is None), None)
+        used_mapping = None if untagged is None else (mapping or maps.find_mapping(conn, untagged.header))
+        headers = [] if untagged is None else maps.header_keys(untagged.header)
     refused = []
     for plan in plans:
         report.extend([Problem(note, severity=WARNING, sheet=plan.sheet.name) for note in plan.sheet.notes])
@@ -196,7 +201,8 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         facts["bad"] = facts.groupby(["sheet", "row"], sort=False)["bad"].transform("any")
     elif report.ok:
         report.add(Problem("the file has no values to import", severity=ERROR))
-    plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already, data_version=version)
+    plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already, data_version=version,
+                          mapping=used_mapping, headers=headers)
     if already is None and not facts.empty:
         if progress is not None:
             progress(0.92, "comparing with the stored reports")

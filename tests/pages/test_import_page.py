@@ -118,6 +118,8 @@ def test_untagged_file_mapping_is_chosen_once_and_reused(fixture_db_url: str) ->
     again = upload(run_page(PAGE), "plain-june.csv",
                    csv_bytes([["Partner", "Oblast", "Month", "Female", "Male"], ["IOM", "Odesa", "2024-06", "1", "2"]]))
     assert "no HXL tag row" not in screen(again) and metric(again, "New values") == "2"
+    saved = table(again, "HXL tag")  # shown for correction
+    assert dict(zip(saved["Column in the file"], saved["HXL tag"], strict=True))["Oblast"] == "#adm1+name"
 
 
 def test_public_view_cannot_import(fixture_db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
