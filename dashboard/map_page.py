@@ -186,4 +186,4 @@ def render_map_download(view: MapView) -> None:
     stem = f"mhpss_map_{view.indicator}_{view.measure}_admin{view.level}_{view.period_label.split(' (')[0]}"
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:120] + ".csv"
     st.download_button("Download the map data (CSV)", data=compute_map_csv(view), file_name=name, mime="text/csv",
-                       key="dl_map_csv", icon=":material/download:")
+                       key="dl_map_csv", icon=":material/download:", on_click="ignore")

@@ -277,10 +277,10 @@ def render_chart_downloads(chart: AnyChart, name: str) -> None:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:100] or "chart"
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("PNG", data=lambda: build_chart_image(chart, "png"), file_name=f"{stem}.png",
-                         mime="image/png", key=f"dl_png_{stem}", icon=":material/image:",
+                         mime="image/png", key=f"dl_png_{stem}", icon=":material/image:", on_click="ignore",
                          help="Download this chart as a PNG image")
     right.download_button("SVG", data=lambda: build_chart_image(chart, "svg"), file_name=f"{stem}.svg",
-                          mime="image/svg+xml", key=f"dl_svg_{stem}", icon=":material/image:",
+                          mime="image/svg+xml", key=f"dl_svg_{stem}", icon=":material/image:", on_click="ignore",
                           help="Download this chart as an SVG image (scalable, for print)")
 
 
