@@ -14,10 +14,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, String, bindparam, cast, func, select, text, update
+from sqlalchemy import Connection, Engine, Select, String, bindparam, cast, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from dashboard import store
@@ -265,7 +266,7 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
     )
     params = {"orgs": sorted(set(new["organisation_id"].tolist())), "inds": sorted(set(new["indicator_id"].tolist()))}
     parts = []
-    result = conn.execution_options(yield_per=OLD_ROWS_PER_PART).execute(query, params)
+    result = conn.execute(query, params, execution_options={"yield_per": OLD_ROWS_PER_PART})
     for rows in result.partitions():  # encoded to integers part by part: a million old rows stay small
         columns = list(zip(*rows, strict=True))
         raw = pd.DataFrame({name: pd.Series(np.asarray(col, dtype=object), dtype=object)
@@ -394,15 +395,35 @@ def _id_runs(ids: np.ndarray, shortest: int = 50) -> tuple[list[tuple[int, int]]
 
 
 def _mark_replaced(conn: Connection, ids: np.ndarray, batch_id: int) -> int:
+    return _set_replaced_by(conn, ids, batch_id)
+
+
+def _set_replaced_by(conn: Connection, ids: np.ndarray, value: int | None) -> int:
+    """Set ``replaced_by`` on the facts with these ids: BETWEEN for long runs of ids, IN lists for the rest."""
     f = store.facts
     runs, singles = _id_runs(ids)
     done = 0
     for low, high in runs:
-        done += conn.execute(update(f).where(f.c.id.between(low, high)).values(replaced_by=batch_id)).rowcount
-    stmt = update(f).where(f.c.id.in_(bindparam("ids", expanding=True))).values(replaced_by=batch_id)
+        done += conn.execute(update(f).where(f.c.id.between(low, high)).values(replaced_by=value)).rowcount
+    stmt = update(f).where(f.c.id.in_(bindparam("ids", expanding=True))).values(replaced_by=value)
     for start in range(0, len(singles), 5_000):
         done += conn.execute(stmt, {"ids": singles[start:start + 5_000]}).rowcount
     return done
+
+
+def _read_keyed(conn: Connection, query: Select[Any], extra: list[str]) -> pd.DataFrame:
+    """Rows of (report key…, extra int columns) encoded as integers, read part by part."""
+    parts = []
+    result = conn.execute(query, execution_options={"yield_per": OLD_ROWS_PER_PART})
+    for rows in result.partitions():
+        columns = list(zip(*rows, strict=True))
+        raw = pd.DataFrame({name: pd.Series(np.asarray(col, dtype=object), dtype=object)
+                            for name, col in zip([*_ID_KEY, *extra], columns, strict=True)})
+        part = _key_codes(False, raw)
+        for name in extra:
+            part[name] = raw[name].to_numpy(dtype="int64")
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_ID_KEY, *extra])
 
 
 def _audit(conn: Connection, actor: str | None, action: str, detail: str) -> None:
@@ -454,23 +475,23 @@ def rollback_batch(engine: Engine, batch_id: int, *, by: str | None = None) -> R
         if row.status != "committed":
             raise ImportFileError(f"batch {batch_id} is {row.status.replace('_', ' ')}, not committed; nothing to "
                                   "roll back")
-        key = [f.c.organisation_id, f.c.indicator_id, func.coalesce(f.c.activity_id, -1), f.c.location_id,
-               f.c.period_start, f.c.period_end, f.c.sex, f.c.age_band, f.c.population_group, f.c.disability]
-        ours = pd.DataFrame(conn.execute(select(*key, f.c.replaced_by).where(f.c.batch_id == batch_id)).all(),
-                            columns=[*_ID_KEY, "successor"])
-        older = pd.DataFrame(conn.execute(select(f.c.id, *key).where(f.c.replaced_by == batch_id)).all(),
-                             columns=["id", *_ID_KEY])
+        key = [f.c.organisation_id, f.c.indicator_id, func.coalesce(f.c.activity_id, -1).label("activity_id"),
+               f.c.location_id, cast(f.c.period_start, String).label("period_start"),
+               cast(f.c.period_end, String).label("period_end"), f.c.sex, f.c.age_band, f.c.population_group,
+               f.c.disability]
+        ours = _read_keyed(conn, select(*key, func.coalesce(f.c.replaced_by, -1).label("successor"))
+                           .where(f.c.batch_id == batch_id), ["successor"])
+        older = _read_keyed(conn, select(*key, f.c.id).where(f.c.replaced_by == batch_id), ["id"])
         restored = 0
         if not older.empty:
-            merged = older.merge(ours.astype({c: older[c].dtype for c in _ID_KEY}), on=_ID_KEY, how="left")
-            for successor, part in merged.groupby(merged["successor"].fillna(-1), sort=False):
-                ids = [int(i) for i in part["id"]]
-                value = None if successor == -1 else int(successor)
-                for start in range(0, len(ids), 5_000):
-                    conn.execute(update(f).where(f.c.id.in_(bindparam("ids", expanding=True)))
-                                 .values(replaced_by=value), {"ids": ids[start:start + 5_000]})
-                if value is None:
-                    restored += len(ids)
+            merged = older.merge(ours, on=_ID_KEY, how="left")
+            successor = merged["successor"].fillna(-1).astype("int64").to_numpy()
+            ids = merged["id"].to_numpy(dtype="int64")
+            for value in np.unique(successor):
+                chosen = ids[successor == value]
+                _set_replaced_by(conn, chosen, None if value == -1 else int(value))
+                if value == -1:
+                    restored += len(chosen)
         deleted = conn.execute(f.delete().where(f.c.batch_id == batch_id)).rowcount
         messages = json.loads(row.messages or "[]") if (row.messages or "").startswith("[") else [row.messages]
         messages.append(f"rolled back at {utcnow():%Y-%m-%d %H:%M} UTC by {by or 'unknown'}: {deleted} values "
