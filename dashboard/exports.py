@@ -1,8 +1,11 @@
 """Downloads of exactly the rows on screen: CSV (UTF-8, and an Excel-friendly variant with a byte-order
 mark), XLSX (data, data dictionary and filters sheets) and HXL-tagged CSV, plus a filters JSON companion.
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
-carriage return) are neutralised with a leading apostrophe; file names are reduced to safe characters.
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab,
+carriage return or line feed, their full-width forms, or any of these after leading spaces) are neutralised
+with a leading apostrophe, in every file: CSV, the HXL tag row and data, and every XLSX sheet (whose cells
+are also written as text, never as formulas, and lose the control characters Excel cannot store). File names
+are reduced to safe characters.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ EXPORT_COLUMNS: dict[str, tuple[str, str, str]] = {
     C.SOURCE: ("source", "#meta+source", "Source of a real reference figure (empty for partner reports)"),
 }
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_RESERVED_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _HXL_SEX = {"female": "+f", "male": "+m"}
 _HXL_AGE = {"0-4": "+infants", "5-11": "+children", "12-17": "+adolescents", "18-59": "+adults", "60+": "+elderly"}
 
@@ -54,20 +59,39 @@ def compute_export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={c: EXPORT_COLUMNS[c][0] for c in cols}).reset_index(drop=True)
 
 
+def neutralise_text(value: object) -> object:
+    """One cell: text a spreadsheet would evaluate as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or value.lstrip(" ").startswith(_FORMULA_START)):
+        return "'" + value
+    return value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that spreadsheets would evaluate as formulas with an apostrophe."""
+    """Prefix text cells that spreadsheets would evaluate as formulas with an apostrophe (column names too)."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+            out[col] = out[col].map(neutralise_text)
+    out.columns = [neutralise_text(c) for c in out.columns]
+    return out
+
+
+def _xlsx_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neutralised, and without the control characters an XLSX cell cannot hold (they would stop the file)."""
+    out = neutralise(frame)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: _XLSX_ILLEGAL.sub("", v) if isinstance(v, str) else v)
     return out
 
 
 def safe_file_name(stem: str, extension: str) -> str:
     """A file name of letters, digits, dots, dashes and underscores only (at most 120 characters)."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:120] or "export"
-    return f"{cleaned}.{extension.lstrip('.')}"
+    if cleaned.split(".")[0].upper() in _RESERVED_NAMES:  # names Windows will not save
+        cleaned = "_" + cleaned
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", extension)[:10] or "txt"
+    return f"{cleaned}.{suffix}"
 
 
 def file_stem(filters: Filters, period: Period, generated: datetime) -> str:
@@ -109,10 +133,12 @@ def hxl_tags(frame: pd.DataFrame) -> list[str]:
 
 def build_hxl_csv(frame: pd.DataFrame) -> bytes:
     """CSV with the header row, then a row of HXL hashtags, then the data."""
-    data = neutralise(compute_export_frame(frame))
+    data = compute_export_frame(frame)
     buffer = io.StringIO()
     header = pd.DataFrame([hxl_tags(frame)], columns=data.columns)
-    pd.concat([header, data.astype(object)], ignore_index=True).to_csv(buffer, index=False, lineterminator="\r\n")
+    # The tag row goes through the same neutralising as the data (tags start with '#', so it stays as is).
+    rows = neutralise(pd.concat([header, data.astype(object)], ignore_index=True))
+    rows.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8")
 
 
@@ -129,14 +155,14 @@ def build_filters_json(filters: Filters, period: Period, rows: int, generated: d
 
 def build_xlsx(frame: pd.DataFrame, filters: Filters, period: Period, generated: datetime) -> bytes:
     """Workbook with sheets data, dictionary (column, HXL tag, meaning) and filters (with generation time)."""
-    data = neutralise(compute_export_frame(frame))
+    data = _xlsx_safe(compute_export_frame(frame))
     dictionary = pd.DataFrame(
         [(header, tag, meaning) for col, (header, tag, meaning) in EXPORT_COLUMNS.items() if col in frame.columns],
         columns=["column", "hxl", "meaning"],
     )
     filter_rows = [*describe(filters, period), ("rows", str(len(data))),
                    ("generated (UTC)", generated.strftime("%Y-%m-%d %H:%M"))]
-    filters_sheet = neutralise(pd.DataFrame(filter_rows, columns=["filter", "value"]))
+    filters_sheet = _xlsx_safe(pd.DataFrame(filter_rows, columns=["filter", "value"]))
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         data.to_excel(writer, sheet_name="data", index=False)
