@@ -17,6 +17,7 @@ import streamlit as st
 
 FLASH_KEY = "import_flash"
 PLAN_KEY = "import_plan"
+CHANGES_SHOWN = 1_000
 Progress = Callable[[float, str], None]
 
 
@@ -174,7 +175,8 @@ def render_report(problems: pd.DataFrame, file_name: str) -> None:
 
 
 def render_preview(plan: Plan, changes: dict[str, int], examples: pd.DataFrame) -> None:
-    """What the import would change: counts, the first values and the values that change."""
+    """What the import would change: counts, the first values, and every value that changes (old → new;
+    ``examples`` holds them all; the first thousand are shown and all can be downloaded)."""
     if plan.already_imported is not None:
         st.info(f"**{plan.file_name} was already imported as batch {plan.already_imported}.** Importing it again "
                 "changes nothing.", icon="ℹ️")
@@ -191,7 +193,15 @@ def render_preview(plan: Plan, changes: dict[str, int], examples: pd.DataFrame) 
         st.dataframe(plan.preview(50), hide_index=True, width="stretch", key="import_preview")
     if not examples.empty:
         with st.expander(f"Values that change ({changes['changed']:,})", expanded=True):
-            st.dataframe(examples, hide_index=True, width="stretch", key="import_changes")
+            shown = examples.head(CHANGES_SHOWN)
+            st.dataframe(shown.astype({c: "object" for c in shown.columns if isinstance(shown[c].dtype,
+                                                                                       pd.CategoricalDtype)}),
+                         hide_index=True, width="stretch", key="import_changes")
+            if len(examples) > CHANGES_SHOWN:
+                st.caption(f"The first {CHANGES_SHOWN:,} are shown; the download has all {len(examples):,}.")
+            st.download_button("Download every changed value (CSV)", examples.to_csv(index=False).encode("utf-8"),
+                               file_name=f"{plan.file_name.rsplit('.', 1)[0]}_changes.csv", mime="text/csv",
+                               key="import_changes_download")
 
 
 def render_confirm(plan: Plan, can_import: bool, run: Callable[[Progress], str]) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.settings import load_settings, resolve_database_url
 from dashboard.store import StoreError, describe_error, get_engine, upgrade
 
-WARNINGS_SHOWN = 200  # on success; a rejected file lists every problem
+WARNINGS_SHOWN = 200
+CHANGES_SHOWN = 50  # on success; a rejected file lists every problem
 _DB_HELP = "database URL (default MHPSS_DATABASE_URL or the embedded SQLite file)"
 
 
@@ -70,10 +71,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(result.summary())
     if args.dry_run and result.status == "dry_run" and not plan.changes.examples.empty:
         print("values that would change (old → new):")
-        for row in plan.changes.examples.head(20).itertuples(index=False):
+        for row in plan.changes.examples.head(CHANGES_SHOWN).itertuples(index=False):
             print(f"  row {row.row}, {row.organisation}, {row.indicator}, {row.location}, {row.period_start}, "
                   f"{row.sex}/{row.age_band}/{row.population_group}/{row.disability}: "
                   f"{row.old_value:g} → {row.value:g} (batch {row.old_batch})")
+        if plan.changes.changed > CHANGES_SHOWN:
+            print(f"  … and {plan.changes.changed - CHANGES_SHOWN:,} more (the Import page downloads them all)")
     return 0
 
 

@@ -39,7 +39,7 @@ if upload is not None:
         import_ui.render_report(plan.report.frame(), name)
         changes = plan.changes
         import_ui.render_preview(plan, {"new": changes.new, "changed": changes.changed,
-                                        "unchanged": changes.unchanged}, changes.examples)
+                                        "unchanged": changes.unchanged}, changes.changed_values)
         chosen = plan
         import_ui.render_confirm(plan, plan.report.ok, roles.guarded(ctx, "import", lambda progress: importing.import_plan(
             engine, chosen, created_by=who, progress=progress).summary()))

@@ -59,7 +59,13 @@ class Changes:
     changed: int = 0
     unchanged: int = 0
     replaced_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype="int64"))
-    examples: pd.DataFrame = field(default_factory=pd.DataFrame)  # up to 200 changed values, old → new
+    changed_values: pd.DataFrame = field(default_factory=pd.DataFrame)  # every changed value, old → new
+
+    @property
+    def examples(self) -> pd.DataFrame:
+        """The first 200 changed values, as plain text columns for display."""
+        return self.changed_values.head(200).astype({c: "object" for c in [*V.KEY, "column"]
+                                                    if c in self.changed_values.columns})
 
 
 @dataclass
@@ -282,14 +288,12 @@ def compare(conn: Connection, facts: pd.DataFrame) -> Changes:
     merged = new.reset_index().merge(old, on=_ID_KEY, how="left")
     matched = merged[merged["id"].notna()]
     differs = matched["value"] != matched["old_value"]
-    examples = facts.loc[matched.loc[differs, "index"].head(200)].assign(
-        old_value=matched.loc[differs, "old_value"].head(200).to_numpy(),
-        old_batch=matched.loc[differs, "batch_id"].head(200).astype(int).to_numpy())
+    changed = facts.loc[matched.loc[differs, "index"].to_numpy(), ["row", "column", *V.KEY, "value"]]
+    changed.insert(len(changed.columns) - 1, "old_value", matched.loc[differs, "old_value"].to_numpy())
+    changed["old_batch"] = matched.loc[differs, "batch_id"].astype("int64").to_numpy()
     return Changes(
         new=int(merged["id"].isna().sum()), changed=int(differs.sum()), unchanged=int((~differs).sum()),
-        replaced_ids=matched["id"].astype("int64").to_numpy(),
-        examples=examples[["row", "column", *V.KEY, "old_value", "value", "old_batch"]].astype(
-            {c: "object" for c in [*V.KEY, "column"]}),
+        replaced_ids=matched["id"].astype("int64").to_numpy(), changed_values=changed.reset_index(drop=True),
     )
 
 

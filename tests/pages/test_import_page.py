@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 from openpyxl import load_workbook
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
@@ -87,6 +88,9 @@ def test_reimport_says_already_imported_and_rollback_restores(fixture_db_url: st
     assert metric(at, "Changed values") == "3"
     changes = table(at, "old_value")
     assert sorted(zip(changes["old_value"], changes["value"], strict=True)) == [(40, 50), (60, 70), (100, 120)]
+    download = pd.read_csv(io.BytesIO(download_bytes(at, "import_changes_download")))
+    assert sorted(zip(download["sex"], download["old_value"], download["value"], strict=True)) == [
+        ("all", 100, 120), ("female", 60, 70), ("male", 40, 50)]
     at = at.button(key="import_confirm").click().run()
     assert "3 older reports replaced" in screen(at)
     at = upload(at, "v2.csv", hxl_csv([*ROW[:4], "120", "70", "50"]))

@@ -257,11 +257,17 @@ def test_cli_import_dry_run_import_history_rollback(fixture_db_url: str, tmp_pat
     path.write_bytes(hxl_csv())
     assert main(["import", str(path), "--dry-run", "--db", fixture_db_url]) == 0
     assert "dry run, nothing written" in capsys.readouterr().out
+    newer = tmp_path / "partner-v2.csv"
+    newer.write_bytes(hxl_csv([*ROW[:4], "100", "61", "39"]))
     assert main(["import", str(path), "--db", fixture_db_url]) == 0
     out = capsys.readouterr().out
     assert "imported partner.csv as batch" in out and "3 values written" in out
     assert main(["import", str(path), "--db", fixture_db_url]) == 0
     assert "already imported as batch" in capsys.readouterr().out
+    assert main(["import", str(newer), "--dry-run", "--db", fixture_db_url]) == 0
+    out = capsys.readouterr().out
+    assert "(0 new, 2 changed, 1 unchanged re-reports)" in out
+    assert "World Health Organization, PPL_REACHED, UA46, 2024-05-01, female/all/all/all: 60 → 61" in out
     assert main(["history", "--db", fixture_db_url]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     batch = int(line.split()[1])
