@@ -25,6 +25,7 @@ from dashboard import store
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
 from data_sources.importing import mappings as maps
 from data_sources.importing import privacy
+from data_sources.importing import tags as T
 from data_sources.importing import validate as V
 from data_sources.importing.errors import ERROR, WARNING, ImportFileError, Problem, Report
 from data_sources.importing.lookups import StoreLookups
@@ -188,6 +189,12 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
                         for p in found:
                             refused.append(Problem(p.reason, p.row, p.column, p.value, ERROR, plan.sheet.name))
                         checked.add(col.index)
+            if chunk.overflow is not None:
+                beyond = T.ColumnRole(plan.sheet.width, "beyond the last column", None)
+                refused.extend(privacy.content_problems(beyond, chunk.overflow, pd.Series(chunk.rows)))
+                first = int(chunk.rows[np.flatnonzero(chunk.overflow.notna().to_numpy())[0]])
+                ctx.warn_once("overflow", Problem("cells beyond the last column of the header are ignored",
+                                                  row=first, severity=WARNING, sheet=plan.sheet.name))
             if refused:
                 raise ImportFileError("the file holds personal data", refused)
             part = V.transform_chunk(ctx, plan, chunk)

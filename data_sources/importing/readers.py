@@ -24,6 +24,7 @@ from data_sources.importing.errors import ImportFileError
 from data_sources.importing.tags import TagSpec, find_tag_row, parse_tag
 
 CHUNK_ROWS = 200_000
+SPARE_COLUMNS = 16  # CSV rows may be this much wider than the header (trailing delimiters from Excel)
 HEAD_ROWS = 60
 SKIPPED_SHEETS = re.compile(r"^(instructions?|readme|read me|lists?|notes?|about|help|codes?|dropdowns?)$", re.I)
 
@@ -35,6 +36,7 @@ class Chunk:
 
     frame: pd.DataFrame
     rows: np.ndarray  # 1-based spreadsheet row numbers
+    overflow: pd.Series | None = None  # text of cells beyond the header's last column, per row (CSV only)
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Sheet:
         for i in range(self.width):
             tag = self.tags[i] if self.tags and i < len(self.tags) else None
             head = self.header[i].strip() if i < len(self.header) else ""
-            out.append(str(tag) if tag is not None else head or f"column {column_letter(i)}")
+            out.append(str(tag) if tag is not None else head or column_letter(i))
         return out
 
 
@@ -173,7 +175,7 @@ def read_csv(data: bytes, name: str) -> list[Sheet]:
     def reader(size: int) -> Iterator[Chunk]:
         try:
             chunks = pd.read_csv(
-                io.BytesIO(data), sep=delimiter, header=None, names=range(width), dtype=object,
+                io.BytesIO(data), sep=delimiter, header=None, names=range(width + SPARE_COLUMNS), dtype=object,
                 keep_default_na=False, skip_blank_lines=False, encoding=encoding, chunksize=size,
                 engine="c", quotechar='"', index_col=False,
             )
@@ -181,7 +183,15 @@ def read_csv(data: bytes, name: str) -> list[Sheet]:
                 frame = chunk[chunk.index >= data_index]
                 if frame.empty:
                     continue
-                yield Chunk(frame.reset_index(drop=True), frame.index.to_numpy() + 1)
+                rows = frame.index.to_numpy() + 1
+                frame = frame.reset_index(drop=True)
+                extra = frame.iloc[:, width:]
+                filled = extra.notna() & (extra != "")
+                overflow = None
+                if filled.to_numpy().any():  # e.g. "a,b,c,,,x" in a file whose header has three columns
+                    overflow = extra.where(filled).apply(lambda r: " ".join(r.dropna().astype(str)), axis=1)
+                    overflow = overflow.where(filled.any(axis=1))
+                yield Chunk(frame.iloc[:, :width], rows, overflow)
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)

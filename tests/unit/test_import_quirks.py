@@ -49,6 +49,15 @@ def _blank_rows_xlsx() -> bytes:
     return out.getvalue()
 
 
+def _months(n: int) -> list[list[str]]:
+    """``n`` distinct good rows (months from March 2022 in two oblasts)."""
+    out = []
+    for i in range(n):
+        month = 2 + i // 2
+        out.append(row(loc=("UA46", "UA12")[i % 2], date=f"{2022 + month // 12}-{month % 12 + 1:02d}"))
+    return out
+
+
 GOOD = Expect(values=3, total=200, period=("2024-05-01", "2024-05-31"))
 CASES: dict[str, tuple[Callable[[], bytes], str, Expect]] = {
     "plain tagged csv": (lambda: hxl_csv(), "a.csv", GOOD),
@@ -89,6 +98,15 @@ CASES: dict[str, tuple[Callable[[], bytes], str, Expect]] = {
     "row numbers count spreadsheet rows, not text lines": (
         lambda: csv_bytes([[h + "\nline two" for h in HEADER], HXL, row(f="many")]), "a.csv",
         Expect(error="row 3, column #reached+f, value 'many': not a number")),
+    "rows wider than the header, near the top": (
+        lambda: csv_bytes([HEADER, HXL, ROW + ["", "", ""], row(loc="UA32") + ["", "extra"]]), "a.csv",
+        Expect(values=6, total=400, warning="column I has no HXL tag; not used")),
+    "rows wider than the header, further down (trailing delimiters)": (
+        lambda: csv_bytes([HEADER, HXL, *_months(70), row(loc="UA32") + ["", "extra"]]), "a.csv",
+        Expect(values=213, warning="row 73: cells beyond the last column of the header are ignored")),
+    "an e-mail beyond the last column, further down, is refused": (
+        lambda: csv_bytes([HEADER, HXL, *_months(70), row(loc="UA32") + ["olena@example.org"]]), "a.csv",
+        Expect(error="looks like an e-mail address")),
     "xlsx formula cells give their cached values": (
         lambda: with_cached_values(xlsx_bytes({"4W": [HEADER, HXL, row(total="=F3+G3")]}), {"E3": "100"}),
         "a.xlsx", GOOD),
