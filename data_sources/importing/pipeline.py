@@ -29,7 +29,7 @@ from data_sources.importing import tags as T
 from data_sources.importing import validate as V
 from data_sources.importing.errors import ERROR, WARNING, ImportFileError, Problem, Report
 from data_sources.importing.lookups import StoreLookups
-from data_sources.importing.readers import CHUNK_ROWS, Sheet, read_file
+from data_sources.importing.readers import CHUNK_ROWS, Chunk, Sheet, read_file
 
 FILE_SOURCE = "file import"
 OLD_ROWS_PER_PART = 100_000
@@ -129,6 +129,19 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _drop_overflowing_rows(chunk: Chunk, report: Report, sheet: str | None) -> Chunk:
+    """Rows with filled cells beyond the header's last column are errors (their cells are probably shifted by a
+    delimiter inside an unquoted cell) and are not read further."""
+    assert chunk.overflow is not None
+    wide = chunk.overflow.notna().to_numpy()
+    for pos in np.flatnonzero(wide):
+        report.add(Problem("this row has more cells than the header has columns: probably a comma or semicolon "
+                           "inside a cell without quotes, which shifts the cells after it", int(chunk.rows[pos]),
+                           "beyond the last column", str(chunk.overflow.iloc[pos]), ERROR, sheet))
+    keep = ~wide
+    return Chunk(chunk.frame[keep].reset_index(drop=True), chunk.rows[keep])
+
+
 def _find_batch(conn: Connection, digest: str) -> int | None:
     b = store.import_batches.c
     row = conn.execute(select(b.id).where(b.content_hash == digest, b.source == FILE_SOURCE,
@@ -192,9 +205,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
             if chunk.overflow is not None:
                 beyond = T.ColumnRole(plan.sheet.width, "beyond the last column", None)
                 refused.extend(privacy.content_problems(beyond, chunk.overflow, pd.Series(chunk.rows)))
-                first = int(chunk.rows[np.flatnonzero(chunk.overflow.notna().to_numpy())[0]])
-                ctx.warn_once("overflow", Problem("cells beyond the last column of the header are ignored",
-                                                  row=first, severity=WARNING, sheet=plan.sheet.name))
+                chunk = _drop_overflowing_rows(chunk, report, plan.sheet.name)
             if refused:
                 raise ImportFileError("the file holds personal data", refused)
             part = V.transform_chunk(ctx, plan, chunk)

@@ -24,7 +24,7 @@ from data_sources.importing.errors import ImportFileError
 from data_sources.importing.tags import TagSpec, find_tag_row, parse_tag
 
 CHUNK_ROWS = 200_000
-SPARE_COLUMNS = 16  # CSV rows may be this much wider than the header (trailing delimiters from Excel)
+SPARE_COLUMNS = 8  # room added when a CSV row is wider than the header (trailing delimiters from Excel)
 HEAD_ROWS = 60
 SKIPPED_SHEETS = re.compile(r"^(instructions?|readme|read me|lists?|notes?|about|help|codes?|dropdowns?)$", re.I)
 
@@ -173,36 +173,50 @@ def read_csv(data: bytes, name: str) -> list[Sheet]:
     width = max(len(r) for r in head_rows)
 
     def reader(size: int) -> Iterator[Chunk]:
-        try:
-            chunks = pd.read_csv(
-                io.BytesIO(data), sep=delimiter, header=None, names=range(width + SPARE_COLUMNS), dtype=object,
-                keep_default_na=False, skip_blank_lines=False, encoding=encoding, chunksize=size,
-                engine="c", quotechar='"', index_col=False,
-            )
-            for chunk in chunks:
-                frame = chunk[chunk.index >= data_index]
-                if frame.empty:
+        # Read with the header's width; a row found wider restarts the read with room for it (rows already
+        # yielded are skipped), so the common case pays nothing for the rare one.
+        read_width, start = width, data_index
+        while True:
+            try:
+                for chunk in pd.read_csv(
+                    io.BytesIO(data), sep=delimiter, header=None, names=range(read_width), dtype=object,
+                    keep_default_na=False, skip_blank_lines=False, encoding=encoding, chunksize=size,
+                    engine="c", quotechar='"', index_col=False,
+                ):
+                    frame = chunk[chunk.index >= start]
+                    if frame.empty:
+                        continue
+                    rows = frame.index.to_numpy() + 1
+                    start = int(frame.index[-1]) + 1
+                    frame = frame.reset_index(drop=True)
+                    yield Chunk(frame.iloc[:, :width], rows, _overflow(frame, width))
+                return
+            except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+                if match and int(match[3]) > read_width and read_width < width + 1_000:
+                    read_width = int(match[3]) + SPARE_COLUMNS
                     continue
-                rows = frame.index.to_numpy() + 1
-                frame = frame.reset_index(drop=True)
-                extra = frame.iloc[:, width:]
-                filled = extra.notna() & (extra != "")
-                overflow = None
-                if filled.to_numpy().any():  # e.g. "a,b,c,,,x" in a file whose header has three columns
-                    overflow = extra.where(filled).apply(lambda r: " ".join(r.dropna().astype(str)), axis=1)
-                    overflow = overflow.where(filled.any(axis=1))
-                yield Chunk(frame.iloc[:, :width], rows, overflow)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
-            if match:
-                detail = (f"line {match[2]} has {match[3]} cells but the header has {width}; "
-                          "check for an unquoted delimiter in a cell")
-            raise ImportFileError(f"{name} cannot be read as CSV: {detail}") from None
+                raise ImportFileError(f"{name} cannot be read as CSV: {detail}") from None
 
     return [Sheet(None, header, tags, None if header_index is None else header_index + 1, data_index + 1, width,
                   reader, [r + [""] * (width - len(r)) for r in head_rows[data_index:]],
                   _estimate_rows(data, head, len(head_rows)))]
+
+
+def _overflow(frame: pd.DataFrame, width: int) -> pd.Series | None:
+    """Per row, the text of non-empty cells beyond the header's last column (None when there are none).
+
+    Empty ones are trailing delimiters and harmless; a filled one usually means a delimiter inside an unquoted
+    cell, which shifts every later cell of the row."""
+    if frame.shape[1] <= width:
+        return None
+    extra = frame.iloc[:, width:]
+    filled = extra.notna() & (extra != "")
+    if not filled.to_numpy().any():
+        return None
+    text = extra.where(filled).apply(lambda r: " ".join(r.dropna().astype(str)), axis=1)
+    return text.where(filled.any(axis=1))
 
 
 def _estimate_rows(data: bytes, head: str, rows: int) -> int:

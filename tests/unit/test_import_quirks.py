@@ -101,9 +101,11 @@ CASES: dict[str, tuple[Callable[[], bytes], str, Expect]] = {
     "rows wider than the header, near the top": (
         lambda: csv_bytes([HEADER, HXL, ROW + ["", "", ""], row(loc="UA32") + ["", "extra"]]), "a.csv",
         Expect(values=6, total=400, warning="column I has no HXL tag; not used")),
-    "rows wider than the header, further down (trailing delimiters)": (
-        lambda: csv_bytes([HEADER, HXL, *_months(70), row(loc="UA32") + ["", "extra"]]), "a.csv",
-        Expect(values=213, warning="row 73: cells beyond the last column of the header are ignored")),
+    "trailing delimiters further down are harmless": (
+        lambda: csv_bytes([HEADER, HXL, *_months(70), row(loc="UA32") + ["", "", ""]]), "a.csv", Expect(values=213)),
+    "a row shifted by an unquoted comma further down is an error": (
+        lambda: csv_bytes([HEADER, HXL, *_months(70), ["World Health", "Organization", *ROW[1:]]]), "a.csv",
+        Expect(error="row 73, column beyond the last column, value '40': this row has more cells than the header")),
     "an e-mail beyond the last column, further down, is refused": (
         lambda: csv_bytes([HEADER, HXL, *_months(70), row(loc="UA32") + ["olena@example.org"]]), "a.csv",
         Expect(error="looks like an e-mail address")),
