@@ -44,16 +44,6 @@ class Failure(Protocol):
     def lines(self) -> list[str]: ...
 
 
-def current_user() -> str:
-    """Who is importing: the signed-in e-mail or name when sign-in is configured, else the local user."""
-    try:
-        if st.user.get("is_logged_in"):
-            return str(st.user.get("email") or st.user.get("name") or "signed-in user")
-    except Exception:  # noqa: BLE001 - no authentication configured
-        pass
-    return "local user"
-
-
 def render_flash() -> None:
     """The outcome of the import or rollback that ran before this rerun."""
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -163,8 +153,8 @@ def render_report(problems: pd.DataFrame, file_name: str) -> None:
         st.success("No problems found.", icon="✅")
         return
     if errors:
-        st.error(f"**{errors:,} problem{'s' if errors != 1 else ''} to fix.** The file is rejected whole until they "
-                 "are fixed: correct them in the file and upload it again.", icon="🚫")
+        st.error(f"**{errors:,} problem{'s' if errors != 1 else ''} to fix.** Nothing from this file can be imported "
+                 "until then: correct the file and upload it again.", icon="🚫")
     if warnings:
         st.warning(f"{warnings:,} warning{'s' if warnings != 1 else ''} (the import can go ahead).", icon="⚠️")
     st.dataframe(problems, hide_index=True, width="stretch", key="import_report",
