@@ -51,22 +51,24 @@ def render_flash() -> None:
 
 
 def render_publishing(ctx: PageContext) -> None:
-    """Tick the indicators donors may see; saving needs the publish right and is audit-logged."""
+    """Choose the indicators donors may see; saving needs the publish right and is audit-logged."""
     st.subheader("Published indicators")
     st.caption("Only published indicators appear in the public view (Home, Indicators, Map and their downloads). "
                "Withdraw an indicator whose figures are not ready to be shared.")
-    table = compute_publishing_table(cache.indicators(ctx.url, ctx.version))
-    edited = st.data_editor(table, hide_index=True, width="stretch", key="admin_publishing", disabled=[
-        "code", "indicator", "headline"], column_config={
-        "published": st.column_config.CheckboxColumn("published", help="Shown in the public view")})
-    wanted = dict(zip(edited["code"], edited["published"].astype(bool), strict=True))
-    pending = {c: p for c, p in wanted.items() if p != dict(zip(table["code"], table["published"], strict=True))[c]}
-    if st.button(f"Save publishing ({len(pending)} change{'s' if len(pending) != 1 else ''})", key="admin_publish_save",
-                 type="primary", disabled=not pending, icon=":material/publish:"):
+    inds = cache.indicators(ctx.url, ctx.version)
+    table = compute_publishing_table(inds)
+    names = dict(zip(table["code"], table["indicator"], strict=True))
+    current = [c for c, p in zip(table["code"], table["published"], strict=True) if p]
+    chosen = st.multiselect("Indicators in the public view", list(names), default=current, key="admin_published",
+                            format_func=lambda c: f"{names[c]} ({c})")
+    pending = {c: c in chosen for c in names if (c in chosen) != (c in current)}
+    st.dataframe(table, hide_index=True, width="stretch", key="admin_publishing")
+    label = f"Save publishing ({len(pending)} change{'s' if len(pending) != 1 else ''})"
+    if st.button(label, key="admin_publish_save", type="primary", disabled=not pending, icon=":material/publish:"):
         roles.require(ctx, "publish")
         changed = set_published(cache.engine(ctx.url), pending, ctx.access.actor)
-        st.session_state[FLASH_KEY] = (f"Saved: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} now "
-                                       "as ticked in the public view." if changed else "Nothing changed.")
+        st.session_state[FLASH_KEY] = (f"Saved: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} now as "
+                                       "chosen in the public view." if changed else "Nothing changed.")
         st.rerun()
 
 
@@ -84,6 +86,6 @@ def render_audit(ctx: PageContext, today: date) -> None:
     frame = audit.fetch_audit(engine, actions=actions, actor=actor, since=since, until=until)
     st.caption(f"{len(frame):,} entries (newest first; at most 5,000) of {audit.count_entries(engine):,} in the log.")
     st.dataframe(audit.compute_audit_table(frame), hide_index=True, width="stretch", key="admin_audit_table")
-    st.download_button("Download these entries (CSV)", lambda: audit.build_audit_csv(frame),
+    st.download_button("Download these entries (CSV)", audit.build_audit_csv(frame),
                        exports.safe_file_name(f"mhpss_audit_{today:%Y%m%d}", "csv"), "text/csv",
                        key="dl_audit", icon=":material/download:", disabled=frame.empty)

@@ -234,7 +234,8 @@ def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
         dims = [c for c in table.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
         parts.append(pd.DataFrame({
             "indicator": view.code, "table": name,
-            "dimension": table[dims].astype("str").agg(" · ".join, axis=1) if dims else "",
+            "dimension": [" · ".join(str(v) for v in row) for row in table[dims].itertuples(index=False)]
+            if dims else "",
             "value": table[SHOWN_TEXT] if view.suppressed else table[C.VALUE],
         }))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["indicator", "table", "dimension",
@@ -244,7 +245,7 @@ def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
 def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:
     """The page's figures as CSV (formula-safe, suppressed like the page in the public view)."""
     stem = exports.safe_file_name(f"mhpss_{view.code}_{ctx.period.start}_{ctx.period.end}_figures", "csv")
-    st.download_button("Download these figures (CSV)", lambda: exports.build_table_csv(compute_figures_table(view)),
+    st.download_button("Download these figures (CSV)", exports.build_table_csv(compute_figures_table(view)),
                        stem, "text/csv", key="dl_indicator_figures", icon=":material/download:")
 
 

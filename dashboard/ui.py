@@ -96,11 +96,11 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     access = roles.current_access(settings)
     roles.render_navigation(access)
     roles.render_identity(access)
+    roles.note_sign_in(access, url)
     if not roles.allowed(access.role, requires):
         roles.render_not_permitted(access, requires, title)
         roles.note_refusal(access, requires, url)
         st.stop()
-    roles.note_sign_in(access, url)
     audience = Audience(access.role, settings.suppression_threshold)
     today = settings.current_date()
     chosen = _filters_from_url_or_session(url, version, audience)
