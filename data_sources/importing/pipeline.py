@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Select, String, bindparam, cast, func
 from sqlalchemy.exc import DBAPIError
 
 from dashboard import store
+from dashboard.quality_rules import evaluate_rules
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
 from data_sources.importing import mappings as maps
 from data_sources.importing import privacy
@@ -224,6 +225,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         V.check_file(ctx, facts)
         # A row with any error is left out whole by a partial import.
         facts["bad"] = facts.groupby(["sheet", "row"], sort=False)["bad"].transform("any")
+        _check_quality_rules(facts, report, today)
     elif report.ok:
         report.add(Problem("the file has no values to import", severity=ERROR))
     plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already, data_version=version,
@@ -234,6 +236,22 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         with engine.connect() as conn:
             plan_out.changes = compare(conn, plan_out.importable)
     return plan_out
+
+
+def _check_quality_rules(facts: pd.DataFrame, report: Report, today: date, listed: int = 200) -> None:
+    """The data-quality rules (the same table the Data quality page evaluates) over the rows that passed,
+    as warnings naming the spreadsheet rows: a co-lead decides, the file is not rejected for them."""
+    good = facts[~facts["bad"].astype(bool)]
+    if good.empty:
+        return
+    # The rules compare months and values as plain data; the importer keeps its columns categorical.
+    good = good.assign(**{col: good[col].astype("object") for col in good.columns
+                          if isinstance(good[col].dtype, pd.CategoricalDtype)})
+    for violation in evaluate_rules(good, today=today)[:listed]:
+        rows = sorted({int(good.at[label, "row"]) for label in violation.rows if label in good.index})
+        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        reason = f"data-quality rule “{violation.rule}”: {violation.message}" + (f" (rows {shown})" if rows else "")
+        report.add(Problem(reason, rows[0] if rows else None, severity=WARNING))
 
 
 def _encode(values: pd.Series | np.ndarray, encode: Callable[[str], int], missing: int = -1) -> np.ndarray:

@@ -338,3 +338,13 @@ def test_mapped_file_problems_name_the_header_and_its_tag(engine: Engine) -> Non
     plan = plan_import(engine, data, "plain.csv", mapping=mapping, today=FIXTURE_TODAY)
     assert plan.report.lines() == ["row 3, column Oblast (#adm1+name), value 'Atlantis': unknown location"]
     assert plan.importable["location"].tolist() == ["UA46"]
+
+
+def test_quality_rules_run_on_every_import_as_warnings(engine: Engine) -> None:
+    data = csv_bytes([["#org", "#adm1+code", "#date", "#indicator+code", "#activity+code", "#value"],
+                      ["WHO", "UA46", "2024-05", "TRAININGS_HELD", "3.2", "500"],
+                      ["WHO", "UA46", "2024-06", "TRAININGS_HELD", "3.2", "4"]])
+    plan = plan_import(engine, data, "trainings.csv", today=FIXTURE_TODAY)
+    warnings = [p for p in plan.report.warnings if "data-quality rule" in p.reason]
+    assert [(p.row, "implausibly_large" in p.reason) for p in warnings] == [(2, True)]
+    assert plan.report.ok
