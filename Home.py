@@ -6,7 +6,7 @@ from dashboard import home, roles
 from dashboard.ui import render_privacy_note, setup_page
 
 ctx = setup_page("MHPSS response overview", ":material/dashboard:",
-                 intro="For the tWG co-leads: key figures against targets, what changed since the last meeting, "
+                 intro="Key figures against targets; for the tWG co-leads also what changed since the last meeting, "
                        "who has not reported, and a briefing to send round.")
 data = home.compute_overview(ctx)
 home.render_headlines(data)

@@ -258,5 +258,5 @@ def render_sources(view: IndicatorView, ctx: PageContext | None = None) -> None:
         st.caption(f"Note: {note}")
     if view.last_updated is not None:
         st.caption(f"Last updated: {pd.Timestamp(view.last_updated):%-d %B %Y %H:%M} UTC")  # type: ignore[arg-type]
-    if ctx is not None:
-        render_privacy_note(ctx, view.figures.hidden_count)
+    if ctx is not None:  # the map's tables are not on this page
+        render_privacy_note(ctx, view.figures.hidden_in(*(n for n in view.figures.tables if not n.startswith("map"))))

@@ -15,6 +15,9 @@ shown:
   smallest non-zero visible one in a relation of the cell at risk, so the same data always give the same
   pattern.
 
+A small cell that stays exposed even if every other cell around it were hidden (four categories of "<5"
+under a total of "<5" are each 1) is left alone rather than hiding the rest of the page for nothing.
+
 Relations are registered from the numbers themselves: parts that add up exactly to their total give an
 equality, otherwise the inequality that holds (unique-people and latest-value rules are not additive). So
 the rule is conservative whatever the aggregation. Suppression runs after filtering, on the filtered
@@ -147,18 +150,19 @@ def compute_suppression(values: Mapping[str, float], relations: Sequence[Relatio
         return status
     state = _State(values, relations, status)
     integer = all(float(v).is_integer() for v in values.values())
+    hopeless: set[str] = set()
     for _ in range(len(values) + 1):
         # The cheap rule first: no equality may hide exactly one cell (it would be its total minus the rest).
         singles = [i for i in state.touching_hidden() if relations[i].op == "=" and state.hidden_in(i) == 1]
         if singles and (state.hide_in(singles, positive_only=True, all_of_them=True)
                         or state.hide_in(singles, positive_only=False, all_of_them=True)):
             continue
-        risky = _analyse(values, relations, status, threshold, integer)
+        risky = [k for k in _analyse(values, relations, status, threshold, integer) if k not in hopeless]
+        hopeless.update(k for k in risky if state.beyond_help(k, threshold, integer))
+        risky = [k for k in risky if k not in hopeless]
         if not risky:
             break
-        targets = sorted({i for key in risky for i in state.by_cell.get(key, [])},
-                         key=lambda i: (state.hidden_in(i), i))
-        if not state.hide_in(targets, positive_only=True) and not state.hide_in(targets, positive_only=False):
+        if not state.protect(risky, positive_only=True) and not state.protect(risky, positive_only=False):
             break  # everything around the risky cells is hidden already
     return status
 
@@ -195,6 +199,39 @@ class _State:
         return min(candidates, key=lambda k: (
             sum(1 for j in self.by_cell.get(k, []) if j != index and self.hidden_count[j] == 0
                 and self.relations[j].op == "="), self.values[k], k))
+
+    def beyond_help(self, key: str, threshold: int, integer: bool) -> bool:
+        """True when hiding every other cell around ``key`` would still give it away: only small counts
+        around it (four categories of "<5" under a total of "<5" are each 1). Hiding more cannot help, so
+        none is hidden for it (the README states this limit)."""
+        near = {i for i in self.by_cell.get(key, [])}
+        cells = {k for i in near for k, _ in self.relations[i].terms}
+        trial = dict(self.status)
+        for cell in cells:
+            if trial[cell] == SHOWN:
+                trial[cell] = HIDDEN
+        rels = [self.relations[i] for i in near]
+        return key in _analyse({k: self.values[k] for k in cells}, rels, {k: trial[k] for k in cells}, threshold,
+                               integer)
+
+    def protect(self, risky: Sequence[str], *, positive_only: bool) -> bool:
+        """Hide one more cell next to each risky cell, in its relation with the fewest hidden cells; a risky
+        cell whose relations already changed this round waits for the next round (it may be safe now)."""
+        touched: set[int] = set()
+        added = False
+        for key in risky:
+            rels = sorted(self.by_cell.get(key, []), key=lambda i: (self.hidden_count[i], i))
+            if any(i in touched for i in rels):
+                continue
+            for index in rels:
+                chosen = self.pick(index, positive_only)
+                if chosen is not None:
+                    self.hide(chosen)
+                    touched.update(self.by_cell.get(chosen, []))
+                    touched.update(rels)
+                    added = True
+                    break
+        return added
 
     def hide_in(self, targets: Sequence[int], *, positive_only: bool, all_of_them: bool = False) -> bool:
         """Hide one cell in each target relation not already changed this round (or only in the first

@@ -139,3 +139,11 @@ def test_public_facts_keep_published_indicators_and_name_no_organisation() -> No
 def test_public_filters_drop_organisation_choices() -> None:
     chosen = Filters(organisations=("Org",), org_types=("ingo",), countries=("POL",))
     assert compute_public_filters(chosen) == Filters(countries=("POL",))
+
+
+def test_what_cell_suppression_cannot_hide_is_not_chased() -> None:
+    # Four categories of "<5" under a total of "<5" are each 1 whatever else is hidden: nothing more is hidden
+    # for them (the README states this limit), and a shown neighbour elsewhere stays shown.
+    fig = table(4, {"a": 1, "b": 1, "c": 1, "d": 1})
+    fig.add("other", 50)
+    assert fig.suppress(5) == {"T": SMALL, "a": SMALL, "b": SMALL, "c": SMALL, "d": SMALL, "other": SHOWN}
