@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard.settings import REPO_ROOT, Settings, secrets_section
 
@@ -201,7 +202,10 @@ def render_identity(access: Access) -> None:
         for provider in providers(auth_section()):
             label = "Sign in" if provider is None else f"Sign in with {provider.replace('_', ' ').title()}"
             if sb.button(label, key=f"w_sign_in_{provider or 'default'}", icon=":material/login:"):
-                st.login(provider)
+                try:
+                    st.login(provider)
+                except StreamlitAPIException as exc:  # a sign-in misconfiguration: one line, not a traceback
+                    sb.error(f"Sign-in is configured in .streamlit/secrets.toml but cannot start: {exc}")
     else:
         sb.caption(f":material/verified_user: Signed in as **{escape_markdown(access.actor)}** ({ROLE_LABELS[access.role]})")
         if sb.button("Sign out", key="w_sign_out", icon=":material/logout:"):
@@ -232,8 +236,6 @@ def _label_of(script: str) -> str:
 def render_navigation(access: Access) -> None:
     """The sidebar's page list, with only the pages this viewer may open (Streamlit's own list is turned
     off in .streamlit/config.toml). Outside a multipage run (AppTest of one page) plain links stand in."""
-    from streamlit.errors import StreamlitAPIException
-
     sb = st.sidebar
     for script, label, icon in page_entries(access):
         try:

@@ -103,6 +103,8 @@ def test_the_mode_is_labelled(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any("Local single-user mode" in i.value for i in local.sidebar.info)
     signed_out = open_as("signed_out", "pages/1_Indicators.py", monkeypatch)
     assert "Sign in" in [b.label for b in signed_out.sidebar.button]
+    signed_out.sidebar.button(key="w_sign_in_default").click().run()
+    no_exception(signed_out)  # (AppTest has no sign-in server: the page says why instead of failing)
     analyst = open_as("analyst", "pages/1_Indicators.py", monkeypatch)
     assert any("ana@unhcr" in c.value and "Analyst" in c.value for c in analyst.sidebar.caption)
     assert "Sign out" in [b.label for b in analyst.sidebar.button]
