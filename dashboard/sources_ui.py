@@ -43,7 +43,7 @@ def render_stale_notes(notes: Sequence[str]) -> None:
     """Under a figure: which of the live sources it depends on are out of date (from ``staleness.notes_for``),
     e.g. "UNHCR figures are 9 days old". Nothing when all are fresh."""
     if notes:
-        st.caption("⏳ " + "; ".join(notes) + ".")
+        st.caption(":material/schedule: " + "; ".join(notes) + ".")
 
 
 def render_status(frame: pd.DataFrame) -> None:

@@ -298,3 +298,18 @@ def render_demo_marker(has_demo: bool) -> str:
 
 
 __all__ = ["PageContext", "setup_page", "render_empty", "render_privacy_note", "render_sidebar_filters", "C"]
+
+
+def render_stale_sources(ctx: PageContext, *frames: pd.DataFrame) -> None:
+    """Under the figures: which live sources they depend on are out of date ("UNHCR figures are 9 days old").
+
+    Each frame's ``source`` column names where its rows came from; nothing is shown when all are fresh.
+    """
+    from dashboard import staleness
+    from dashboard.sources_ui import render_stale_notes
+
+    ages = cache.source_ages(ctx.url, ctx.version, ctx.today, ctx.settings.stale_days)
+    notes: list[str] = []
+    for frame in frames:
+        notes += [note for note in staleness.notes_for(ages, frame) if note not in notes]
+    render_stale_notes(notes)

@@ -2,13 +2,14 @@
 
 from dashboard import indicator_view as view
 from dashboard.quality_ui import render_unique_people_comparison
-from dashboard.ui import setup_page
+from dashboard.ui import render_stale_sources, setup_page
 
 ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what each indicator means, how far it has come, "
                  "where and for whom, and where the figures come from. Choose the indicator in the sidebar.")
 data = view.compute_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)
+render_stale_sources(ctx, data.facts)
 if data.aggregation == "unique_max" and data.suppressed:
     view.render_unique_rule_public(data)
 elif data.aggregation == "unique_max":

@@ -1,12 +1,13 @@
 """Explorer, for analysts: filter on any dimension, see the rows, group them, download exactly them."""
 
 from dashboard import explorer
-from dashboard.ui import setup_page
+from dashboard.ui import render_stale_sources, setup_page
 
 ctx = setup_page("Explorer", ":material/table_view:", intro="For analysts: every report row behind the figures, grouped as you "
                  "need, and downloads of exactly the rows on screen.", requires="explore")
 rows = ctx.facts()
 explorer.render_rows(rows)
+render_stale_sources(ctx, rows)
 inds = ctx.indicators()
 explorer.render_grouped(rows, dict(zip(inds["code"], inds["aggregation"], strict=True)))
 explorer.render_downloads(ctx, rows)

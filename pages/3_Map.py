@@ -1,10 +1,10 @@
 """Map, for everyone: where services reach, per capita and against targets, and where the gaps are."""
 
+from dashboard import cache, public_map
 from dashboard import map_page as maps
-from dashboard import public_map
-from dashboard.ui import render_privacy_note, setup_page
+from dashboard.ui import render_privacy_note, render_stale_sources, setup_page
 
-ctx = setup_page("Map", "🗺️", intro="Where services reached people, by admin area: the value, coverage per 10,000 "
+ctx = setup_page("Map", ":material/map:", intro="Where services reached people, by admin area: the value, coverage per 10,000 "
                  "refugees (IDPs in Ukraine) or residents, % of each area's target, and a gap view of areas with many "
                  "people and few or no services reported.")
 boundaries, message = maps.boundaries_for(ctx)
@@ -13,6 +13,7 @@ view = maps.compute_page_view(ctx, controls, boundaries, message)
 view = public_map.compute_public_map_view(view, ctx.figures(view.indicator))
 maps.render_map(view)
 maps.render_map_legend(view.legend)
+render_stale_sources(ctx, cache.denominators(ctx.url, ctx.version), ctx.facts())
 maps.render_map_notes(view)
 maps.render_gap_table(view)
 maps.render_map_download(view)

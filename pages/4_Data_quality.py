@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import quality_ui as dq
 from dashboard.ui import setup_page
 
-ctx = setup_page("Data quality", "🩺",
+ctx = setup_page("Data quality", ":material/health_and_safety:",
                  intro="Can a number be trusted before it goes in front of a meeting? Who reported and when, which "
                        "reports break a rule, which look odd, and which may be counted twice.")
 if not dq.render_access(ctx):

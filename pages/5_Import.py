@@ -8,7 +8,7 @@ from dashboard.ui import setup_page
 from data_sources import importing
 from data_sources.importing.tags import TAG_HELP
 
-ctx = setup_page("Import", "📥", filters=False,
+ctx = setup_page("Import", ":material/upload_file:", filters=False,
                  intro="Partners' 4W reports in, without retyping: the project's template, any HXL-tagged file, or an "
                        "untagged spreadsheet with a column mapping chosen once. A file with errors is rejected whole.")
 engine = cache.engine(ctx.url)

@@ -8,7 +8,7 @@ from dashboard import cache, roles, sources_ui
 from dashboard.ui import setup_page
 from data_sources import refresh as live
 
-ctx = setup_page("Sources", "🔌", filters=False,
+ctx = setup_page("Sources", ":material/cloud_sync:", filters=False,
                  intro="Live sources: KoboToolbox forms, the ActivityInfo reporting form, HDX HAPI and the UNHCR "
                        "Operational Data Portal. A refresh writes everything it pulled in one go, or nothing.")
 engine = cache.engine(ctx.url)
