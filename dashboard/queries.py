@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, String, and_, func, select, type_coerce
+from sqlalchemy import Connection, Engine, Join, Select, String, and_, func, select, type_coerce
 
 from dashboard import columns as C
 from dashboard import store
@@ -302,15 +302,19 @@ def fetch_freshness(engine: Engine) -> Freshness:
     )
 
 
+def _facts_with_dimensions() -> Join:
+    """Facts joined to every table a filter can name (for the small aggregate reads below)."""
+    return (f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
+            .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
+            .join(b, f.c.batch_id == b.c.id))
+
+
 def fetch_first_reports(engine: Engine, filters: Filters) -> pd.DataFrame:
     """First and last reported month per organisation (all time, other filters applied)."""
     stmt = apply_filters(
         select(o.c.name.label(C.ORGANISATION), o.c.org_type.label(C.ORG_TYPE), o.c.is_demo.label(C.IS_DEMO),
                func.min(f.c.period_month).label("first_month"), func.max(f.c.period_month).label("last_month"))
-        .select_from(
-            f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
-            .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
-            .join(b, f.c.batch_id == b.c.id))
+        .select_from(_facts_with_dimensions())
         .where(f.c.replaced_by.is_(None), b.c.status == "committed"),
         filters, None, with_indicator=False,
     ).group_by(o.c.name, o.c.org_type, o.c.is_demo)
@@ -322,10 +326,7 @@ def fetch_org_months(engine: Engine, filters: Filters, period: Period) -> pd.Dat
     """Distinct (organisation, month) pairs with reports in ``period`` (indicator filter ignored)."""
     stmt = apply_filters(
         select(o.c.name.label(C.ORGANISATION), f.c.period_month.label(C.MONTH)).distinct()
-        .select_from(
-            f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
-            .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
-            .join(b, f.c.batch_id == b.c.id))
+        .select_from(_facts_with_dimensions())
         .where(f.c.replaced_by.is_(None), b.c.status == "committed"),
         filters, period, with_indicator=False,
     )
@@ -352,10 +353,7 @@ def fetch_report_arrivals(engine: Engine, filters: Filters, period: Period) -> p
     stmt = apply_filters(
         select(o.c.name.label(C.ORGANISATION), f.c.period_month.label(C.MONTH), b.c.id.label(C.BATCH),
                func.min(b.c.finished_at).label("first_import"))
-        .select_from(
-            f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
-            .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
-            .join(b, f.c.batch_id == b.c.id))
+        .select_from(_facts_with_dimensions())
         .where(b.c.status == "committed"),
         filters, period, with_indicator=False,
     ).group_by(o.c.name, f.c.period_month, b.c.id)
