@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,18 +30,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Iterator[str]:
-    """Base URL of ``streamlit run Home.py`` on a free port, using a copy of the fixture database."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed (required in CI)")
-        pytest.skip("chromium is not installed")
-    db = tmp_path_factory.mktemp("browser") / "browser.db"
-    shutil.copy(fixture_db_path, db)
+@contextmanager
+def streamlit_server(db: Path, **extra_env: str) -> Iterator[str]:
+    """``streamlit run Home.py`` on a free port against the SQLite file ``db``; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "MHPSS_DATABASE_URL": f"sqlite:///{db}", "MHPSS_TODAY": FIXTURE_TODAY.isoformat()}
-    log = open(db.parent / "server.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "MHPSS_DATABASE_URL": f"sqlite:///{db}", "MHPSS_TODAY": FIXTURE_TODAY.isoformat(), **extra_env}
+    log_path = db.parent / f"server-{port}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -56,12 +52,29 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path)
             except OSError:
                 time.sleep(0.3)
         else:
-            raise RuntimeError(f"streamlit did not start; log: {(db.parent / 'server.log').read_text()[-2000:]}")
+            raise RuntimeError(f"streamlit did not start; log: {log_path.read_text()[-2000:]}")
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (required in CI)")
+        pytest.skip("chromium is not installed")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Iterator[str]:
+    """Base URL of ``streamlit run Home.py`` on a free port, using a copy of the fixture database."""
+    require_chromium()
+    db = tmp_path_factory.mktemp("browser") / "browser.db"
+    shutil.copy(fixture_db_path, db)
+    with streamlit_server(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

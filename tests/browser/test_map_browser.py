@@ -100,22 +100,15 @@ def boundary_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: P
     """A second Streamlit server whose MHPSS_BOUNDARIES names admin-1 boundaries: the real files in
     ../shared/geo when present, else synthetic squares around the reference centroids."""
     import json
-    import os
     import shutil
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
 
     from shapely.geometry import box, mapping
 
     from geo.admin import ADMIN_UNITS
-    from tests.browser.conftest import CHROMIUM
-    from tests.conftest import FIXTURE_TODAY, REPO_ROOT, SHARED
+    from tests.browser.conftest import require_chromium, streamlit_server
+    from tests.conftest import SHARED
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("map-browser")
     db = tmp / "browser.db"
     shutil.copy(fixture_db_path, db)
@@ -128,28 +121,8 @@ def boundary_server(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: P
             {"type": "Feature", "properties": {"iso_3166_2": u.iso},
              "geometry": mapping(box(u.lon - 0.3, u.lat - 0.2, u.lon + 0.3, u.lat + 0.2))}
             for u in ADMIN_UNITS if u.level == 1]}), encoding="utf-8")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {**os.environ, "MHPSS_DATABASE_URL": f"sqlite:///{db}", "MHPSS_TODAY": FIXTURE_TODAY.isoformat(),
-           "MHPSS_BOUNDARIES": str(boundaries)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
+    with streamlit_server(db, MHPSS_BOUNDARIES=str(boundaries)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_choropleth_canvas_draws_areas_and_shows_a_tooltip(boundary_server: str, page) -> None:  # type: ignore[no-untyped-def]
