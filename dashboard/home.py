@@ -77,7 +77,8 @@ def compute_public_overview(ctx: PageContext) -> Overview:
         headlines.append(Headline(code=code, name=str(row["name"]), unit=str(row["unit"]),
                                   aggregation=str(row["aggregation"]), value=value, previous=previous,
                                   target=compute_target(targets, code, ctx.filters, ctx.period),
-                                  has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False))
+                                  has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False,
+                                  reported=not rows[rows[C.MONTH].between(ctx.period.start, ctx.period.end)].empty))
         shown[code] = privacy.display(value, state, threshold, lambda v, u=str(row["unit"]): fmt.number(v, u))
         monthly = now.tables["month"][[C.MONTH, C.VALUE]]
         sparklines[code] = monthly[monthly[C.MONTH] < month_of(ctx.today)] if len(monthly) > 1 else monthly
@@ -122,10 +123,11 @@ def render_headlines(data: Overview) -> None:
         with cols[i % len(cols)]:
             pct = head.pct_of_target
             label = head.name + (" (demo)" if head.has_demo else "")
-            known = not math.isnan(head.change)  # a change against a hidden figure is hidden too
+            # A change against a hidden figure is hidden too; with no report at all there is no change to show.
+            known = head.reported and not math.isnan(head.change)
             st.metric(
                 label,
-                data.shown.get(head.code) or fmt.number(head.value, head.unit),
+                (data.shown.get(head.code) or fmt.number(head.value, head.unit)) if head.reported else "no reports",
                 # Streamlit reads the sign from an ASCII minus, so the arrow and colour follow the change.
                 delta=f"{head.change:+,.0f} vs previous period" if known else None,
                 delta_color="off" if not known or head.change == 0 else "normal",
@@ -133,7 +135,9 @@ def render_headlines(data: Overview) -> None:
                       else None),
                 border=True,
             )
-            if pct is not None and math.isnan(pct):
+            if not head.reported:
+                st.caption("Nothing was reported for this period and selection.")
+            elif pct is not None and math.isnan(pct):
                 st.caption(f"% of target {fmt.number(head.target)}: hidden")
             else:
                 st.caption(f"{fmt.percent(pct)} of target {fmt.number(head.target)}" if pct is not None

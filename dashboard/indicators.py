@@ -124,6 +124,7 @@ class Headline:
     previous: float
     target: float | None
     has_demo: bool
+    reported: bool = True  # False: no report at all for the period (not the same as a reported zero)
 
     @property
     def pct_of_target(self) -> float | None:
@@ -152,7 +153,7 @@ def compute_headline(
     return Headline(
         code=code, name=str(indicator["name"]), unit=str(indicator["unit"]), aggregation=aggregation,
         value=value, previous=before, target=compute_target(targets, code, filters, period),
-        has_demo=bool(cur[C.IS_DEMO].any()) if not cur.empty else False,
+        has_demo=bool(cur[C.IS_DEMO].any()) if not cur.empty else False, reported=not cur.empty,
     )
 
 

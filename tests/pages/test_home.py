@@ -72,3 +72,14 @@ def test_events_and_meeting_panel_are_shown() -> None:
     events = " ".join(m.value for m in at.markdown)
     # The fixture's today is 25 Nov 2026: the December demo meeting is upcoming, the October one recent.
     assert "10 Dec 2026" in events and "8 Oct 2026" in events
+
+
+def test_indicator_without_reports_in_the_period_says_so_instead_of_zero() -> None:
+    # The fixture has no Resilience Centre reports in 2026; the real 228 communities are from June 2025.
+    at = run_page("Home.py")
+    no_exception(at)
+    communities = next(m for m in at.metric if m.label.startswith("Communities with Resilience Centres"))
+    assert communities.value == "no reports"
+    assert any("Nothing was reported" in c.value for c in at.caption)
+    everything = run_page("Home.py", period="all")
+    assert metric(everything, "Communities with Resilience Centres") not in ("no reports", "0")
