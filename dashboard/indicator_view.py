@@ -20,7 +20,7 @@ from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown
 from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
 from dashboard.indicators import compute_target
-from dashboard.timelines import render_indicator_timeline
+from dashboard.timelines import render_chart_downloads, render_indicator_timeline
 from dashboard.ui import PageContext, render_empty, render_privacy_note
 from dashboard.vocab import AGE_BANDS, AGGREGATIONS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
@@ -209,7 +209,9 @@ def render_breakdowns(view: IndicatorView) -> None:
             if frame.empty:
                 st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
                 continue
-            st.altair_chart(build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, label, colour), width="stretch")
+            chart = build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, label, colour)
+            st.altair_chart(chart, width="stretch")
+            render_chart_downloads(chart, f"{view.code}_{name}")
             dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
             if view.suppressed:
                 st.dataframe(frame[[*dims, SHOWN_TEXT]].rename(columns={SHOWN_TEXT: C.VALUE}), hide_index=True,

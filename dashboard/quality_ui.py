@@ -43,6 +43,7 @@ from dashboard.quality_completeness import (
 from dashboard.quality_outliers import compute_series
 from dashboard.quality_rules import compute_violation_table
 from dashboard.quality_unique import RULE_LABELS, SHORT_LABELS, compute_explanation, compute_unique_comparison
+from dashboard.timelines import render_chart_downloads
 from dashboard.ui import PageContext, render_empty
 
 HISTORY_MONTHS = 12  # outliers are judged against this many months before the period as well
@@ -203,7 +204,9 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
         render_empty("Nobody reported or was expected to report in this period.")
         return
     if (~trend["open"] & (trend["expected"] > 0)).any():
-        st.altair_chart(build_completeness_trend(trend), width="stretch")
+        chart = build_completeness_trend(trend)
+        st.altair_chart(chart, width="stretch")
+        render_chart_downloads(chart, "completeness_trend")
     if trend["open"].any():
         st.caption("Months with reports not due yet are left out of the chart; the table shows them.")
     table = pd.DataFrame({
@@ -381,7 +384,9 @@ def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
     history = report.history
     series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
     marks = flagged[(flagged[C.INDICATOR] == indicator) & (flagged[C.ORGANISATION] == organisation)]
-    st.altair_chart(build_series_with_flags(series, marks), width="stretch")
+    chart = build_series_with_flags(series, marks)
+    st.altair_chart(chart, width="stretch")
+    render_chart_downloads(chart, f"outliers_{indicator}_{organisation}")
     st.caption("Monthly values (including the 12 months before the period, which set the usual level); flagged "
                "months are the large points, the dashed line is the median.")
 

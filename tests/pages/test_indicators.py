@@ -46,3 +46,11 @@ def test_real_reference_fact_carries_its_source_and_note() -> None:
     assert next(m for m in at.metric if m.label.startswith("Achieved")).value == "250"
     assert any("Poltava Regional Military Administration" in m.value for m in at.markdown)
     assert any("does not state the year" in c.value for c in at.caption)
+
+
+def test_every_breakdown_chart_offers_png_and_svg() -> None:
+    at = run_page("pages/1_Indicators.py", indicator="PPL_REACHED", period="all")
+    no_exception(at)
+    ids = " ".join(b.proto.id for b in at.get("download_button"))
+    for tab in ("place", "age_sex", "group", "org_type"):
+        assert f"dl_png_PPL_REACHED_{tab}" in ids and f"dl_svg_PPL_REACHED_{tab}" in ids, tab
