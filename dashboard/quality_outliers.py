@@ -76,17 +76,9 @@ def compute_outliers(frame: pd.DataFrame, since: str | None = None, threshold: f
     flagged = series[(length >= min_months) & (series["z"].abs() > threshold) & (distance >= min_deviation)
                      & (distance >= min_relative * series["median"].abs())
                      & (series[C.MONTH] >= (since or ""))]
-    out = pd.DataFrame({
-        "check": "outlier",
-        "key": [item_key(r.indicator, r.organisation, r.month) for r in flagged.itertuples()],
-        "severity": "warning",
-        C.INDICATOR: flagged[C.INDICATOR], C.ORGANISATION: flagged[C.ORGANISATION], C.MONTH: flagged[C.MONTH],
-        C.VALUE: flagged[C.VALUE], "reference": flagged["median"],
-        "detail": [f"{r.value:,.0f} against a usual {r.median:,.0f} (robust z-score {r.z:+.1f})"
-                   for r in flagged.itertuples()],
-    })
-    out["rows"] = _fact_ids(frame, out)
-    return out.reset_index(drop=True)[ITEM_COLUMNS]
+    return _items(frame, flagged, "outlier", "median",
+                  [f"{r.value:,.0f} against a usual {r.median:,.0f} (robust z-score {r.z:+.1f})"
+                   for r in flagged.itertuples()])
 
 
 def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float = JUMP_FACTOR,
@@ -107,16 +99,23 @@ def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float =
     fall = series[C.VALUE] * factor < previous
     flagged = series.assign(previous=previous)[(rise | fall) & (change >= minimum)
                                                & (series[C.MONTH] >= (since or ""))]
+    return _items(frame, flagged, "jump", "previous",
+                  [f"{r.value:,.0f}, " + (f"{r.value / r.previous:,.1f}× the previous month ({r.previous:,.0f})"
+                                          if r.value > r.previous else
+                                          f"down from {r.previous:,.0f} the month before")
+                   for r in flagged.itertuples()])
+
+
+def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: str, details: list[str]) -> pd.DataFrame:
+    """Follow-up items (columns :data:`ITEM_COLUMNS`) for the ``flagged`` series months of one check, with the
+    fact ids of ``frame`` they concern; ``reference`` names the column the value is compared with."""
     out = pd.DataFrame({
-        "check": "jump",
+        "check": check,
         "key": [item_key(r.indicator, r.organisation, r.month) for r in flagged.itertuples()],
         "severity": "warning",
         C.INDICATOR: flagged[C.INDICATOR], C.ORGANISATION: flagged[C.ORGANISATION], C.MONTH: flagged[C.MONTH],
-        C.VALUE: flagged[C.VALUE], "reference": flagged["previous"],
-        "detail": [f"{r.value:,.0f}, " + (f"{r.value / r.previous:,.1f}× the previous month ({r.previous:,.0f})"
-                                          if r.value > r.previous else
-                                          f"down from {r.previous:,.0f} the month before")
-                   for r in flagged.itertuples()],
+        C.VALUE: flagged[C.VALUE], "reference": flagged[reference],
+        "detail": details,
     })
     out["rows"] = _fact_ids(frame, out)
     return out.reset_index(drop=True)[ITEM_COLUMNS]
