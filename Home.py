@@ -3,11 +3,12 @@
 import streamlit as st
 
 from dashboard import home, roles
+from dashboard.i18n import N_
 from dashboard.ui import render_privacy_note, render_stale_sources, setup_page
 
-ctx = setup_page("MHPSS response overview", ":material/dashboard:",
-                 intro="Key figures against targets; for the tWG co-leads also what changed since the last meeting, "
-                       "who has not reported, and a briefing to send round.")
+ctx = setup_page(N_("MHPSS response overview"), ":material/dashboard:",
+                 intro=N_("Key figures against targets; for the tWG co-leads also what changed since the last meeting, "
+                       "who has not reported, and a briefing to send round."))
 data = home.compute_overview(ctx)
 home.render_headlines(data)
 render_stale_sources(ctx, ctx.facts(with_indicator=False))

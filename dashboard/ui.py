@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, roles
+from dashboard import cache, i18n, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.figures import IndicatorFigures
@@ -28,6 +28,8 @@ from dashboard.store import StoreError, describe_error
 from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 FILTERS_KEY = "mhpss_filters"
+LANG_KEY = "w_lang"
+LANG_PARAM = "lang"
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,13 @@ def _bootstrap(url: str, seed_rows: int) -> bool:
 def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool = True, intro: str = "",
                requires: str = "view") -> PageContext:
     """Set up a page: config, database, who is looking (refusing the page unless they may use
-    ``requires``, see :data:`dashboard.roles.ACTIONS`), filters (URL ⇄ sidebar), demo label, freshness."""
-    st.set_page_config(page_title=f"{title} · MHPSS dashboard", page_icon=icon, layout="wide")
+    ``requires``, see :data:`dashboard.roles.ACTIONS`), filters (URL ⇄ sidebar), demo label, freshness.
+
+    ``title`` and ``intro`` are English text marked with ``N_`` in the page; they are translated here, once
+    the language is known."""
+    lang = i18n.set_language(_choose_language())
+    title, intro = i18n._(title), (i18n._(intro) if intro else "")
+    st.set_page_config(page_title=f"{title} · {i18n._('MHPSS dashboard')}", page_icon=icon, layout="wide")
     try:
         settings = load_settings()
         _bootstrap(settings.database_url, settings.seed_rows)
@@ -93,6 +100,7 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
         st.error(f"The database could not be read: {describe_error(exc)}")
         st.stop()
         raise
+    render_language_choice(lang)
     access = roles.current_access(settings)
     roles.render_navigation(access)
     roles.render_identity(access)
@@ -111,7 +119,7 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
         chosen = render_sidebar_filters(url, version, chosen, audience)
     period = resolve_period(chosen, today, str(freshness.first_month), last_meeting(events, today))
     st.session_state[FILTERS_KEY] = chosen
-    _write_url(chosen)
+    _write_url(chosen, lang)
     st.title(title)
     if intro:
         st.caption(intro)
@@ -130,8 +138,31 @@ def _public_choice(url: str, version: int, filters: Filters, audience: Audience)
     return cleaned
 
 
+def _choose_language() -> str:
+    """The interface language: a ``?lang=`` link parameter when it names a new choice, else the one chosen
+    in the sidebar earlier in the session, else the browser's preferred language, else English."""
+    from_url = i18n.normalise(st.query_params.get(LANG_PARAM))
+    if from_url and from_url != st.session_state.get("mhpss_lang_url"):
+        st.session_state["mhpss_lang_url"] = from_url
+        st.session_state[LANG_KEY] = from_url
+        return from_url
+    chosen = i18n.normalise(st.session_state.get(LANG_KEY))
+    if chosen:
+        return chosen
+    browser = i18n.normalise(getattr(st.context, "locale", None)) or i18n.DEFAULT
+    st.session_state[LANG_KEY] = browser
+    return browser
+
+
+def render_language_choice(lang: str) -> None:
+    """The language picker at the top of the sidebar (its choice applies from the next run, at once)."""
+    st.session_state[LANG_KEY] = lang
+    st.sidebar.selectbox(":material/translate: " + i18n._("Language"), list(i18n.LANGUAGES), key=LANG_KEY,
+                         format_func=i18n.LANGUAGES.__getitem__)
+
+
 def _filters_from_url_or_session(url: str, version: int, audience: Audience) -> Filters:
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key != LANG_PARAM}
     stored = st.session_state.get(FILTERS_KEY)
     if params and (stored is None or to_query(stored) != {k: ",".join(v) for k, v in params.items()}):
         parsed, notices = parse_query(params, cache.allow_lists(url, version, audience))
@@ -147,8 +178,11 @@ def _filters_from_url_or_session(url: str, version: int, audience: Audience) -> 
     return default
 
 
-def _write_url(filters: Filters) -> None:
+def _write_url(filters: Filters, lang: str = i18n.DEFAULT) -> None:
     wanted = to_query(filters)
+    if lang != i18n.DEFAULT or st.query_params.get(LANG_PARAM):
+        wanted[LANG_PARAM] = lang
+        st.session_state["mhpss_lang_url"] = lang
     current = {key: ",".join(st.query_params.get_all(key)) for key in st.query_params}
     if wanted != current:
         st.query_params.from_dict(wanted)
@@ -255,7 +289,10 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
         st.rerun()
     base = st.context.url or ""
     sb.caption("Link to this view (copy with the icon):")
-    sb.code(f"{base}{query_string(chosen)}", language=None)
+    link = query_string(chosen)
+    if i18n.current() != i18n.DEFAULT:
+        link += ("&" if link else "?") + f"{LANG_PARAM}={i18n.current()}"
+    sb.code(f"{base}{link}", language=None)
     return replace(chosen)
 
 

@@ -1,11 +1,12 @@
 """Indicators, for donors: one page per indicator."""
 
 from dashboard import indicator_view as view
+from dashboard.i18n import N_
 from dashboard.quality_ui import render_unique_people_comparison
 from dashboard.ui import render_stale_sources, setup_page
 
-ctx = setup_page("Indicators", ":material/monitoring:", intro="For donors: what each indicator means, how far it has come, "
-                 "where and for whom, and where the figures come from. Choose the indicator in the sidebar.")
+ctx = setup_page(N_("Indicators"), ":material/monitoring:", intro=N_("For donors: what each indicator means, how far it has come, "
+                 "where and for whom, and where the figures come from. Choose the indicator in the sidebar."))
 data = view.compute_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)

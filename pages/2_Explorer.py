@@ -1,10 +1,11 @@
 """Explorer, for analysts: filter on any dimension, see the rows, group them, download exactly them."""
 
 from dashboard import explorer
+from dashboard.i18n import N_
 from dashboard.ui import render_stale_sources, setup_page
 
-ctx = setup_page("Explorer", ":material/table_view:", intro="For analysts: every report row behind the figures, grouped as you "
-                 "need, and downloads of exactly the rows on screen.", requires="explore")
+ctx = setup_page(N_("Explorer"), ":material/table_view:", intro=N_("For analysts: every report row behind the figures, grouped as you "
+                 "need, and downloads of exactly the rows on screen."), requires="explore")
 rows = ctx.facts()
 explorer.render_rows(rows)
 render_stale_sources(ctx, rows)

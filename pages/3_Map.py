@@ -2,11 +2,12 @@
 
 from dashboard import cache, public_map
 from dashboard import map_page as maps
+from dashboard.i18n import N_
 from dashboard.ui import render_privacy_note, render_stale_sources, setup_page
 
-ctx = setup_page("Map", ":material/map:", intro="Where services reached people, by admin area: the value, coverage per 10,000 "
+ctx = setup_page(N_("Map"), ":material/map:", intro=N_("Where services reached people, by admin area: the value, coverage per 10,000 "
                  "refugees (IDPs in Ukraine) or residents, % of each area's target, and a gap view of areas with many "
-                 "people and few or no services reported.")
+                 "people and few or no services reported."))
 boundaries, message = maps.boundaries_for(ctx)
 controls = maps.render_map_controls(ctx, boundaries)
 view = maps.compute_page_view(ctx, controls, boundaries, message)

@@ -4,11 +4,12 @@ the unique-people rule, with a follow-up list to mark as reviewed."""
 import streamlit as st
 
 from dashboard import quality_ui as dq
+from dashboard.i18n import N_
 from dashboard.ui import setup_page
 
-ctx = setup_page("Data quality", ":material/health_and_safety:",
-                 intro="Can a number be trusted before it goes in front of a meeting? Who reported and when, which "
-                       "reports break a rule, which look odd, and which may be counted twice.")
+ctx = setup_page(N_("Data quality"), ":material/health_and_safety:",
+                 intro=N_("Can a number be trusted before it goes in front of a meeting? Who reported and when, which "
+                       "reports break a rule, which look odd, and which may be counted twice."))
 if not dq.render_access(ctx):
     st.stop()
 dq.render_flash()

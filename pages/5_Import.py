@@ -4,13 +4,14 @@ rollback. One of the two pages allowed to call ``data_sources`` (the other is So
 import streamlit as st
 
 from dashboard import cache, import_ui, roles
+from dashboard.i18n import N_
 from dashboard.ui import setup_page
 from data_sources import importing
 from data_sources.importing.tags import TAG_HELP
 
-ctx = setup_page("Import", ":material/upload_file:", filters=False,
-                 intro="Partners' 4W reports in, without retyping: the project's template, any HXL-tagged file, or an "
-                       "untagged spreadsheet with a column mapping chosen once. A file with errors is rejected whole.")
+ctx = setup_page(N_("Import"), ":material/upload_file:", filters=False,
+                 intro=N_("Partners' 4W reports in, without retyping: the project's template, any HXL-tagged file, or an "
+                       "untagged spreadsheet with a column mapping chosen once. A file with errors is rejected whole."))
 engine = cache.engine(ctx.url)
 who = ctx.access.actor
 import_ui.render_flash()

@@ -5,12 +5,13 @@ One of the two pages allowed to call ``data_sources`` (the other is Import)."""
 import streamlit as st
 
 from dashboard import cache, roles, sources_ui
+from dashboard.i18n import N_
 from dashboard.ui import setup_page
 from data_sources import refresh as live
 
-ctx = setup_page("Sources", ":material/cloud_sync:", filters=False,
-                 intro="Live sources: KoboToolbox forms, the ActivityInfo reporting form, HDX HAPI and the UNHCR "
-                       "Operational Data Portal. A refresh writes everything it pulled in one go, or nothing.")
+ctx = setup_page(N_("Sources"), ":material/cloud_sync:", filters=False,
+                 intro=N_("Live sources: KoboToolbox forms, the ActivityInfo reporting form, HDX HAPI and the UNHCR "
+                       "Operational Data Portal. A refresh writes everything it pulled in one go, or nothing."))
 engine = cache.engine(ctx.url)
 statuses = live.status(engine, ctx.settings)
 sources_ui.render_flash()
