@@ -16,14 +16,19 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from dashboard import store
+from dashboard.i18n import N_, _
 
+#: Action code -> what people read (translated where shown; the log stores the codes).
 ACTION_LABELS = {
-    "import": "Import", "rollback": "Rollback", "refresh": "Refresh of a live source",
-    "publish": "Indicator published", "unpublish": "Indicator withdrawn from the public view",
-    "export": "Download of report rows", "denied": "Refused (not permitted)", "sign_in": "Sign-in",
-    "review.reviewed": "Data-quality item reviewed", "review.open": "Data-quality item reopened",
-    "reporting_plan.add": "Reporting plan entry added", "reporting_plan.delete": "Reporting plan entry deleted",
+    "import": N_("Import"), "rollback": N_("Rollback"), "refresh": N_("Refresh of a live source"),
+    "publish": N_("Indicator published"), "unpublish": N_("Indicator withdrawn from the public view"),
+    "export": N_("Download of report rows"), "denied": N_("Refused (not permitted)"), "sign_in": N_("Sign-in"),
+    "review.reviewed": N_("Data-quality item reviewed"), "review.open": N_("Data-quality item reopened"),
+    "reporting_plan.add": N_("Reporting plan entry added"), "reporting_plan.delete": N_("Reporting plan entry deleted"),
 }
+#: The audit table's headers, on screen and in its CSV (translated where built).
+TABLE_COLUMNS = {"time": N_("time (UTC)"), "who": N_("who"), "what": N_("what"), "action": N_("action"),
+                 "details": N_("details")}
 COLUMNS = ["at", "actor", "action", "detail"]
 _ACTOR_MAX, _ACTION_MAX, _DETAIL_MAX = 120, 60, 4000
 
@@ -79,14 +84,20 @@ def count_entries(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(store.audit_log)).scalar() or 0)
 
 
+def action_label(action: str) -> str:
+    """What an action code means, in the current language (the code itself when unknown)."""
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
 def compute_audit_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The log as people read it: time (UTC), who, what (label), details."""
+    """The log as people read it, headers in the current language: time (UTC, ISO), who, what (label), the
+    action code, details."""
     return pd.DataFrame({
-        "time (UTC)": frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "who": frame["actor"],
-        "what": frame["action"].map(lambda a: ACTION_LABELS.get(a, a)),
-        "action": frame["action"],
-        "details": frame["detail"],
+        _(TABLE_COLUMNS["time"]): frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        _(TABLE_COLUMNS["who"]): frame["actor"],
+        _(TABLE_COLUMNS["what"]): frame["action"].map(action_label),
+        _(TABLE_COLUMNS["action"]): frame["action"],
+        _(TABLE_COLUMNS["details"]): frame["detail"],
     })
 
 

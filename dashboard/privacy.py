@@ -36,6 +36,7 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard.filters import Filters
+from dashboard.i18n import _, format_number, ngettext
 
 SHOWN = "shown"
 SMALL = "small"  # primary: 1 .. threshold-1
@@ -151,7 +152,7 @@ def compute_suppression(values: Mapping[str, float], relations: Sequence[Relatio
     state = _State(values, relations, status)
     integer = all(float(v).is_integer() for v in values.values())
     hopeless: set[str] = set()
-    for _ in range(len(values) + 1):
+    for _round in range(len(values) + 1):
         # The cheap rule first: no equality may hide exactly one cell (it would be its total minus the rest).
         singles = [i for i in state.touching_hidden() if relations[i].op == "=" and state.hidden_in(i) == 1]
         if singles and (state.hide_in(singles, positive_only=True, all_of_them=True)
@@ -174,9 +175,9 @@ class _State:
         self.values, self.relations, self.status = values, relations, status
         self.by_cell: dict[str, list[int]] = {}
         for index, rel in enumerate(relations):
-            for key, _ in rel.terms:
+            for key, _coef in rel.terms:
                 self.by_cell.setdefault(key, []).append(index)
-        self.hidden_count = [sum(status[k] != SHOWN for k, _ in rel.terms) for rel in relations]
+        self.hidden_count = [sum(status[k] != SHOWN for k, _coef in rel.terms) for rel in relations]
 
     def hidden_in(self, index: int) -> int:
         return self.hidden_count[index]
@@ -192,7 +193,7 @@ class _State:
     def pick(self, index: int, positive_only: bool) -> str | None:
         """The visible cell to hide in relation ``index``: preferably one whose other equalities already hide
         a cell (closing a rectangle rather than opening a new leak), then the smallest."""
-        candidates = [k for k, _ in self.relations[index].terms
+        candidates = [k for k, _coef in self.relations[index].terms
                       if self.status[k] == SHOWN and (self.values[k] > 0 or not positive_only)]
         if not candidates:
             return None
@@ -205,7 +206,7 @@ class _State:
         around it (four categories of "<5" under a total of "<5" are each 1). Hiding more cannot help, so
         none is hidden for it (the README states this limit)."""
         near = {i for i in self.by_cell.get(key, [])}
-        cells = {k for i in near for k, _ in self.relations[i].terms}
+        cells = {k for i in near for k, _coef in self.relations[i].terms}
         trial = dict(self.status)
         for cell in cells:
             if trial[cell] == SHOWN:
@@ -263,7 +264,7 @@ def _analyse(values: Mapping[str, float], relations: Sequence[Relation], status:
              threshold: int, integer: bool) -> list[str]:
     hidden = sorted(k for k, s in status.items() if s != SHOWN)
     hidden_set = set(hidden)
-    active = [r for r in relations if any(k in hidden_set for k, _ in r.terms)]
+    active = [r for r in relations if any(k in hidden_set for k, _coef in r.terms)]
     determined = _determined(active, hidden_set)
     lo, hi = compute_bounds(values, active, status, threshold, integer)
     risky = []
@@ -280,9 +281,9 @@ def _determined(relations: Sequence[Relation], hidden: set[str]) -> set[str]:
     """Hidden cells whose value follows from the equalities: their unit vector lies in the row space of
     the equalities restricted to the hidden cells. Solved per connected group of hidden cells, so the
     matrices stay small."""
-    rows = [[k for k, _ in r.terms if k in hidden] for r in relations if r.op == "="]
+    rows = [[k for k, _coef in r.terms if k in hidden] for r in relations if r.op == "="]
     rows = [r for r in rows if r]
-    eqs = [r for r in relations if r.op == "=" and any(k in hidden for k, _ in r.terms)]
+    eqs = [r for r in relations if r.op == "=" and any(k in hidden for k, _coef in r.terms)]
     parent = {k: k for k in hidden}
 
     def find(k: str) -> str:
@@ -298,11 +299,11 @@ def _determined(relations: Sequence[Relation], hidden: set[str]) -> set[str]:
                 parent[max(a, b)] = min(a, b)
     groups: dict[str, list[Relation]] = {}
     for rel in eqs:
-        first = next(k for k, _ in rel.terms if k in hidden)
+        first = next(k for k, _coef in rel.terms if k in hidden)
         groups.setdefault(find(first), []).append(rel)
     found: set[str] = set()
     for rels in groups.values():
-        names = sorted({k for r in rels for k, _ in r.terms if k in hidden})
+        names = sorted({k for r in rels for k, _coef in r.terms if k in hidden})
         column = {k: i for i, k in enumerate(names)}
         matrix = np.zeros((len(rels), len(names)))
         for i, rel in enumerate(rels):
@@ -358,7 +359,7 @@ def compute_bounds(values: Mapping[str, float], relations: Iterable[Relation], s
     rels = list(relations)
     by_cell: dict[str, list[int]] = {}
     for index, rel in enumerate(rels):
-        for key, _ in rel.terms:
+        for key, _coef in rel.terms:
             by_cell.setdefault(key, []).append(index)
     queue = list(range(len(rels)))
     queued = set(queue)
@@ -415,12 +416,14 @@ def small_label(threshold: int) -> str:
     return f"<{threshold}"
 
 
-def display(value: float | None, state: str, threshold: int, formatter: object = None) -> str:
-    """How a figure reads on screen and in public files: the number, ``<5`` or ``hidden``."""
+def display(value: float | None, state: str, threshold: int, formatter: object = None, *,
+            translate: bool = True) -> str:
+    """How a figure reads on screen and in public files: the number, ``<5`` or ``hidden`` (in the current
+    language; ``translate=False`` keeps the English word, for machine-readable files)."""
     if state == SMALL:
         return small_label(threshold)
     if state == HIDDEN:
-        return "hidden"
+        return _("hidden") if translate else "hidden"
     if callable(formatter):
         return str(formatter(value))
     from dashboard import format as fmt
@@ -429,9 +432,13 @@ def display(value: float | None, state: str, threshold: int, formatter: object =
 
 
 def footnote(threshold: int, hidden_cells: int | None = None) -> str:
-    """The sentence that explains suppression, wherever it applies."""
-    count = "" if not hidden_cells else f" On this page {hidden_cells:,} figure{'s are' if hidden_cells != 1 else ' is'} hidden."
-    return (f"To protect people who sought mental-health support from being identified, counts from 1 to "
-            f"{threshold - 1} are shown as “{small_label(threshold)}”, and a few other figures are shown as "
-            "“hidden” so that a small count cannot be worked out from totals or other breakdowns. Percentages "
-            f"and changes based on a hidden figure are hidden too.{count}")
+    """The sentences that explain suppression, wherever it applies, in the current language."""
+    text = _("To protect people who sought mental-health support from being identified, counts from 1 to "
+             "{largest} are shown as “{small}”, and a few other figures are shown as “{hidden}” so that a small count "
+             "cannot be worked out from totals or other breakdowns. Percentages and changes based on a hidden figure "
+             "are hidden too.").format(largest=format_number(threshold - 1), small=small_label(threshold),
+                                       hidden=_("hidden"))
+    if hidden_cells:
+        text += " " + ngettext("On this page {n} figure is hidden.", "On this page {n} figures are hidden.",
+                               hidden_cells).format(n=format_number(hidden_cells))
+    return text

@@ -34,11 +34,13 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from dashboard.i18n import N_, _
 from dashboard.settings import REPO_ROOT, Settings, secrets_section
 
 T = TypeVar("T")
 PUBLIC, ANALYST, ADMIN = "public", "analyst", "admin"
-ROLE_LABELS = {PUBLIC: "Public (donor view)", ANALYST: "Analyst", ADMIN: "Co-lead / admin"}
+#: Role -> its name (English in the audit log; translated with ``_()`` where shown).
+ROLE_LABELS = {PUBLIC: N_("Public (donor view)"), ANALYST: N_("Analyst"), ADMIN: N_("Co-lead / admin")}
 _RANK = {PUBLIC: 0, ANALYST: 1, ADMIN: 2}
 
 # Action -> the lowest role allowed to use it.
@@ -58,28 +60,38 @@ ACTIONS: dict[str, str] = {
     "audit": ADMIN,  # reading and exporting the audit log
     "admin": ADMIN,  # the Admin page
 }
-ACTION_LABELS = {
-    "view": "the public figures", "view_internal": "organisation-level figures", "explore": "the Explorer",
-    "export": "downloading report rows", "briefing": "the briefing", "quality": "the Data quality page",
-    "sources": "the Sources page", "review": "reviewing data-quality items", "import": "importing files",
-    "rollback": "rolling back imports", "refresh": "refreshing live sources", "publish": "publishing indicators",
-    "audit": "the audit log", "admin": "the Admin page",
+# Action -> the sentence a refusal shows: one whole sentence per action, so translators can get the cases
+# right (who the action is for follows from ACTIONS).
+REFUSALS = {
+    "view": N_("The public figures are for everyone."),
+    "view_internal": N_("Organisation-level figures are for analysts and the tWG co-leads."),
+    "explore": N_("The Explorer is for analysts and the tWG co-leads."),
+    "export": N_("Downloading report rows is for analysts and the tWG co-leads."),
+    "briefing": N_("The briefing is for analysts and the tWG co-leads."),
+    "quality": N_("The Data quality page is for analysts and the tWG co-leads."),
+    "sources": N_("The Sources page is for analysts and the tWG co-leads."),
+    "review": N_("Reviewing data-quality items is for the tWG co-leads (admins)."),
+    "import": N_("Importing files is for the tWG co-leads (admins)."),
+    "rollback": N_("Rolling back imports is for the tWG co-leads (admins)."),
+    "refresh": N_("Refreshing live sources is for the tWG co-leads (admins)."),
+    "publish": N_("Publishing indicators is for the tWG co-leads (admins)."),
+    "audit": N_("The audit log is for the tWG co-leads (admins)."),
+    "admin": N_("The Admin page is for the tWG co-leads (admins)."),
 }
 
 # Page script (relative to the repository root) -> (label, icon, action needed to open it). A page not
 # listed here is for signed-in staff only (analysts and admins).
 PAGES: dict[str, tuple[str, str, str]] = {
-    "Home.py": ("Overview", ":material/dashboard:", "view"),
-    "pages/1_Indicators.py": ("Indicators", ":material/monitoring:", "view"),
-    "pages/2_Explorer.py": ("Explorer", ":material/table_view:", "explore"),
-    "pages/3_Map.py": ("Map", ":material/map:", "view"),
-    "pages/4_Data_quality.py": ("Data quality", ":material/fact_check:", "quality"),
-    "pages/5_Import.py": ("Import", ":material/upload_file:", "import"),
-    "pages/6_Sources.py": ("Sources", ":material/sync:", "view"),
-    "pages/7_Admin.py": ("Admin", ":material/admin_panel_settings:", "admin"),
+    "Home.py": (N_("Overview"), ":material/dashboard:", "view"),
+    "pages/1_Indicators.py": (N_("Indicators"), ":material/monitoring:", "view"),
+    "pages/2_Explorer.py": (N_("Explorer"), ":material/table_view:", "explore"),
+    "pages/3_Map.py": (N_("Map"), ":material/map:", "view"),
+    "pages/4_Data_quality.py": (N_("Data quality"), ":material/fact_check:", "quality"),
+    "pages/5_Import.py": (N_("Import"), ":material/upload_file:", "import"),
+    "pages/6_Sources.py": (N_("Sources"), ":material/sync:", "view"),
+    "pages/7_Admin.py": (N_("Admin"), ":material/admin_panel_settings:", "admin"),
 }
 UNLISTED_PAGE_ACTION = "view_internal"
-_WHO = {PUBLIC: "everyone", ANALYST: "analysts and the tWG co-leads", ADMIN: "the tWG co-leads (admins)"}
 DENIED_KEY = "mhpss_denied_logged"
 SIGNED_IN_KEY = "mhpss_sign_in_logged"
 
@@ -193,22 +205,25 @@ def render_identity(access: Access) -> None:
     """Who is looking, in the sidebar: the mode, and sign-in or sign-out buttons."""
     sb = st.sidebar
     if access.mode == "local":
-        sb.info("**Local single-user mode**: no sign-in is configured, so you have full rights (co-lead/admin). "
-                "Configure sign-in before sharing this dashboard.", icon=":material/person:")
+        sb.info(_("**Local single-user mode**: no sign-in is configured, so you have full rights (co-lead/admin). "
+                  "Configure sign-in before sharing this dashboard."), icon=":material/person:")
     elif access.mode == "public":
-        sb.caption(":material/public: **Public view**: published indicators; small numbers are hidden.")
+        sb.caption(":material/public: " + _("**Public view**: published indicators; small numbers are hidden."))
     elif access.mode == "signed_out":
-        sb.caption(":material/public: **Public view**. tWG members: sign in for more.")
+        sb.caption(":material/public: " + _("**Public view**. tWG members: sign in for more."))
         for provider in providers(auth_section()):
-            label = "Sign in" if provider is None else f"Sign in with {provider.replace('_', ' ').title()}"
+            label = _("Sign in") if provider is None else _("Sign in with {provider}").format(
+                provider=provider.replace("_", " ").title())
             if sb.button(label, key=f"w_sign_in_{provider or 'default'}", icon=":material/login:"):
                 try:
                     st.login(provider)
                 except StreamlitAPIException as exc:  # a sign-in misconfiguration: one line, not a traceback
-                    sb.error(f"Sign-in is configured in .streamlit/secrets.toml but cannot start: {exc}")
+                    sb.error(_("Sign-in is configured in .streamlit/secrets.toml but cannot start: {reason}").format(
+                        reason=exc))
     else:
-        sb.caption(f":material/verified_user: Signed in as **{escape_markdown(access.actor)}** ({ROLE_LABELS[access.role]})")
-        if sb.button("Sign out", key="w_sign_out", icon=":material/logout:"):
+        sb.caption(":material/verified_user: " + _("Signed in as **{who}** ({role})").format(
+            who=escape_markdown(access.actor), role=_(ROLE_LABELS[access.role])))
+        if sb.button(_("Sign out"), key="w_sign_out", icon=":material/logout:"):
             st.logout()
 
 
@@ -218,13 +233,13 @@ def escape_markdown(text: str) -> str:
 
 
 def page_entries(access: Access, root: Path = REPO_ROOT) -> list[tuple[str, str, str | None]]:
-    """The pages this viewer may open, in order: (script path, label, icon)."""
+    """The pages this viewer may open, in order: (script path, label in the current language, icon)."""
     scripts = ["Home.py", *sorted(f"pages/{p.name}" for p in (root / "pages").glob("*.py"))]
     out = []
     for script in scripts:
         label, icon, action = PAGES.get(script, (_label_of(script), "", UNLISTED_PAGE_ACTION))
         if allowed(access.role, action):
-            out.append((script, label, icon or None))
+            out.append((script, _(label) if script in PAGES else label, icon or None))
     return out
 
 
@@ -250,14 +265,14 @@ def render_not_permitted(access: Access, action: str, title: str = "") -> None:
     """The refusal: what is not permitted, for whom it is, and how to get access."""
     if title:
         st.title(title)
-    who = _WHO[ACTIONS.get(action, ADMIN)]
-    what = ACTION_LABELS.get(action, action)
-    st.error(f"**Not permitted.** {what[0].upper() + what[1:]} is for {who}; you are viewing as "
-             f"{ROLE_LABELS.get(access.role, access.role).lower()}.", icon=":material/block:")
+    refusal = _(REFUSALS.get(action, N_("This is for the tWG co-leads (admins).")))
+    role = _(ROLE_LABELS[access.role]) if access.role in ROLE_LABELS else access.role
+    st.error(_("**Not permitted.** {refusal} You are viewing as: {role}.").format(refusal=refusal, role=role),
+             icon=":material/block:")
     if access.mode == "signed_out":
-        st.caption("tWG members: sign in (sidebar) with the e-mail address the co-leads registered.")
+        st.caption(_("tWG members: sign in (sidebar) with the e-mail address the co-leads registered."))
     elif access.mode == "public":
-        st.caption("This deployment shows the public view only.")
+        st.caption(_("This deployment shows the public view only."))
 
 
 def note_refusal(access: Access, action: str, url: str) -> None:

@@ -10,6 +10,7 @@ from typing import Protocol
 import pandas as pd
 import streamlit as st
 
+from dashboard.i18n import _, format_datetime, format_number, ngettext
 from dashboard.staleness import SourceAge
 
 FLASH_KEY = "sources_flash"
@@ -35,8 +36,12 @@ def render_stale(ages: Iterable[SourceAge]) -> None:
     """One warning per live source whose figures are out of date."""
     for age in ages:
         if age.is_stale:
-            st.warning(f"**{age.sentence}** (last successful refresh {age.last_success:%-d %b %Y %H:%M} UTC; "
-                       f"flagged after {age.stale_after_days} days). Figures that depend on it say so.", icon="⏳")
+            st.warning(ngettext(
+                "**{sentence}** (last successful refresh {when} UTC; flagged after {n} day). Figures that depend on "
+                "it say so.",
+                "**{sentence}** (last successful refresh {when} UTC; flagged after {n} days). Figures that depend on "
+                "it say so.", age.stale_after_days).format(sentence=age.sentence, when=format_datetime(age.last_success),
+                                                           n=format_number(age.stale_after_days)), icon="⏳")
 
 
 def render_stale_notes(notes: Sequence[str]) -> None:
@@ -55,10 +60,16 @@ def render_details(details: Sequence[tuple[str, str, Sequence[str]]]) -> None:
     for label, error, warnings in details:
         if not error and not warnings:
             continue
-        with st.expander(f"{label}: {'last error' if error else ''}{' and ' if error and warnings else ''}"
-                         f"{f'{len(warnings)} warning(s)' if warnings else ''}"):
+        if error and warnings:
+            title = ngettext("{source}: last error and {n} warning", "{source}: last error and {n} warnings",
+                             len(warnings))
+        elif error:
+            title = _("{source}: last error")
+        else:
+            title = ngettext("{source}: {n} warning", "{source}: {n} warnings", len(warnings))
+        with st.expander(title.format(source=label, n=format_number(len(warnings)))):
             if error:
-                st.markdown(f"**Last error:** {error}")
+                st.markdown(_("**Last error:** {error}").format(error=error))
             for warning in warnings:
                 st.markdown(f"- {warning}")
 
@@ -71,22 +82,23 @@ def render_flash() -> None:
     ok, message, warnings = flash
     (st.success if ok else st.error)(message, icon="✅" if ok else "⚠️")
     for warning in warnings:
-        st.caption(f"warning: {warning}")
+        st.caption(_("warning: {warning}").format(warning=warning))
 
 
 def render_refresh(choices: Mapping[str, str], run: Callable[[str, Report], Outcome],
                    check: Callable[[str], tuple[bool, str]]) -> None:
     """Pick a configured source; refresh it (with live progress) or test its connection."""
     if not choices:
-        st.info("No live source is configured yet: set the settings listed in the table (see the README).")
+        st.info(_("No live source is configured yet: set the settings listed in the table (see the README)."))
         return
-    name = st.selectbox("Source", list(choices), format_func=lambda n: choices[n], key="sources_choice")
+    name = st.selectbox(_("Source"), list(choices), format_func=lambda n: choices[n], key="sources_choice")
     refresh_col, check_col = st.columns([1, 1])
-    if check_col.button("Test connection", key="sources_check"):
+    if check_col.button(_("Test connection"), key="sources_check"):
         ok, message = check(name)
         (st.success if ok else st.error)(message)
-    if refresh_col.button(f"Refresh {choices[name]} now", type="primary", key="sources_refresh"):
-        with st.status(f"Refreshing {choices[name]}…", expanded=True) as box:
+    if refresh_col.button(_("Refresh {source} now").format(source=choices[name]), type="primary",
+                          key="sources_refresh"):
+        with st.status(_("Refreshing {source}…").format(source=choices[name]), expanded=True) as box:
             bar = st.progress(0.0)
             steps = [0]
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard import store
+from dashboard.i18n import _, format_number, ngettext
 from dashboard.vocab import LIVE_SOURCES
 
 _BY_LABEL = {label: name for name, label in LIVE_SOURCES.items()}
@@ -40,12 +41,14 @@ class SourceAge:
 
     @property
     def sentence(self) -> str:
-        """'UNHCR figures are 9 days old' (or 'were refreshed today'); empty when never refreshed."""
+        """'UNHCR figures are 9 days old' (or 'were refreshed today') in the current language; empty when never
+        refreshed. Built when read, so a cached :class:`SourceAge` holds no translated text."""
         if self.age_days is None:
             return ""
         if self.age_days <= 0:
-            return f"{self.label} figures were refreshed today"
-        return f"{self.label} figures are {self.age_days} day{'s' if self.age_days != 1 else ''} old"
+            return _("{source} figures were refreshed today").format(source=self.label)
+        return ngettext("{source} figures are {n} day old", "{source} figures are {n} days old",
+                        self.age_days).format(source=self.label, n=format_number(self.age_days))
 
 
 def compute_ages(last_success: Mapping[str, datetime | None], today: date,

@@ -9,17 +9,29 @@ freshness line, and returns a :class:`PageContext`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, i18n, roles
+from dashboard import cache, i18n, names, roles, vocab
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.figures import IndicatorFigures
-from dashboard.filters import PRESETS, Filters, Period, parse_query, query_string, resolve_period, to_query
+from dashboard.filters import (
+    PRESETS,
+    Filters,
+    Period,
+    parse_query,
+    preset_label,
+    query_string,
+    resolve_period,
+    to_query,
+)
+from dashboard.i18n import _, ngettext
 from dashboard.privacy import Audience, compute_public_filters, footnote
 from dashboard.queries import Freshness, last_meeting
 from dashboard.roles import escape_markdown
@@ -91,13 +103,13 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
         freshness = cache.freshness(url, version)
     except (SettingsError, StoreError) as exc:
         st.title(title)
-        st.error(f"The dashboard cannot start: {exc}")
-        st.caption("Fix the setting (environment variable or .streamlit/secrets.toml) and reload the page.")
+        st.error(_("The dashboard cannot start: {reason}").format(reason=exc))
+        st.caption(_("Fix the setting (environment variable or .streamlit/secrets.toml) and reload the page."))
         st.stop()
         raise  # unreachable; st.stop raises
     except Exception as exc:  # a database failure mid-way is a user-facing problem, not a traceback
         st.title(title)
-        st.error(f"The database could not be read: {describe_error(exc)}")
+        st.error(_("The database could not be read: {reason}").format(reason=describe_error(exc)))
         st.stop()
         raise
     render_language_choice(lang)
@@ -157,7 +169,7 @@ def _choose_language() -> str:
 def render_language_choice(lang: str) -> None:
     """The language picker at the top of the sidebar (its choice applies from the next run, at once)."""
     st.session_state[LANG_KEY] = lang
-    st.sidebar.selectbox(":material/translate: " + i18n._("Language"), list(i18n.LANGUAGES), key=LANG_KEY,
+    st.sidebar.selectbox(":material/translate: " + _("Language"), list(i18n.LANGUAGES), key=LANG_KEY,
                          format_func=i18n.LANGUAGES.__getitem__)
 
 
@@ -220,11 +232,11 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
     sb = st.sidebar
     for notice in notices:
         sb.warning(escape_markdown(notice), icon=":material/warning:")
-    sb.header("Filters")
+    sb.header(_("Filters"))
     freshness = cache.freshness(url, version)
     months = pd.period_range(str(freshness.first_month), str(freshness.last_month or freshness.first_month),
                              freq="M").strftime("%Y-%m").tolist()
-    preset = sb.selectbox("Period", list(PRESETS), format_func=PRESETS.__getitem__, key="w_preset")
+    preset = sb.selectbox(_("Period"), list(PRESETS), format_func=preset_label, key="w_preset")
     month_from = month_to = None
     if preset == "custom":
         if st.session_state.get("w_from") not in months:
@@ -232,48 +244,46 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
         if st.session_state.get("w_to") not in months:
             st.session_state["w_to"] = months[-1]
         col1, col2 = sb.columns(2)
-        month_from = col1.selectbox("From", months, key="w_from", format_func=fmt.month_label)
-        month_to = col2.selectbox("To", months, key="w_to", format_func=fmt.month_label)
+        month_from = col1.selectbox(_("From"), months, key="w_from", format_func=fmt.month_label)
+        month_to = col2.selectbox(_("To"), months, key="w_to", format_func=fmt.month_label)
         if month_from > month_to:
-            sb.warning("The start month is after the end month; they were swapped.")
+            sb.warning(_("The start month is after the end month; they were swapped."))
             month_from, month_to = month_to, month_from
     locs = cache.locations(url, version)
-    countries = sb.multiselect("Country", list(COUNTRIES), format_func=COUNTRIES.__getitem__, key="w_country")
+    countries = sb.multiselect(_("Country"), list(COUNTRIES), format_func=vocab_label("country"), key="w_country")
     adm1 = locs[(locs["admin_level"] == 1) & (locs["country"].isin(countries) if countries else True)]
-    area_names = dict(zip(adm1["iso_code"], adm1["name_en"] + " (" + adm1["iso_code"] + ")", strict=True))
+    area_names = {code: f"{name} ({code})" for code, name in names.area_names(adm1, key="iso_code").items()}
     st.session_state["w_adm1"] = [v for v in st.session_state.get("w_adm1", []) if v in area_names]
-    areas = sb.multiselect("Admin-1 area", list(area_names), format_func=area_names.__getitem__, key="w_adm1")
-    label = "Activity" if audience.public else "Organisation and activity"
+    areas = sb.multiselect(_("Admin-1 area"), list(area_names), format_func=area_names.__getitem__, key="w_adm1")
+    label = _("Activity") if audience.public else _("Organisation and activity")
     with sb.expander(label, expanded=bool(filters.organisations or filters.org_types
                                           or filters.activities or filters.layers)):
         org_types: list[str] = []
         organisations: list[str] = []
         if not audience.public:
-            org_types = st.multiselect("Organisation type", list(ORG_TYPES), format_func=ORG_TYPES.__getitem__,
-                                       key="w_orgtype")
+            org_types = st.multiselect(_("Organisation type"), list(ORG_TYPES),
+                                       format_func=vocab_label("org_type"), key="w_orgtype")
             orgs = cache.organisations(url, version, audience)
             if org_types:
                 orgs = orgs[orgs["org_type"].isin(org_types)]
-            names = orgs["name"].tolist()
-            st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in names]
-            organisations = st.multiselect("Organisation", names, key="w_org")
-        acts = cache.activities(url, version)
-        act_names = dict(zip(acts["code"], acts["code"] + " " + acts["name"], strict=True))
-        activities = st.multiselect("Activity (IASC 4Ws)", list(act_names), format_func=act_names.__getitem__,
+            org_names = orgs["name"].tolist()
+            st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in org_names]
+            organisations = st.multiselect(_("Organisation"), org_names, key="w_org")
+        act_names = {code: f"{code} {name}" for code, name in names.activity_names(cache.activities(url, version)).items()}
+        activities = st.multiselect(_("Activity (IASC 4Ws)"), list(act_names), format_func=act_names.__getitem__,
                                     key="w_activity")
-        layers = st.multiselect("Pyramid layer", list(PYRAMID_LAYERS), format_func=PYRAMID_LAYERS.__getitem__,
+        layers = st.multiselect(_("Pyramid layer"), list(PYRAMID_LAYERS), format_func=vocab_label("pyramid_layer"),
                                 key="w_layer")
-    inds = cache.indicators(url, version, audience)
-    ind_names = dict(zip(inds["code"], inds["name"], strict=True))
+    ind_names = names.indicator_names(cache.indicators(url, version, audience))
     if st.session_state.get("w_indicator") is None or st.session_state.get("w_indicator") not in ("", *ind_names):
         st.session_state["w_indicator"] = ""
-    indicator = sb.selectbox("Indicator", ["", *ind_names], key="w_indicator",
-                             format_func=lambda c: ind_names.get(c, "All indicators")) or None
-    with sb.expander("People", expanded=bool(filters.population_groups or filters.sexes or filters.age_bands)):
-        groups = st.multiselect("Population group", [k for k in POPULATION_GROUPS if k != ALL],
-                                format_func=POPULATION_GROUPS.__getitem__, key="w_group")
-        sexes = st.multiselect("Sex", [k for k in SEX if k != ALL], format_func=SEX.__getitem__, key="w_sex")
-        ages = st.multiselect("Age band", [k for k in AGE_BANDS if k != ALL], format_func=AGE_BANDS.__getitem__,
+    indicator = sb.selectbox(_("Indicator"), ["", *ind_names], key="w_indicator",
+                             format_func=lambda c: ind_names.get(c) or _("All indicators")) or None
+    with sb.expander(_("People"), expanded=bool(filters.population_groups or filters.sexes or filters.age_bands)):
+        groups = st.multiselect(_("Population group"), [k for k in POPULATION_GROUPS if k != ALL],
+                                format_func=vocab_label("population_group"), key="w_group")
+        sexes = st.multiselect(_("Sex"), [k for k in SEX if k != ALL], format_func=vocab_label("sex"), key="w_sex")
+        ages = st.multiselect(_("Age band"), [k for k in AGE_BANDS if k != ALL], format_func=vocab_label("age_band"),
                               key="w_age")
     chosen = Filters(
         preset=preset, month_from=month_from, month_to=month_to,
@@ -282,13 +292,13 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
         indicator=indicator, population_groups=tuple(sorted(groups)), sexes=tuple(sorted(sexes)),
         age_bands=tuple(sorted(ages)),
     )
-    if sb.button("Reset filters", key="w_reset"):
+    if sb.button(_("Reset filters"), key="w_reset"):
         _reset_widgets(Filters())
         st.session_state[FILTERS_KEY] = Filters()
         st.query_params.clear()
         st.rerun()
     base = st.context.url or ""
-    sb.caption("Link to this view (copy with the icon):")
+    sb.caption(_("Link to this view (copy with the icon):"))
     link = query_string(chosen)
     if i18n.current() != i18n.DEFAULT:
         link += ("&" if link else "?") + f"{LANG_PARAM}={i18n.current()}"
@@ -296,27 +306,43 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
     return replace(chosen)
 
 
+def vocab_label(dimension: str) -> Callable[[object], str]:
+    """A widget's ``format_func`` showing a vocabulary's codes as labels in the current language."""
+    return partial(vocab.label, dimension)
+
+
 def render_status_line(freshness: Freshness, period: Period | None) -> None:
     """Demo label and data freshness, under the page title."""
-    demo_rows = freshness.demo_rows
+    st.caption(compute_status_line(freshness, period))
+    if freshness.demo_rows:
+        st.info(demo_notice(freshness.demo_rows), icon=":material/science:")
+
+
+def compute_status_line(freshness: Freshness, period: Period | None) -> str:
+    """'**Period:** … · **Data:** 1,234 reports up to Nov 2026 · last import 23 November 2026, 14:05 UTC', in
+    the current language (numbers and dates formatted per locale)."""
     parts = []
     if period is not None:
-        parts.append(f"**Period:** {period.label}")
-    last_import = freshness.last_import
-    parts.append(
-        f"**Data:** {fmt.number(freshness.rows)} reports up to {fmt.month_label(str(freshness.last_month))}"
-        if freshness.last_month else "**Data:** no reports yet"
-    )
-    if last_import is not None:
-        parts.append(f"last import {last_import:%-d %b %Y %H:%M} UTC")
-    st.caption(" · ".join(parts))
-    if demo_rows:
-        st.info(
-            f"**Demo data.** {fmt.number(demo_rows)} of these reports are synthetic demo data, generated to show how "
-            "the dashboard works; organisations marked “(demo)” are fictional. Only the figures with a named source "
-            "are real.",
-            icon=":material/science:",
-        )
+        parts.append(_("**Period:** {period}").format(period=period.label))
+    if freshness.last_month:
+        parts.append(ngettext("**Data:** {n} report up to {month}", "**Data:** {n} reports up to {month}",
+                              int(freshness.rows)).format(n=i18n.format_number(freshness.rows),
+                                                          month=fmt.month_label(str(freshness.last_month))))
+    else:
+        parts.append(_("**Data:** no reports yet"))
+    if freshness.last_import is not None:
+        parts.append(_("last import {when} UTC").format(when=i18n.format_datetime(freshness.last_import)))
+    return " · ".join(parts)
+
+
+def demo_notice(demo_rows: int) -> str:
+    """The demo-data label: how many of the reports are synthetic."""
+    return ngettext(
+        "**Demo data.** {n} of these reports is synthetic demo data, generated to show how the dashboard works; "
+        "organisations marked “(demo)” are fictional. Only the figures with a named source are real.",
+        "**Demo data.** {n} of these reports are synthetic demo data, generated to show how the dashboard works; "
+        "organisations marked “(demo)” are fictional. Only the figures with a named source are real.",
+        int(demo_rows)).format(n=i18n.format_number(demo_rows))
 
 
 def render_privacy_note(ctx: PageContext, hidden: int | None = None) -> None:
@@ -325,13 +351,15 @@ def render_privacy_note(ctx: PageContext, hidden: int | None = None) -> None:
         st.caption(":material/shield_person: " + footnote(ctx.settings.suppression_threshold, hidden))
 
 
-def render_empty(message: str = "No data for these filters.") -> None:
-    """An explicit empty state instead of an empty chart."""
-    st.info(f"{message} Widen the period or remove a filter in the sidebar.", icon=":material/search_off:")
+def render_empty(message: str | None = None) -> None:
+    """An explicit empty state instead of an empty chart. ``message`` is already translated (the caller's
+    ``_("...")``); by default "No data for these filters."."""
+    st.info(_("{message} Widen the period or remove a filter in the sidebar.").format(
+        message=message or _("No data for these filters.")), icon=":material/search_off:")
 
 
 def render_demo_marker(has_demo: bool) -> str:
-    return " (demo)" if has_demo else ""
+    return " " + _("(demo)") if has_demo else ""
 
 
 __all__ = ["PageContext", "setup_page", "render_empty", "render_privacy_note", "render_sidebar_filters", "C"]

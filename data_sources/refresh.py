@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select, upda
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import store
+from dashboard.i18n import N_, _, format_datetime, ngettext
 from dashboard.settings import LIVE_SOURCE_NAMES, Settings
 from dashboard.vocab import LIVE_SOURCES
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
@@ -386,22 +387,38 @@ def status_frame(statuses: Sequence[SourceStatus], now: datetime | None = None, 
     now = now or utcnow()
     rows = []
     for s in statuses:
-        due = "—" if not s.configured else "refreshing now" if s.running else (
-            "now" if s.next_due is None or s.next_due <= now else _when(s.next_due))
+        due = "—" if not s.configured else _("refreshing now") if s.running else (
+            _("now") if s.next_due is None or s.next_due <= now else _shown_when(s.next_due))
+        status = _(RUN_STATUSES[s.last_status]) if s.last_status in RUN_STATUSES else str(s.last_status)
         rows.append({
             "Source": s.label,
-            "Configured": "yes" if s.configured else "no: set " + ", ".join(s.missing),
-            "Last success": _when(s.last_success),
+            "Configured": _("yes") if s.configured else _("no: set {settings}").format(settings=", ".join(s.missing)),
+            "Last success": _shown_when(s.last_success),
             "Rows": s.last_success_rows,
             "Age (days)": s.age_days,
-            "Last attempt": f"{_when(s.last_attempt)} ({s.last_status})" if s.last_attempt else "never",
-            "Errors": (f"{s.failures} since last success: {s.last_message}" if s.failures else ""),
+            "Last attempt": f"{_shown_when(s.last_attempt)} ({status})" if s.last_attempt else _("never"),
+            "Errors": (ngettext("{n} since last success: {message}", "{n} since last success: {message}", s.failures)
+                       .format(n=s.failures, message=s.last_message) if s.failures else ""),
             "Next due": due,
         })
     frame = pd.DataFrame(rows)
     frame["Rows"] = frame["Rows"].astype("Int64")
     frame["Age (days)"] = frame["Age (days)"].astype("Int64")
-    return frame.drop(columns=["Configured", "Errors"]) if public else frame
+    frame = frame.drop(columns=["Configured", "Errors"]) if public else frame
+    return frame.rename(columns={column: _(column) for column in STATUS_COLUMNS})
+
+
+#: The Sources page's status table headers (English in the code, translated where the frame is built).
+STATUS_COLUMNS = (N_("Source"), N_("Configured"), N_("Last success"), N_("Rows"), N_("Age (days)"),
+                  N_("Last attempt"), N_("Errors"), N_("Next due"))
+#: A refresh run's status as people read it.
+RUN_STATUSES = {"success": N_("success"), "failed": N_("failed"), "interrupted": N_("interrupted"),
+                "running": N_("running")}
+
+
+def _shown_when(value: datetime | None) -> str:
+    """A time for the Sources page, in the current language ('16 November 2026, 08:01 UTC')."""
+    return _("{when} UTC").format(when=format_datetime(value)) if value else _("never")
 
 
 # --- for the Sources page ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ One of the two pages allowed to call ``data_sources`` (the other is Import)."""
 import streamlit as st
 
 from dashboard import cache, roles, sources_ui
-from dashboard.i18n import N_
+from dashboard.i18n import N_, _
 from dashboard.ui import setup_page
 from data_sources import refresh as live
 
@@ -19,12 +19,12 @@ sources_ui.render_stale(cache.source_ages(ctx.url, ctx.version, ctx.today, ctx.s
 public = not roles.can(ctx, "sources")  # the public sees the status, not the configuration
 sources_ui.render_status(live.status_frame(statuses, public=public))
 if public:
-    st.info("Refreshing is not available in the public view.", icon="🔒")
+    st.info(_("Refreshing is not available in the public view."), icon="🔒")
 else:
     sources_ui.render_details(live.status_details(statuses))
-    st.subheader("Refresh")
+    st.subheader(_("Refresh"))
     if not roles.can(ctx, "refresh"):
-        st.caption("Refreshing a source is for the tWG co-leads.")
+        st.caption(_("Refreshing a source is for the tWG co-leads."))
     else:
         sources_ui.render_refresh(
             live.configured_labels(statuses),
@@ -32,5 +32,5 @@ else:
                               lambda outcome: outcome.message),
             check=lambda name: live.check_one(ctx.settings, name),
         )
-st.caption("Scheduled refresh: `python -m data_sources refresh --due` (e.g. hourly from cron). "
-           "Tokens are read from environment variables or .streamlit/secrets.toml and never shown.")
+st.caption(_("Scheduled refresh: `python -m data_sources refresh --due` (e.g. hourly from cron). "
+             "Tokens are read from environment variables or .streamlit/secrets.toml and never shown."))
