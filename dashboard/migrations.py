@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import Boolean, Column, Connection, String, text, true
+from sqlalchemy import Boolean, Column, Connection, String, Text, text, true
 
 
 def _ops(conn: Connection) -> Operations:
@@ -36,7 +36,23 @@ def _v3_workflow_tables(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v4_translations(conn: Connection) -> None:
+    """Version 4: Ukrainian and Polish names, definitions and units of indicators, names of activities.
+
+    Nullable columns added with plain ADD COLUMN (no table rebuilt); they stay empty until the catalogue is
+    seeded again (``data_sources.seed.ensure_seeded`` does it right after this upgrade), and readers fall back
+    to English while they are empty.
+    """
+    ops = _ops(conn)
+    for lang in ("uk", "pl"):
+        ops.add_column("indicators", Column(f"name_{lang}", String(300)))
+        ops.add_column("indicators", Column(f"definition_{lang}", Text))
+        ops.add_column("indicators", Column(f"unit_{lang}", String(80)))
+        ops.add_column("activities", Column(f"name_{lang}", String(300)))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_publishing_and_authors,
     3: _v3_workflow_tables,
+    4: _v4_translations,
 }

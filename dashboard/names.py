@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dashboard import i18n
+from dashboard import i18n, vocab
 
 #: Indicator fields that have per-language columns (``name_uk``, ``definition_pl``…).
 INDICATOR_FIELDS = ("name", "definition", "unit")
@@ -65,12 +65,16 @@ def activity_names(frame: pd.DataFrame) -> dict[str, str]:
 
 def area_name(row: Mapping[str, object] | pd.Series) -> str:
     """An admin area's name for the current reader: its local name when the reader's language is the area's
-    own (Ukrainian oblasts in Ukrainian, Polish voivodeships in Polish), else the English name."""
+    own (Ukrainian oblasts in Ukrainian, Polish voivodeships in Polish, capitalised as a label:
+    ``mazowieckie`` -> ``Mazowieckie``), else the English name. A whole country (admin level 0) is named in
+    the reader's language (``Польща``)."""
     lang = i18n.current()
+    country = str(row.get("country"))
+    if str(row.get("admin_level")) == "0" and country in vocab.COUNTRIES:
+        return vocab.label("country", country)
     local = row.get("name_local")
-    if lang != i18n.DEFAULT and LOCAL_LANGUAGE.get(str(row.get("country"))) == lang and isinstance(local, str) \
-            and local.strip():
-        return local
+    if lang != i18n.DEFAULT and LOCAL_LANGUAGE.get(country) == lang and isinstance(local, str) and local.strip():
+        return local[:1].upper() + local[1:]
     return str(row.get("name_en"))
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # bump together with a new entry in dashboard.migrations.MIGRATIONS
+SCHEMA_VERSION = 4  # bump together with a new entry in dashboard.migrations.MIGRATIONS
 
 metadata = MetaData()
 
@@ -85,6 +85,9 @@ activities = Table(
     Column("name", String(200), nullable=False),
     Column("activity_group", String(40), nullable=False),
     Column("pyramid_layer", Integer),  # 1-4; empty for general activities (training, coordination…)
+    # v4: the name in Ukrainian and Polish (empty: people read the English name), see dashboard.names
+    Column("name_uk", String(300)),
+    Column("name_pl", String(300)),
 )
 
 indicators = Table(
@@ -101,6 +104,13 @@ indicators = Table(
     Column("is_headline", Boolean, nullable=False, default=False),
     Column("sort_order", Integer, nullable=False, default=0),
     Column("is_published", Boolean, nullable=False, default=True, server_default=true()),  # v2
+    # v4: name, definition and unit in Ukrainian and Polish (empty: the English text), see dashboard.names
+    Column("name_uk", String(300)),
+    Column("name_pl", String(300)),
+    Column("definition_uk", Text),
+    Column("definition_pl", Text),
+    Column("unit_uk", String(80)),
+    Column("unit_pl", String(80)),
 )
 
 import_batches = Table(

@@ -26,6 +26,7 @@ from geo.admin import ADMIN_UNITS
 log = logging.getLogger(__name__)
 
 REFERENCE_SOURCE = "reference facts"
+TRANSLATIONS_SCHEMA = 4  # the schema version that added the *_uk / *_pl catalogue columns
 DEMO_SOURCE = "demo generator"
 
 
@@ -46,6 +47,23 @@ def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, objec
             conn.execute(table.insert().values(**row))
 
 
+def _translations(row: catalogue.Activity | catalogue.Indicator, table: str) -> dict[str, str | None]:
+    """The ``*_uk`` / ``*_pl`` columns of a catalogue row; an empty translation is stored as NULL."""
+    return {f"{name}_{lang}": getattr(row, f"{name}_{lang}") or None
+            for name in catalogue.TRANSLATED_FIELDS[table] for lang in catalogue.LANGUAGES}
+
+
+def seed_translations(conn: Connection) -> int:
+    """Write the catalogue's Ukrainian and Polish texts onto the indicators and activities already stored
+    (after the v4 upgrade of an existing database); other columns are left alone. Returns rows updated."""
+    updated = 0
+    for table, rows in ((store.activities, catalogue.ACTIVITIES), (store.indicators, catalogue.INDICATORS)):
+        for item in rows:
+            updated += conn.execute(update(table).where(table.c.code == item.code)
+                                    .values(**_translations(item, table.name))).rowcount
+    return updated
+
+
 def seed_catalogue(conn: Connection) -> None:
     """Upsert locations, activities, indicators and the real organisations."""
     _upsert(conn, store.locations, "pcode", [
@@ -54,10 +72,12 @@ def seed_catalogue(conn: Connection) -> None:
         for u in ADMIN_UNITS
     ])
     _upsert(conn, store.activities, "code", [
-        {"code": a.code, "name": a.name, "activity_group": a.group, "pyramid_layer": a.pyramid_layer}
+        {"code": a.code, "name": a.name, "activity_group": a.group, "pyramid_layer": a.pyramid_layer,
+         **_translations(a, "activities")}
         for a in catalogue.ACTIVITIES
     ])
-    _upsert(conn, store.indicators, "code", [asdict(i) for i in catalogue.INDICATORS])
+    _upsert(conn, store.indicators, "code", [{**asdict(i), **_translations(i, "indicators")}
+                                             for i in catalogue.INDICATORS])
     _upsert(conn, store.organisations, "name", [
         {"name": name, "acronym": acronym or None, "org_type": org_type, "is_demo": False}
         for name, acronym, org_type in reference.ORGANISATIONS
@@ -252,11 +272,17 @@ def ensure_seeded(settings: Settings) -> bool:
     """First-run set-up for the app: upgrade the schema and seed an empty database. True if it seeded."""
     engine = store.get_engine(settings.database_url)
     try:
-        store.upgrade(engine)
+        found = store.upgrade(engine)
         with engine.connect() as conn:
             empty = store.is_empty(conn)
         if empty:
             seed(engine, settings.seed_rows)
+        elif 0 < found < TRANSLATIONS_SCHEMA:
+            # An existing database just gained the translation columns: fill them, so Ukrainian and Polish
+            # readers get the catalogue's names without waiting for the next seed.
+            with engine.begin() as conn:
+                seed_translations(conn)
+                store.bump_data_version(conn)
         return empty
     finally:
         engine.dispose()

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, inspect, select, text
 
 from dashboard import store
-from data_sources import reference
+from data_sources import catalogue, reference
 from data_sources.seed import seed
 
 V1_SQL = Path(__file__).parent / "fixtures" / "schema_v1.sql"
@@ -47,6 +47,7 @@ def check_seed_twice_duplicates_nothing(engine: Engine) -> None:
     after = {t: count(engine, t) for t in before}
     assert again.reference_facts == 0
     assert after == before
+    assert translated(engine, "indicators", "PPL_REACHED")["unit_pl"] == "osób"
 
 
 def check_upgrade_from_v1_keeps_data(engine: Engine, sql: str) -> None:
@@ -67,8 +68,48 @@ def check_upgrade_from_v1_keeps_data(engine: Engine, sql: str) -> None:
     insp = inspect(engine)
     for table in store.metadata.sorted_tables:
         assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
-    # And it can be seeded on top without losing the old report.
+    # The translation columns (v4) start empty: readers fall back to English.
+    assert translated(engine, "indicators", "SPECIALISTS_TRAINED") == {f: None for f in INDICATOR_TRANSLATIONS}
+    # And it can be seeded on top without losing the old report; seeding writes the translations.
     seed(engine, 500, today=TODAY)
     with engine.connect() as conn:
         kept = conn.execute(select(func.count()).select_from(store.facts).where(store.facts.c.batch_id == 1)).scalar_one()
     assert kept == 1
+    assert translated(engine, "indicators", "SPECIALISTS_TRAINED")["name_uk"] == "Фахівці, які пройшли навчання з ПЗПСП"
+    assert translated(engine, "activities", "3.2") == {"name_uk": "Навчання та супервізія працівників",
+                                                       "name_pl": "Szkolenia i superwizja pracowników"}
+
+
+INDICATOR_TRANSLATIONS = ("name_uk", "name_pl", "definition_uk", "definition_pl", "unit_uk", "unit_pl")
+
+
+def translated(engine: Engine, table: str, code: str) -> dict[str, object]:
+    """The Ukrainian and Polish columns of one indicator or activity."""
+    columns = INDICATOR_TRANSLATIONS if table == "indicators" else ("name_uk", "name_pl")
+    t = store.metadata.tables[table]
+    with engine.connect() as conn:
+        row = conn.execute(select(*(t.c[c] for c in columns)).where(t.c.code == code)).one()
+    return dict(zip(columns, row, strict=True))
+
+
+def check_upgrade_fills_translations(engine: Engine, url: str, sql: str) -> None:
+    """The app's first-run set-up on an existing older database upgrades it and fills the translations of
+    the stored catalogue rows, leaving the rest of those rows (an edited definition) alone."""
+    from dataclasses import replace
+
+    from dashboard.settings import load_settings
+    from data_sources.seed import ensure_seeded
+
+    with engine.begin() as conn:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+    assert ensure_seeded(replace(load_settings(), database_url=url)) is False  # not empty: not seeded
+    row = translated(engine, "indicators", "SPECIALISTS_TRAINED")
+    expected = next(i for i in catalogue.INDICATORS if i.code == "SPECIALISTS_TRAINED")
+    assert row == {f: getattr(expected, f) for f in INDICATOR_TRANSLATIONS}
+    assert translated(engine, "activities", "3.2")["name_pl"] == "Szkolenia i superwizja pracowników"
+    with engine.connect() as conn:
+        definition = conn.execute(select(store.indicators.c.definition)).scalar_one()
+        assert conn.execute(select(func.count()).select_from(store.indicators)).scalar_one() == 1
+    assert definition == "old definition"

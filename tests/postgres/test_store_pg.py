@@ -35,6 +35,15 @@ def test_older_database_upgrades_in_place_pg(pg_url: str) -> None:
         engine.dispose()
 
 
+def test_app_start_on_an_older_database_fills_the_translations_pg(pg_url: str) -> None:
+    engine = store.get_engine(pg_url)
+    sql = store_cases.V1_SQL.read_text().replace("id INTEGER PRIMARY KEY", "id SERIAL PRIMARY KEY")
+    try:
+        store_cases.check_upgrade_fills_translations(engine, pg_url, sql)
+    finally:
+        engine.dispose()
+
+
 def test_queries_give_the_same_rows_on_postgresql_and_sqlite(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from dashboard.filters import Filters, Period
     from dashboard.indicators import compute_total

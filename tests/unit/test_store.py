@@ -32,6 +32,41 @@ def test_older_database_upgrades_in_place_without_losing_data(empty_sqlite: Engi
     store_cases.check_upgrade_from_v1_keeps_data(empty_sqlite, store_cases.V1_SQL.read_text())
 
 
+def test_app_start_on_an_older_database_fills_the_translations(empty_sqlite: Engine) -> None:
+    store_cases.check_upgrade_fills_translations(empty_sqlite, str(empty_sqlite.url), store_cases.V1_SQL.read_text())
+
+
+def test_reseeding_updates_changed_translations(empty_sqlite: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from data_sources import catalogue
+    from data_sources.seed import seed
+
+    seed(empty_sqlite, 0, today=store_cases.TODAY)
+    first, *rest = catalogue.INDICATORS
+    monkeypatch.setattr(catalogue, "INDICATORS", (replace(first, name_pl="Nowa nazwa", definition_uk=""), *rest))
+    seed(empty_sqlite, 0, today=store_cases.TODAY)
+    row = store_cases.translated(empty_sqlite, "indicators", first.code)
+    assert row["name_pl"] == "Nowa nazwa"
+    assert row["definition_uk"] is None  # an empty translation is stored as NULL: readers get English
+    assert row["name_uk"] == first.name_uk
+
+
+def test_catalogue_has_every_translation() -> None:
+    from data_sources import catalogue
+
+    for item in (*catalogue.INDICATORS, *catalogue.ACTIVITIES):
+        table = "indicators" if isinstance(item, catalogue.Indicator) else "activities"
+        for name in catalogue.TRANSLATED_FIELDS[table]:
+            english = getattr(item, name)
+            for lang in catalogue.LANGUAGES:
+                text = getattr(item, f"{name}_{lang}")
+                assert text.strip() and text != english, (item.code, name, lang)
+    # Ukrainian in Cyrillic, Polish with Polish letters somewhere in the catalogue (not English left in place).
+    assert all(any("а" <= ch <= "я" for ch in i.name_uk.lower()) for i in (*catalogue.INDICATORS, *catalogue.ACTIVITIES))
+    assert any(ch in "ąćęłńóśźż" for i in catalogue.INDICATORS for ch in i.definition_pl)
+
+
 def test_newer_database_than_code_is_refused(empty_sqlite: Engine) -> None:
     store.upgrade(empty_sqlite)
     with empty_sqlite.begin() as conn:
