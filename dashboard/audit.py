@@ -92,12 +92,13 @@ def action_label(action: str) -> str:
 def compute_audit_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The log as people read it, headers in the current language: time (UTC, ISO), who, what (label), the
     action code, details."""
+    header = {key: _(text) for key, text in TABLE_COLUMNS.items()}
     return pd.DataFrame({
-        _(TABLE_COLUMNS["time"]): frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        _(TABLE_COLUMNS["who"]): frame["actor"],
-        _(TABLE_COLUMNS["what"]): frame["action"].map(action_label),
-        _(TABLE_COLUMNS["action"]): frame["action"],
-        _(TABLE_COLUMNS["details"]): frame["detail"],
+        header["time"]: frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        header["who"]: frame["actor"],
+        header["what"]: frame["action"].map(action_label),
+        header["action"]: frame["action"],
+        header["details"]: frame["detail"],
     })
 
 

@@ -14,7 +14,9 @@ dashboard/locales``.
 
 from __future__ import annotations
 
+import ast
 import re
+import string
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +34,10 @@ SOURCES = ("Home.py", "pages", "dashboard", "data_sources", "geo")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 TRANSLATED = ("uk", "pl")
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:[:!][^{}]*)?\}")
+#: ``{}`` or ``{0}``: a translator cannot tell what they stand for, and cannot reorder them.
+POSITIONAL = re.compile(r"(?<!\{)\{(?:\d+)?(?:[:!][^{}]*)?\}(?!\})")
+#: A translation identical to its English message with at least this many words was left untranslated.
+UNTRANSLATED_WORDS = 4
 
 
 def source_files() -> list[Path]:
@@ -111,9 +117,15 @@ class Problem:
 
 
 def check() -> list[Problem]:
-    """Every message in the code translated in every language, placeholders kept, all plural forms given."""
+    """Every message in the code translated in every language, placeholders kept, all plural forms given,
+    each translation usable with ``str.format`` and keeping the Markdown bold marks; plus :func:`lint` of
+    the code (messages the extractor cannot see, ``_`` shadowed)."""
     template = extract()
-    problems: list[Problem] = []
+    problems: list[Problem] = list(lint())
+    for wanted in template:
+        ids = wanted.id if isinstance(wanted.id, tuple | list) else (wanted.id,)
+        if wanted.id and any(POSITIONAL.search(i.replace("{{", "").replace("}}", "")) for i in ids):
+            problems.append(Problem("code", ids[0], "positional placeholder ({} or {0}): name it"))
     for lang in TRANSLATED:
         path = po_path(lang)
         if not path.exists():
@@ -125,22 +137,107 @@ def check() -> list[Problem]:
                 continue
             msg = catalog.get(wanted.id, wanted.context)
             label = wanted.id if isinstance(wanted.id, str) else wanted.id[0]
+            strings = () if msg is None else msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
+            given = [s for s in strings if isinstance(s, str) and s.strip()]
+            if isinstance(wanted.id, tuple | list) and given and len(given) != catalog.num_plurals:
+                # Babel pads missing forms with "": count the forms the translator wrote.
+                problems.append(Problem(lang, label, f"{len(given)} plural forms, {catalog.num_plurals} needed"))
+                continue
             if msg is None or not _translated(msg):
                 problems.append(Problem(lang, label, "no translation"))
                 continue
             ids = wanted.id if isinstance(wanted.id, tuple | list) else (wanted.id,)
-            strings = msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
-            if isinstance(wanted.id, tuple | list) and len(strings) != catalog.num_plurals:
-                problems.append(Problem(lang, label, f"{len(strings)} plural forms, {catalog.num_plurals} needed"))
             # Every form keeps every placeholder: Ukrainian and Polish use their "one" form for 21, 31…
             expected = set().union(*(PLACEHOLDER.findall(i) for i in ids))
-            for string in strings:
-                found = set(PLACEHOLDER.findall(str(string)))
+            for text in strings:
+                found = set(PLACEHOLDER.findall(str(text)))
                 if expected - found:
                     problems.append(Problem(lang, label, f"placeholders {sorted(expected - found)} dropped"))
                 if found - expected:
                     problems.append(Problem(lang, label, f"unknown placeholders {sorted(found - expected)}"))
+                if expected and not _formattable(str(text)):
+                    problems.append(Problem(lang, label, f"cannot be formatted (stray brace): {text!r}"))
+                if str(text).count("**") != ids[0].count("**"):
+                    problems.append(Problem(lang, label, "bold marks (**) differ from the English"))
+            if all(str(t) == i for t, i in zip(strings, ids * len(strings), strict=False)) and \
+                    len(re.findall(r"[^\W\d_]+", PLACEHOLDER.sub("", ids[0]))) >= UNTRANSLATED_WORDS:
+                problems.append(Problem(lang, label, "left in English"))
     return problems
+
+
+def _formattable(text: str) -> bool:
+    try:
+        list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return True
+
+
+_MESSAGE_ARGS = {"_": (0,), "N_": (0,), "ngettext": (0, 1), "pgettext": (0, 1)}
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
+           ast.GeneratorExp)
+
+
+def lint(files: Iterable[Path] | None = None) -> list[Problem]:
+    """Mistakes in the code that the catalogue cannot show:
+
+    - a message that is not a plain string literal but contains one (``_(f"...")``, ``_("a" + b)``,
+      ``_("{n}".format(n=1))``, ``_(LABELS["key"])``, ``_(d.get(k, N_("...")))``): the extractor takes the
+      wrong text or none, and the translation is never found;
+    - ``_`` rebound where it is used (``for _ in ...``, ``x, _ = ...``) in a file that imports it: at module
+      level every later ``_()`` breaks, in a function ``_`` becomes a local variable.
+    """
+    problems: list[Problem] = []
+    for path in source_files() if files is None else files:
+        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _MESSAGE_ARGS:
+                for index in _MESSAGE_ARGS[node.func.id]:
+                    if index >= len(node.args):
+                        continue
+                    arg = node.args[index]
+                    literal = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    if not literal and any(isinstance(n, ast.Constant) and isinstance(n.value, str)
+                                           for n in ast.walk(arg)):
+                        problems.append(Problem("code", f"{rel}:{node.lineno}", f"{node.func.id}() of "
+                                                f"{ast.unparse(arg)[:60]}: pass a plain string literal"))
+        if _imports_underscore(tree):
+            problems += [Problem("code", f"{rel}:{line}", "'_' is rebound here but is the translation function")
+                         for line in _underscore_bindings(tree)]
+    return problems
+
+
+def _imports_underscore(tree: ast.Module) -> bool:
+    return any(isinstance(n, ast.ImportFrom) and any((a.asname or a.name) == "_" for a in n.names)
+               for n in ast.walk(tree))
+
+
+def _stores_underscore(nodes: Iterable[ast.AST]) -> list[int]:
+    """Lines binding ``_`` among ``nodes`` and their children, not descending into nested scopes."""
+    lines: list[int] = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            lines.append(node.lineno)
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+    return lines
+
+
+def _calls_underscore(nodes: Iterable[ast.AST]) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+               for node in nodes for n in ast.walk(node))
+
+
+def _underscore_bindings(tree: ast.Module) -> list[int]:
+    """Module-level bindings of ``_``, and bindings inside a function that also calls ``_()``."""
+    lines = _stores_underscore(stmt for stmt in tree.body if not isinstance(stmt, _SCOPES))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _calls_underscore(node.body):
+            lines += _stores_underscore(node.body)
+    return sorted(set(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

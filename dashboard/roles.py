@@ -78,6 +78,7 @@ REFUSALS = {
     "audit": N_("The audit log is for the tWG co-leads (admins)."),
     "admin": N_("The Admin page is for the tWG co-leads (admins)."),
 }
+REFUSAL_UNKNOWN = N_("This is for the tWG co-leads (admins).")
 
 # Page script (relative to the repository root) -> (label, icon, action needed to open it). A page not
 # listed here is for signed-in staff only (analysts and admins).
@@ -265,7 +266,7 @@ def render_not_permitted(access: Access, action: str, title: str = "") -> None:
     """The refusal: what is not permitted, for whom it is, and how to get access."""
     if title:
         st.title(title)
-    refusal = _(REFUSALS.get(action, N_("This is for the tWG co-leads (admins).")))
+    refusal = _(REFUSALS.get(action, REFUSAL_UNKNOWN))
     role = _(ROLE_LABELS[access.role]) if access.role in ROLE_LABELS else access.role
     st.error(_("**Not permitted.** {refusal} You are viewing as: {role}.").format(refusal=refusal, role=role),
              icon=":material/block:")
