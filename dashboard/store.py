@@ -1,7 +1,8 @@
 """The system of record: SQLAlchemy tables, engine creation, schema migrations and the data version.
 
 Every write path goes through one transaction that also bumps ``meta.data_version``, so caches keyed by
-the data version show new data at once. Nothing here imports streamlit.
+the data version show new data at once. Nothing here imports streamlit. Error messages are in the current
+language (English on the command line).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from dashboard.i18n import _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -270,7 +273,7 @@ def _describe_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return "(unparseable URL)"
+        return _("(unparseable URL)")
 
 
 def get_engine(url: str) -> Engine:
@@ -281,24 +284,22 @@ def get_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(
-            f"MHPSS_DATABASE_URL is not a valid database URL: {url!r} "
+        raise StoreError(_(
+            "MHPSS_DATABASE_URL is not a valid database URL: {url} "
             "(expected e.g. sqlite:///data/mhpss.db or postgresql+psycopg://user@host/db)"
-        ) from None
+        ).format(url=repr(url))) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         try:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"MHPSS_DATABASE_URL: cannot create the folder for {parsed.database}: {exc.strerror}"
-            ) from None
+            raise StoreError(_("MHPSS_DATABASE_URL: cannot create the folder for {path}: {reason}").format(
+                path=parsed.database, reason=exc.strerror)) from None
     try:
         engine = create_engine(parsed, future=True, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
-        raise StoreError(
-            f"MHPSS_DATABASE_URL names a database driver that is not installed or not known: "
-            f"{_describe_url(url)} ({exc})"
-        ) from None
+        raise StoreError(_(
+            "MHPSS_DATABASE_URL names a database driver that is not installed or not known: {url} ({reason})"
+        ).format(url=_describe_url(url), reason=exc)) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -306,9 +307,8 @@ def get_engine(url: str) -> Engine:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise StoreError(
-            f"MHPSS_DATABASE_URL: cannot connect to {_describe_url(url)}: {reason}"
-        ) from None
+        raise StoreError(_("MHPSS_DATABASE_URL: cannot connect to {url}: {reason}").format(
+            url=_describe_url(url), reason=reason)) from None
     return engine
 
 
@@ -339,10 +339,9 @@ def upgrade(engine: Engine) -> int:
     with engine.begin() as conn:
         found = current_schema_version(conn)
         if found > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database is at schema version {found}, newer than this code ({SCHEMA_VERSION}); "
-                "update the dashboard"
-            )
+            raise StoreError(_(
+                "the database is at schema version {found}, newer than this code ({current}); update the dashboard"
+            ).format(found=found, current=SCHEMA_VERSION))
         if found == 0:
             metadata.create_all(conn)
         else:
@@ -384,7 +383,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, OperationalError):
-        return f"database error: {str(exc.orig).splitlines()[0]}"
+        return _("database error: {reason}").format(reason=str(exc.orig).splitlines()[0])
     return f"{type(exc).__name__}: {exc}"
 
 
