@@ -70,3 +70,31 @@ def test_resolve_period(filters: Filters, start: str, end: str) -> None:
 def test_previous_period_has_the_same_length() -> None:
     assert Period("2026-01", "2026-03").previous() == Period("2025-10", "2025-12")
     assert resolve_period(Filters(preset="last_quarter"), date(2026, 2, 1), "2022-03", None).start == "2025-10"
+
+
+def test_notices_and_labels_are_in_the_readers_language_and_filters_are_not() -> None:
+    from dashboard import i18n
+    from dashboard.filters import describe, preset_label
+
+    params = {"country": "XXX", "from": "2024-13", "bogus": "1"}
+    english, notices_en = parse_query(params, ALLOW)
+    with i18n.language("uk"):
+        ukrainian, notices_uk = parse_query(params, ALLOW)
+        assert "Пропущено значення «XXX» параметра «країна»: таке значення невідоме (можливо, застаріле)." in notices_uk
+        assert preset_label("ytd") == "З початку року"
+        assert resolve_period(Filters(), TODAY, "2022-03", None).label == "2026-01 – 2026-11 (з початку року)"
+        meeting = resolve_period(Filters(preset="since_meeting"), TODAY, "2022-03", date(2026, 10, 8))
+        assert meeting.label == "з часу зустрічі ТРГ 8 жовтня 2026"
+        rows = dict(describe(Filters(countries=("POL",), sexes=("female",)), meeting, readable=True))
+        assert rows["країна"] == "Польща" and rows["стать"] == "Жіноча" and rows["вікова група"] == "усі"
+    with i18n.language("pl"):
+        _filters, notices_pl = parse_query(params, ALLOW)
+        assert "Pominięto nieznany parametr linku „bogus”." in notices_pl
+        assert dict(describe(Filters(), Period("2026-01", "2026-03")))["okres"] == "2026-01 – 2026-03"
+    assert "Ignored country “XXX”: not a known value (it may be stale)." in notices_en
+    assert english == ukrainian and hash(english) == hash(ukrainian)  # filters carry no language
+    assert len(notices_en) == len(notices_uk) == len(notices_pl) == 3
+    machine = dict(describe(Filters(countries=("POL",)), Period("2026-01", "2026-03"), machine=True))
+    assert machine == {"period": "2026-01 to 2026-03", "country": "POL", "area": "all", "organisation": "all",
+                       "organisation type": "all", "activity": "all", "pyramid layer": "all", "indicator": "all",
+                       "population group": "all", "sex": "all", "age band": "all"}
