@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import queries, staleness
+from dashboard import i18n, queries, readpath, snapshot, staleness
 from dashboard.figures import IndicatorFigures, compute_indicator_figures
 from dashboard.filters import AllowLists, Filters, Period
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
@@ -32,6 +32,27 @@ def engine(url: str) -> Engine:
     return get_engine(url)
 
 
+def reader(url: str, version: int) -> readpath.Reader:
+    """Where this data version is read from: the columnar snapshot (built on first use after a change, with a
+    spinner) or, with ``MHPSS_READ_PATH=database``, the database itself."""
+    from dashboard.settings import load_settings
+
+    settings = load_settings()
+    if settings.read_path == "database":
+        return readpath.Reader(engine(url))
+    sig = _signature(url, version)
+    path = snapshot.path_for(settings.cache_dir, sig)
+    if not path.exists():
+        with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
+            snapshot.ensure(engine(url), settings.cache_dir, sig)
+    return readpath.Reader(engine(url), path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _signature(url: str, version: int) -> str:
+    return snapshot.signature(engine(url))
+
+
 def data_version(url: str) -> int:
     """The current data version (one cheap query, deliberately not cached)."""
     from dashboard.store import read_data_version
@@ -44,9 +65,23 @@ def data_version(url: str) -> int:
 def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
           audience: Audience) -> pd.DataFrame:
     """Fact rows for the filters, as ``audience`` may see them."""
+    source = reader(url, version)
     if not audience.public:
-        return queries.fetch_facts(engine(url), filters, period, with_indicator=with_indicator)
-    frame = queries.fetch_facts(engine(url), compute_public_filters(filters), period, with_indicator=with_indicator)
+        return readpath.read_facts(source, filters, period, with_indicator=with_indicator)
+    frame = readpath.read_facts(source, compute_public_filters(filters), period, with_indicator=with_indicator)
+    return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cube(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
+         audience: Audience, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Values summed at the grain the indicator rules need (see :func:`dashboard.readpath.read_cube`): the
+    same totals as :func:`facts` by every rule, from a fraction of the rows. Not for row listings."""
+    source = reader(url, version)
+    if not audience.public:
+        return readpath.read_cube(source, filters, period, with_indicator=with_indicator, dims=dims)
+    frame = readpath.read_cube(source, compute_public_filters(filters), period, with_indicator=with_indicator,
+                               dims=dims)
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
@@ -122,12 +157,12 @@ def freshness(url: str, version: int) -> queries.Freshness:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def first_reports(url: str, version: int, filters: Filters) -> pd.DataFrame:
-    return queries.fetch_first_reports(engine(url), filters)
+    return readpath.read_first_reports(reader(url, version), filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def org_months(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
-    return queries.fetch_org_months(engine(url), filters, period)
+    return readpath.read_org_months(reader(url, version), filters, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -6,11 +6,33 @@ frames are the constants in :mod:`dashboard.columns`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Join, Select, String, and_, func, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    Float,
+    FromClause,
+    Integer,
+    Join,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    select,
+    table,
+    type_coerce,
+)
 
 from dashboard import columns as C
 from dashboard import store
@@ -76,6 +98,35 @@ def fetch_facts(engine: Engine, filters: Filters, period: Period | None, *, with
 
 _RAW_COLUMNS = [C.ID, "indicator_id", "organisation_id", "activity_id", "location_id", C.MONTH, C.PERIOD_START,
                 C.PERIOD_END, C.SEX, C.AGE, C.GROUP, C.DISABILITY, C.VALUE, C.IS_DEMO, C.SOURCE, C.NOTE, C.BATCH]
+
+
+def lean_facts_select(filters: Filters | None = None, period: Period | None = None,
+                      dims: _Dimensions | None = None) -> Select:  # type: ignore[type-arg]
+    """Current facts of committed batches, from the facts table alone (ids, codes, values): columns
+    :data:`_RAW_COLUMNS`. The dimensions are added in pandas (:func:`flat_from_lean`)."""
+    conds = _fact_conditions(filters, period, dims, with_indicator=True) if filters is not None and dims else []
+    committed = select(b.c.id).where(b.c.status == "committed")
+    return select(
+        f.c.id, f.c.indicator_id, f.c.organisation_id, f.c.activity_id, f.c.location_id, f.c.period_month,
+        type_coerce(f.c.period_start, String), type_coerce(f.c.period_end, String), f.c.sex, f.c.age_band,
+        f.c.population_group, f.c.disability, f.c.value, f.c.is_demo, f.c.source, f.c.note, f.c.batch_id,
+    ).where(f.c.replaced_by.is_(None), f.c.batch_id.in_(committed), *conds)
+
+
+def read_dimensions(conn: Connection) -> _Dimensions:
+    return _Dimensions.read(conn)
+
+
+def flat_from_lean(rows: Sequence[Any], dims: _Dimensions) -> pd.DataFrame:
+    """Rows of :func:`lean_facts_select` as the flat view (:data:`FLAT_COLUMNS`), unsorted."""
+    raw = pd.DataFrame(rows, columns=_RAW_COLUMNS)
+    out = _with_dimensions(raw, dims, sort=False)
+    locs = dims.locations
+    iso_by_pcode = locs.set_index("pcode")["iso_code"]
+    adm1 = locs["iso_code"].where(locs["admin_level"] == 1, locs["parent_pcode"].map(iso_by_pcode))
+    out[ADM1] = raw["location_id"].map(adm1).astype("str")
+    out[ORDER] = raw["indicator_id"].map(dims.indicators["sort_order"]).astype("int64")
+    return out[FLAT_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -148,7 +199,7 @@ def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype("str").str.slice(0, 10), format="%Y-%m-%d").dt.date
 
 
-def _with_dimensions(raw: pd.DataFrame, dims: _Dimensions) -> pd.DataFrame:
+def _with_dimensions(raw: pd.DataFrame, dims: _Dimensions, *, sort: bool = True) -> pd.DataFrame:
     """Add the dimension columns to raw fact rows, type them and sort them like the reports are listed."""
     inds, orgs, acts, locs = dims.indicators, dims.organisations, dims.activities, dims.locations
     ind_id, org_id, act_id, loc_id = (raw["indicator_id"], raw["organisation_id"], raw["activity_id"],
@@ -178,6 +229,8 @@ def _with_dimensions(raw: pd.DataFrame, dims: _Dimensions) -> pd.DataFrame:
         C.NOTE: raw[C.NOTE].astype(object),
         C.BATCH: raw[C.BATCH].astype("int64"),
     })
+    if not sort:
+        return out
     out["_order"] = ind_id.map(inds["sort_order"]).to_numpy()
     out = out.sort_values([C.MONTH, "_order", C.ORGANISATION, C.PCODE, C.ID], ignore_index=True)
     return out.drop(columns="_order")
@@ -382,3 +435,131 @@ def fetch_reviews(engine: Engine) -> pd.DataFrame:
     stmt = select(r.c.check_name, r.c.item_key, r.c.status, r.c.comment, r.c.reviewed_by, r.c.reviewed_at)
     with engine.connect() as conn:
         return pd.read_sql(stmt.order_by(r.c.reviewed_at.desc()), conn)
+
+
+# --- the flat fact view: one wide row per current fact, for the snapshot and for SQL pushed down -------------
+#
+# Every read the pages make can be written against this view: the snapshot (dashboard/snapshot.py) stores it
+# as a Parquet file and runs these statements in DuckDB; with MHPSS_READ_PATH=database the same statements run
+# in the configured database against :func:`flat_select` (the facts joined to their dimensions).
+
+ADM1 = "adm1_iso"  # ISO code of the admin-1 area a fact's location is in (itself for admin-1 areas)
+ORDER = "ind_order"  # the indicator's display order
+FLAT_TYPES: dict[str, type] = {
+    C.ID: Integer, C.INDICATOR: String, ORDER: Integer, C.ORGANISATION: String, C.ORG_TYPE: String,
+    C.ACTIVITY: String, C.LAYER: Integer, C.COUNTRY: String, C.PCODE: String, C.ISO: String, ADM1: String,
+    C.AREA: String, C.ADMIN_LEVEL: Integer, C.MONTH: String, C.PERIOD_START: Date, C.PERIOD_END: Date,
+    C.SEX: String, C.AGE: String, C.GROUP: String, C.DISABILITY: String, C.VALUE: Float, C.IS_DEMO: Boolean,
+    C.SOURCE: String, C.NOTE: String, C.BATCH: Integer,
+}
+FLAT_COLUMNS = list(FLAT_TYPES)
+#: The grain every indicator rule needs (see dashboard.indicators.compute_total): sums at this grain give the
+#: same totals, by any rule, as the fact rows themselves.
+CUBE_KEYS = [C.INDICATOR, ORDER, C.ORGANISATION, C.ORG_TYPE, C.ACTIVITY, C.LAYER, C.COUNTRY, C.PCODE, C.ISO,
+             C.AREA, C.ADMIN_LEVEL, C.MONTH, C.GROUP, C.SOURCE]
+ROWS = "rows"  # number of fact rows behind an aggregated row
+
+flat_table = table("flat", *(column(name, type_()) for name, type_ in FLAT_TYPES.items()))
+
+
+def flat_select() -> Select:  # type: ignore[type-arg]
+    """The flat view as SQL over the store's tables: current facts of committed batches with their
+    dimension columns (labels as :data:`FLAT_COLUMNS`)."""
+    parent = loc.alias("parent_area")
+    adm1 = case((loc.c.admin_level == 1, loc.c.iso_code), else_=parent.c.iso_code)
+    return (
+        select(f.c.id.label(C.ID), ind.c.code.label(C.INDICATOR), ind.c.sort_order.label(ORDER),
+               o.c.name.label(C.ORGANISATION), o.c.org_type.label(C.ORG_TYPE), a.c.code.label(C.ACTIVITY),
+               a.c.pyramid_layer.label(C.LAYER), loc.c.country.label(C.COUNTRY), loc.c.pcode.label(C.PCODE),
+               loc.c.iso_code.label(C.ISO), adm1.label(ADM1), loc.c.name_en.label(C.AREA),
+               loc.c.admin_level.label(C.ADMIN_LEVEL), f.c.period_month.label(C.MONTH),
+               f.c.period_start.label(C.PERIOD_START), f.c.period_end.label(C.PERIOD_END), f.c.sex.label(C.SEX),
+               f.c.age_band.label(C.AGE), f.c.population_group.label(C.GROUP),
+               f.c.disability.label(C.DISABILITY), f.c.value.label(C.VALUE), f.c.is_demo.label(C.IS_DEMO),
+               f.c.source.label(C.SOURCE), f.c.note.label(C.NOTE), f.c.batch_id.label(C.BATCH))
+        .select_from(f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
+                     .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
+                     .outerjoin(parent, loc.c.parent_pcode == parent.c.pcode))
+        .where(f.c.replaced_by.is_(None), f.c.batch_id.in_(select(b.c.id).where(b.c.status == "committed")))
+    )
+
+
+def flat_conditions(flat: FromClause, filters: Filters, period: Period | None, *,
+                    with_indicator: bool = True) -> list[ColumnElement[bool]]:
+    """The filters as WHERE clauses on the flat view (the same rules as :func:`apply_filters`)."""
+    c = flat.c
+    conds: list[ColumnElement[bool]] = []
+    if period is not None:
+        conds += [c[C.MONTH] >= period.start, c[C.MONTH] <= period.end]
+    if filters.countries:
+        conds.append(c[C.COUNTRY].in_(filters.countries))
+    if filters.adm1:  # an admin-1 area includes the admin-2 areas inside it
+        conds.append(c[ADM1].in_(filters.adm1))
+    if filters.organisations:
+        conds.append(c[C.ORGANISATION].in_(filters.organisations))
+    if filters.org_types:
+        conds.append(c[C.ORG_TYPE].in_(filters.org_types))
+    if filters.activities:
+        conds.append(c[C.ACTIVITY].in_(filters.activities))
+    if filters.layers:
+        conds.append(c[C.LAYER].in_(filters.layers))
+    if with_indicator and filters.indicator:
+        conds.append(c[C.INDICATOR] == filters.indicator)
+    # A disaggregation filter keeps only rows reported for that value (see apply_filters).
+    if filters.population_groups:
+        conds.append(c[C.GROUP].in_(filters.population_groups))
+    if filters.sexes:
+        conds.append(c[C.SEX].in_(filters.sexes))
+    if filters.age_bands:
+        conds.append(c[C.AGE].in_(filters.age_bands))
+    return conds
+
+
+LISTING_ORDER = [C.MONTH, ORDER, C.ORGANISATION, C.PCODE, C.ID]  # how reports are listed
+
+
+def flat_rows_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
+                   limit: int | None = None, ordered: bool = True) -> Select:  # type: ignore[type-arg]
+    """Fact rows (the columns of :func:`fetch_facts`) sorted like the reports are listed. ``ordered=False``
+    for a source already stored in that order (the snapshot: a filtered scan keeps the file's order)."""
+    c = flat.c
+    stmt = (select(*(c[name] for name in FLAT_COLUMNS if name not in (ADM1, ORDER)))
+            .where(*flat_conditions(flat, filters, period, with_indicator=with_indicator)))
+    if ordered:
+        stmt = stmt.order_by(*(c[name] for name in LISTING_ORDER))
+    return stmt.limit(limit) if limit is not None else stmt
+
+
+def flat_count_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
+                    with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
+    """How many fact rows match."""
+    return select(func.count().label(ROWS)).select_from(flat).where(
+        *flat_conditions(flat, filters, period, with_indicator=with_indicator))
+
+
+def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
+                   dims: tuple[str, ...] = ()) -> Select:  # type: ignore[type-arg]
+    """Values summed over the sex, age and disability breakdowns (unless named in ``dims``): the first,
+    heavy step of every indicator rule, small enough for the rules to finish in pandas."""
+    c = flat.c
+    keys = [*CUBE_KEYS, *(d for d in dims if d not in CUBE_KEYS)]
+    return (select(*(c[k] for k in keys), func.sum(c[C.VALUE]).label(C.VALUE),
+                   func.max(cast(c[C.IS_DEMO], Integer)).label(C.IS_DEMO), func.count().label(ROWS))
+            .where(*flat_conditions(flat, filters, period, with_indicator=with_indicator))
+            .group_by(*(c[k] for k in keys)))
+
+
+def flat_first_reports_stmt(flat: FromClause, filters: Filters) -> Select:  # type: ignore[type-arg]
+    """First and last reported month per organisation (all time, other filters applied)."""
+    c = flat.c
+    return (select(c[C.ORGANISATION], c[C.ORG_TYPE], func.max(cast(c[C.IS_DEMO], Integer)).label(C.IS_DEMO),
+                   func.min(c[C.MONTH]).label("first_month"), func.max(c[C.MONTH]).label("last_month"))
+            .where(*flat_conditions(flat, filters, None, with_indicator=False))
+            .group_by(c[C.ORGANISATION], c[C.ORG_TYPE]))
+
+
+def flat_org_months_stmt(flat: FromClause, filters: Filters, period: Period) -> Select:  # type: ignore[type-arg]
+    """Distinct (organisation, month) pairs with reports in ``period`` (indicator filter ignored)."""
+    c = flat.c
+    return (select(c[C.ORGANISATION], c[C.MONTH]).distinct()
+            .where(*flat_conditions(flat, filters, period, with_indicator=False)))

@@ -75,6 +75,23 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "5",
         "Counts from 1 up to this value minus one are shown as '<N' in the public view.",
     ),
+    # --- read path (dashboard/snapshot.py; README "Performance") ---
+    SettingSpec(
+        "read_path",
+        "MHPSS_READ_PATH",
+        "snapshot",
+        "`snapshot` (default): pages read a columnar copy of the current facts (a Parquet file per data "
+        "version, queried with DuckDB) that is rebuilt from the database after every import; `database`: "
+        "every filter and aggregation runs as SQL in the configured database (a shared PostgreSQL server "
+        "does the heavy work; no local copy).",
+    ),
+    SettingSpec(
+        "cache_dir",
+        "MHPSS_CACHE_DIR",
+        "data/cache",
+        "Folder for the columnar snapshot (relative paths resolve from the repository root). Safe to "
+        "delete: it is rebuilt from the database.",
+    ),
     # --- access roles (dashboard/roles.py); used only when sign-in ([auth] in secrets.toml) is configured ---
     SettingSpec(
         "admins",
@@ -246,6 +263,8 @@ class Settings:
     boundaries: str
     today: date | None
     suppression_threshold: int
+    read_path: str = "snapshot"
+    cache_dir: str = "data/cache"
     kobo_url: str = "https://kf.kobotoolbox.org"
     kobo_token: str = field(default="", repr=False)
     kobo_forms: str = field(default="", repr=False)
@@ -363,6 +382,9 @@ def load_settings(
     view = raw["view"].strip().lower()
     if view not in {"local", "public"}:
         raise SettingsError(f"MHPSS_VIEW must be 'local' or 'public', got {raw['view']!r}")
+    read_path = raw["read_path"].strip().lower()
+    if read_path not in {"snapshot", "database"}:
+        raise SettingsError(f"MHPSS_READ_PATH must be 'snapshot' or 'database', got {raw['read_path']!r}")
     settings = Settings(
         database_url=resolve_database_url(raw["database_url"].strip()),
         seed_rows=_as_int(specs["seed_rows"], raw["seed_rows"], 0),
@@ -372,12 +394,20 @@ def load_settings(
         suppression_threshold=_as_int(
             specs["suppression_threshold"], raw["suppression_threshold"], 1
         ),
+        read_path=read_path,
+        cache_dir=str(_resolve_folder(raw["cache_dir"].strip() or "data/cache")),
         **_live_source_settings(raw, specs),
         admins=_as_people(specs["admins"], raw["admins"]),
         analysts=_as_people(specs["analysts"], raw["analysts"]),
     )
     assert {f.name for f in fields(settings)} == set(specs)
     return settings
+
+
+def _resolve_folder(path: str) -> Path:
+    """A folder setting: relative paths resolve from the repository root."""
+    folder = Path(path).expanduser()
+    return folder if folder.is_absolute() else REPO_ROOT / folder
 
 
 def _as_people(spec: SettingSpec, raw: str) -> tuple[str, ...]:

@@ -47,6 +47,20 @@ def empty_sqlite(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _snapshot_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder for the read path's columnar snapshots in the whole session (never the developer's
+    data/cache): copies of the fixture database share one snapshot (see dashboard/snapshot.py)."""
+    folder = tmp_path_factory.mktemp("snapshots")
+    before = os.environ.get("MHPSS_CACHE_DIR")
+    os.environ["MHPSS_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("MHPSS_CACHE_DIR", None)
+    else:
+        os.environ["MHPSS_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def fixture_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded SQLite fixture database built once per session; copy it before writing to it."""

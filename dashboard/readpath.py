@@ -1,0 +1,102 @@
+"""Where the read path's statements run: the columnar snapshot (DuckDB over Parquet, the default) or the
+configured database itself (``MHPSS_READ_PATH=database``, every filter and aggregation pushed down as SQL).
+
+The statements are the same either way (``flat_*`` in :mod:`dashboard.queries`); only the ``flat`` they are
+written against differs: the snapshot's file, or the facts joined to their dimensions in the database. Frames
+come back with the column names and types of :func:`dashboard.queries.fetch_facts`, so the rules in
+:mod:`dashboard.indicators` work on either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, FromClause, Select
+
+from dashboard import columns as C
+from dashboard import queries, snapshot
+from dashboard.filters import Filters, Period
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Runs read-path statements against the snapshot at ``path``, or in the database when it is None."""
+
+    engine: Engine
+    path: Path | None = None
+
+    @property
+    def flat(self) -> FromClause:
+        return queries.flat_table if self.path is not None else queries.flat_select().subquery("flat")
+
+    def frame(self, stmt: Select) -> pd.DataFrame:  # type: ignore[type-arg]
+        if self.path is not None:
+            return snapshot.run(self.path, stmt)
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))  # type: ignore[union-attr]
+
+
+def read_facts(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,
+               limit: int | None = None) -> pd.DataFrame:
+    """Current fact rows matching the filters (as :func:`dashboard.queries.fetch_facts`), at most ``limit``."""
+    stmt = queries.flat_rows_stmt(reader.flat, filters, period, with_indicator=with_indicator, limit=limit,
+                                  ordered=reader.path is None)
+    return _typed(reader.frame(stmt))
+
+
+def count_facts(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True) -> int:
+    frame = reader.frame(queries.flat_count_stmt(reader.flat, filters, period, with_indicator=with_indicator))
+    return int(frame.iloc[0, 0]) if not frame.empty else 0
+
+
+def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,
+              dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Values summed at the grain every indicator rule needs (:data:`dashboard.queries.CUBE_KEYS`, plus
+    ``dims``), with ``rows`` (fact rows behind each), sorted like the facts."""
+    stmt = queries.flat_cube_stmt(reader.flat, filters, period, with_indicator=with_indicator, dims=dims)
+    frame = _typed(reader.frame(stmt))
+    frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
+    order = [C.MONTH, queries.ORDER, C.ORGANISATION, C.PCODE, C.ACTIVITY, C.GROUP, *dims]
+    return frame.sort_values(order, ignore_index=True).drop(columns=queries.ORDER)
+
+
+def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:
+    frame = reader.frame(queries.flat_first_reports_stmt(reader.flat, filters))
+    frame[C.IS_DEMO] = frame[C.IS_DEMO].astype(bool)
+    return frame
+
+
+def read_org_months(reader: Reader, filters: Filters, period: Period) -> pd.DataFrame:
+    return reader.frame(queries.flat_org_months_stmt(reader.flat, filters, period))
+
+
+_STR = (C.INDICATOR, C.ORGANISATION, C.ORG_TYPE, C.ACTIVITY, C.COUNTRY, C.PCODE, C.ISO, C.AREA, C.MONTH, C.SEX,
+        C.AGE, C.GROUP, C.DISABILITY)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The types :func:`dashboard.queries.fetch_facts` returns, whatever engine produced the frame."""
+    out = frame.copy()
+    for name in _STR:
+        if name in out:
+            out[name] = out[name].astype("str")
+    for name in (C.ID, C.BATCH, C.ADMIN_LEVEL):
+        if name in out:
+            out[name] = out[name].astype("int64")
+    if C.LAYER in out:
+        out[C.LAYER] = out[C.LAYER].astype("Int64")
+    for name in (C.PERIOD_START, C.PERIOD_END):
+        if name in out and not (len(out) and isinstance(out[name].iloc[0], date)):  # SQLite: text
+            out[name] = pd.to_datetime(out[name].astype("str").str.slice(0, 10), format="%Y-%m-%d").dt.date
+    if C.VALUE in out:
+        out[C.VALUE] = out[C.VALUE].astype(float)
+    if C.IS_DEMO in out:
+        out[C.IS_DEMO] = out[C.IS_DEMO].astype(bool)
+    for name in (C.SOURCE, C.NOTE):
+        if name in out:
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out

@@ -1,0 +1,156 @@
+"""The columnar snapshot: the read path's fast copy of the current facts.
+
+The SQL database stays the system of record. For each data version (which every import, rollback and
+refresh bumps) the flat fact view (:func:`dashboard.queries.flat_select`: current facts of committed
+batches with their dimension columns) is written once to a Parquet file in ``MHPSS_CACHE_DIR``, sorted by
+month and indicator so that a period filter reads only the row groups it needs. Pages then run the read
+path's statements (:mod:`dashboard.queries`, ``flat_*``) in DuckDB against that file: the same SQLAlchemy
+statements that ``MHPSS_READ_PATH=database`` sends to the configured database.
+
+Writing is streamed (chunks of :data:`CHUNK_ROWS` rows) and atomic: a temporary file is renamed into place
+only when complete, so a crash leaves either the old snapshot or none, never half of one.
+
+The file is named by a signature of what it holds (:func:`signature`): the data version, every import batch
+(id, status, content hash, time) and the dimension tables. Facts only change through import batches, so two
+databases with the same signature hold the same facts: copies of one database (test fixtures, a staging
+copy) share one file, and a changed database never reads another's. Files not used for a day are removed,
+keeping the most recent :data:`KEEP_FILES`.
+
+No streamlit here: :mod:`dashboard.cache` decides when to call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, Select
+from sqlalchemy.dialects import postgresql
+
+from dashboard import columns as C
+from dashboard import queries
+
+FORMAT = 1  # bump when the file's columns change
+CHUNK_ROWS = 250_000
+ROW_GROUP_ROWS = 122_880  # DuckDB's own row-group size: min/max per group let it skip months
+#: DuckDB's working memory for sorting a large snapshot (it spills to disk beyond this).
+DUCKDB_MEMORY = os.environ.get("MHPSS_DUCKDB_MEMORY", "512MB")
+
+_SCHEMA = pa.schema([
+    (C.ID, pa.int64()), (C.INDICATOR, pa.string()), (queries.ORDER, pa.int32()), (C.ORGANISATION, pa.string()),
+    (C.ORG_TYPE, pa.string()), (C.ACTIVITY, pa.string()), (C.LAYER, pa.int32()), (C.COUNTRY, pa.string()),
+    (C.PCODE, pa.string()), (C.ISO, pa.string()), (queries.ADM1, pa.string()), (C.AREA, pa.string()),
+    (C.ADMIN_LEVEL, pa.int32()), (C.MONTH, pa.string()), (C.PERIOD_START, pa.date32()),
+    (C.PERIOD_END, pa.date32()), (C.SEX, pa.string()), (C.AGE, pa.string()), (C.GROUP, pa.string()),
+    (C.DISABILITY, pa.string()), (C.VALUE, pa.float64()), (C.IS_DEMO, pa.bool_()), (C.SOURCE, pa.string()),
+    (C.NOTE, pa.string()), (C.BATCH, pa.int64()),
+])
+assert _SCHEMA.names == queries.FLAT_COLUMNS
+
+_build_lock = threading.Lock()
+
+
+KEEP_FILES = 8
+
+
+def signature(engine: Engine) -> str:
+    """What the snapshot of ``engine``'s database would hold, as a short hash (see the module docstring)."""
+    from sqlalchemy import select
+
+    from dashboard import store
+
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    b = store.import_batches
+    with engine.connect() as conn:
+        digest.update(str(store.read_data_version(conn)).encode())
+        for stmt in (select(b.c.id, b.c.status, b.c.content_hash, b.c.finished_at).order_by(b.c.id),
+                     *(select(t).order_by(t.c.id) for t in (store.indicators, store.organisations,
+                                                            store.activities, store.locations))):
+            for row in conn.execute(stmt):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()[:20]
+
+
+def path_for(cache_dir: str | Path, sig: str) -> Path:
+    """Where the snapshot with signature ``sig`` lives."""
+    return Path(cache_dir) / f"facts-{sig}.parquet"
+
+
+def ensure(engine: Engine, cache_dir: str | Path, sig: str) -> Path:
+    """The snapshot file with signature ``sig`` (see :func:`signature`), built first if it does not exist."""
+    path = path_for(cache_dir, sig)
+    if path.exists():
+        os.utime(path)  # in use: keep it
+        return path
+    with _build_lock:  # one build per process; a second caller waits and then finds the file
+        if not path.exists():
+            build(engine, path)
+            _remove_unused(path.parent)
+    return path
+
+
+def build(engine: Engine, path: Path) -> int:
+    """Write the flat view of ``engine``'s database to ``path`` (atomically); return the number of rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    unsorted = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.unsorted.parquet")
+    final_tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.tmp.parquet")
+    rows = 0
+    try:
+        with pq.ParquetWriter(unsorted, _SCHEMA) as writer, engine.connect() as conn:
+            dims = queries.read_dimensions(conn)
+            # The facts table alone, its dimensions added in pandas: much faster than the SQL join.
+            cursor = conn.execution_options(stream_results=True).execute(queries.lean_facts_select()).cursor
+            while chunk := cursor.fetchmany(CHUNK_ROWS):  # type: ignore[union-attr]
+                writer.write_table(_to_arrow(queries.flat_from_lean(chunk, dims)))
+                rows += len(chunk)
+            if rows == 0:
+                writer.write_table(_SCHEMA.empty_table())
+        with duckdb.connect() as con:
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet('{_sql_path(unsorted)}') ORDER BY "
+                f"{', '.join(queries.LISTING_ORDER)}) TO '{_sql_path(final_tmp)}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        final_tmp.replace(path)
+    finally:
+        unsorted.unlink(missing_ok=True)
+        final_tmp.unlink(missing_ok=True)
+    return rows
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, schema=_SCHEMA, preserve_index=False)
+
+
+def _remove_unused(folder: Path) -> None:
+    """Drop snapshots not used for a day, beyond the :data:`KEEP_FILES` most recent (a file still open in a
+    query stays readable until closed)."""
+    import time
+
+    files = sorted(folder.glob("facts-*.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP_FILES:]:
+        if time.time() - old.stat().st_mtime > 86_400:
+            old.unlink(missing_ok=True)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def compile_sql(stmt: Select) -> str:  # type: ignore[type-arg]
+    """A read-path statement as DuckDB SQL (DuckDB speaks PostgreSQL's dialect; values inlined)."""
+    return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def run(path: Path, stmt: Select) -> pd.DataFrame:  # type: ignore[type-arg]
+    """Run ``stmt`` (written against :data:`dashboard.queries.flat_table`) over the snapshot at ``path``."""
+    with duckdb.connect(config={"threads": 2}) as con:
+        con.execute(f"CREATE TEMP VIEW flat AS SELECT * FROM read_parquet('{_sql_path(path)}')")
+        return con.execute(compile_sql(stmt)).to_arrow_table().to_pandas()
