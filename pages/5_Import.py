@@ -4,7 +4,7 @@ rollback. One of the two pages allowed to call ``data_sources`` (the other is So
 import streamlit as st
 
 from dashboard import cache, import_ui, roles
-from dashboard.i18n import N_
+from dashboard.i18n import N_, _
 from dashboard.ui import setup_page
 from data_sources import importing
 from data_sources.importing.tags import TAG_HELP
@@ -16,7 +16,7 @@ engine = cache.engine(ctx.url)
 who = ctx.access.actor
 import_ui.render_flash()
 if ctx.settings.view == "public":
-    st.info("Importing is not available in the public view.", icon="🔒")
+    st.info(_("Importing is not available in the public view."), icon="🔒")
     st.stop()
 roles.require(ctx, "import")  # the tWG co-leads only (a deep link from anyone else is refused)
 import_ui.render_template_download(lambda: importing.template_bytes(engine), ctx.version)
@@ -33,7 +33,7 @@ if upload is not None:
         import_ui.render_failure(plan)
     elif isinstance(plan, importing.ImportPlan):
         if plan.mapping is not None:
-            with st.expander("Column mapping used for this header (saved earlier; correct it here)"):
+            with st.expander(_("Column mapping used for this header (saved earlier; correct it here)")):
                 headers = plan.headers
                 import_ui.render_mapping(headers, plan.mapping, lambda m: importing.remember_mapping(
                     engine, headers, m, who), list(TAG_HELP), first_time=False)
@@ -45,4 +45,5 @@ if upload is not None:
         import_ui.render_confirm(plan, plan.report.ok, roles.guarded(ctx, "import", lambda progress: importing.import_plan(
             engine, chosen, created_by=who, progress=progress).summary()))
 import_ui.render_history(importing.import_history(engine),
-                         roles.guarded(ctx, "rollback", lambda batch: importing.rollback_batch(engine, batch, by=who).summary()))
+                         roles.guarded(ctx, "rollback", lambda batch: importing.rollback_batch(engine, batch, by=who).summary()),
+                         importing.status_label)

@@ -17,11 +17,13 @@ from data_sources.importing.pipeline import (
     import_plan,
     plan_import,
     rollback_batch,
+    status_label,
 )
 from data_sources.importing.template import template_bytes
 
 __all__ = [
     "FILE_SOURCE", "ImportFileError", "ImportPlan", "ImportResult", "MappingNeeded", "Problem", "Report",
     "RollbackResult", "find_mapping", "guess_mapping", "header_keys", "import_file", "import_history", "remember_mapping",
-    "import_plan", "plan_import", "problems_frame", "rollback_batch", "save_mapping", "template_bytes",
+    "import_plan", "plan_import", "problems_frame", "rollback_batch", "save_mapping", "status_label",
+    "template_bytes",
 ]

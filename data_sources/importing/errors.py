@@ -1,4 +1,8 @@
-"""The importer's own error type and the validation report: every problem with row, column, value, reason."""
+"""The importer's own error type and the validation report: every problem with row, column, value, reason.
+
+Reasons are translated when they are produced (the current language: English on the command line, the
+reader's on the Import page); severities stay the codes ``error`` / ``warning``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from dashboard.i18n import _, format_number, ngettext
 
 ERROR = "error"
 WARNING = "warning"
@@ -24,19 +30,23 @@ class Problem:
     sheet: str | None = None
 
     def __str__(self) -> str:
+        # Translators: the parts of a problem's address, listed before the reason:
+        # "sheet 'Data', row 3, column #adm1+code, value 'UA-99': unknown location".
         parts = []
         if self.sheet:
-            parts.append(f"sheet '{self.sheet}'")
+            parts.append(_("sheet '{sheet}'").format(sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}").format(row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(_("column {column}").format(column=self.column))
         if self.value is not None:
             shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
-            parts.append(f"value {shown!r}")
+            parts.append(_("value {value}").format(value=repr(shown)))
         where = ", ".join(parts)
-        prefix = "warning: " if self.severity == WARNING else ""
-        return f"{prefix}{where}: {self.reason}" if where else f"{prefix}{self.reason}"
+        if self.severity == WARNING:
+            return (_("warning: {where}: {reason}").format(where=where, reason=self.reason) if where
+                    else _("warning: {reason}").format(reason=self.reason))
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 @dataclass
@@ -82,7 +92,8 @@ class Report:
         out = [str(p) for p in ordered]
         hidden = sum(self.uncounted.values())
         if hidden:
-            out.append(f"… and {hidden:,} more problems not listed")
+            out.append(ngettext("… and {n} more problem not listed", "… and {n} more problems not listed",
+                                hidden).format(n=format_number(hidden)))
         return out
 
 

@@ -4,6 +4,9 @@ Each resolver accepts the key itself, other codes and names, case- and accent-fo
 drop-down form ``CODE — label``. Unknown values get the nearest known key suggested (difflib).
 Organisations must already exist: the tWG co-leads add organisations deliberately, so an unknown name is
 a validation error with a suggestion, never a silent new organisation.
+
+Suggestions name areas, activities and indicators in the reader's language where the data has it (an
+oblast's Ukrainian name on the Ukrainian page); every name shown is also accepted as input.
 """
 
 from __future__ import annotations
@@ -11,15 +14,27 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from babel.lists import format_list
 from sqlalchemy import Connection, select
 
-from dashboard import store
+from dashboard import i18n, names, store
+from dashboard.i18n import N_, _
 from geo.admin import resolve as resolve_admin
 
 DROPDOWN_SEPARATOR = " — "
+#: Per kind of key: the messages for an unknown value, an unknown value with a suggestion, a missing value.
+UNKNOWN = {"organisation": N_("unknown organisation"), "location": N_("unknown location"),
+           "activity": N_("unknown activity"), "indicator": N_("unknown indicator")}
+UNKNOWN_HINT = {"organisation": N_("unknown organisation (did you mean {hint}?)"),
+                "location": N_("unknown location (did you mean {hint}?)"),
+                "activity": N_("unknown activity (did you mean {hint}?)"),
+                "indicator": N_("unknown indicator (did you mean {hint}?)")}
+MISSING = {"organisation": N_("the organisation is missing"), "location": N_("the location is missing"),
+           "activity": N_("the activity is missing"), "indicator": N_("the indicator is missing")}
 
 
 def fold(text: str) -> str:
@@ -73,11 +88,23 @@ class Resolver:
             return None
         best = max(scored.values())
         keys = sorted((k for k, v in scored.items() if v >= best - 1e-9), key=lambda k: self.labels[k])[:2]
-        return " or ".join(self.labels[k] for k in keys)
+        return format_list([self.labels[k] for k in keys], style="or", locale=i18n.babel_locale())
 
     def message(self, raw: str) -> str:
+        """Why ``raw`` is refused, in the current language, with the nearest known value when there is one."""
         hint = self.suggest(raw)
-        return f"unknown {self.kind}" + (f" (did you mean {hint}?)" if hint else "")
+        return _(UNKNOWN_HINT[self.kind]).format(hint=hint) if hint else _(UNKNOWN[self.kind])
+
+    def missing(self) -> str:
+        return _(MISSING[self.kind])
+
+
+def local_name(row: Mapping[Any, Any]) -> str:
+    """An activity's or indicator's name in the current language (per-language columns such as ``name_uk``
+    where the store has them), else its English name."""
+    lang = i18n.current()
+    local = row.get(f"name_{lang}") if lang != i18n.DEFAULT else None
+    return local if isinstance(local, str) and local.strip() else str(row["name"])
 
 
 def _admin_fallback(text: str) -> str | None:
@@ -119,24 +146,24 @@ class StoreLookups:
         locs = Resolver("location")
         levels: dict[str, int] = {}
         t = store.locations.c
-        for pcode, iso, name_en, name_local, level in conn.execute(
-            select(t.pcode, t.iso_code, t.name_en, t.name_local, t.admin_level).order_by(t.admin_level)
-        ):
+        for row in conn.execute(select(store.locations).order_by(t.admin_level)).mappings():
+            pcode, iso, level = row["pcode"], row["iso_code"], row["admin_level"]
             iso_plain = iso.replace("-", "") if iso and level else None
             unit = resolve_admin(pcode)
             aliases = unit.aliases if unit is not None and unit.pcode == pcode else ()
             codes = (pcode, iso, iso_plain, *(a for a in aliases if re.fullmatch(r"[A-Z]{2}-\d{2}|[A-Z]{3}", a)))
-            locs.add(pcode, codes, (name_en, name_local, *aliases), f"{iso or pcode} / {name_en}")
+            locs.add(pcode, codes, (row["name_en"], row["name_local"], *aliases),
+                     f"{iso or pcode} / {names.area_name(row)}")
             levels[pcode] = int(level)
         locs.fallback = _admin_fallback
         acts = Resolver("activity")
-        for code, name in conn.execute(select(store.activities.c.code, store.activities.c.name)):
-            acts.add(code, (code,), (name,), f"{code} / {name}")
+        for row in conn.execute(select(store.activities)).mappings():
+            shown = local_name(row)
+            acts.add(row["code"], (row["code"],), (row["name"], shown), f"{row['code']} / {shown}")
         inds = Resolver("indicator")
         units: dict[str, str] = {}
-        for code, name, unit_name in conn.execute(
-            select(store.indicators.c.code, store.indicators.c.name, store.indicators.c.unit)
-        ):
-            inds.add(code, (code,), (name, code), f"{code} / {name}")
-            units[code] = unit_name
+        for row in conn.execute(select(store.indicators)).mappings():
+            shown = local_name(row)
+            inds.add(row["code"], (row["code"],), (row["name"], row["code"], shown), f"{row['code']} / {shown}")
+            units[row["code"]] = row["unit"]
         return cls(orgs, locs, acts, inds, units, levels)

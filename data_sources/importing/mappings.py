@@ -15,13 +15,16 @@ import re
 from sqlalchemy import Connection, Engine, select
 
 from dashboard import store
+from dashboard.i18n import _
 from data_sources.batches import utcnow
 from data_sources.importing.errors import ImportFileError, Problem
 from data_sources.importing.tags import TagSpec, parse_tag
 
 
 def header_keys(headers: list[str]) -> list[str]:
-    """Keys of a mapping: the header text, with ``[2]``, ``[3]``… for repeated headers and ``column N`` for empty."""
+    """Keys of a mapping: the header text, with ``[2]``, ``[3]``… for repeated headers and ``column N`` for empty.
+
+    Keys are stored and matched again later, so they are never translated."""
     seen: dict[str, int] = {}
     keys = []
     for i, head in enumerate(headers):
@@ -48,11 +51,12 @@ def tags_from_mapping(headers: list[str], mapping: dict[str, str]) -> list[TagSp
         raw = (mapping.get(key) or folded.get(key.casefold()) or "").strip()
         spec = parse_tag(raw) if raw else None
         if raw and spec is None:
-            problems.append(Problem(f"'{raw}' is not an HXL tag (expected e.g. #adm1+code)", column=key))
+            problems.append(Problem(_("'{text}' is not an HXL tag (expected e.g. #adm1+code)").format(text=raw),
+                                    column=key))
         tags.append(spec)
     if problems:
-        raise ImportFileError("the column mapping has malformed tags: " + "; ".join(str(p) for p in problems),
-                              problems)
+        raise ImportFileError(_("the column mapping has malformed tags: {problems}").format(
+            problems="; ".join(str(p) for p in problems)), problems)
     return tags
 
 

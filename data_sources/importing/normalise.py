@@ -8,6 +8,8 @@ sexes), so the cost is per distinct value, not per row. Rules that are a choice,
 - Dates are read day first (``5/7/2022`` is 5 July) unless the second number is above 12. Numbers between
   20,000 and 80,000 are Excel serial dates; between 10⁹ and 4·10⁹ Unix seconds; 10¹²–4·10¹² Unix
   milliseconds. A month without a day (``2022-06``, ``June-2022``) means the whole month.
+
+Parsers return a value or the reason it is refused, in the current language (see :mod:`dashboard.i18n`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.i18n import N_, _
 from dashboard.vocab import AGE_BANDS, ALL, DISABILITY, POPULATION_GROUPS, SEX
 from data_sources.importing.tags import AGE, CHILDREN, POPULATION
 from data_sources.importing.tags import DISABILITY as DIS
@@ -84,7 +87,7 @@ def _parse_number_text(raw: str) -> float | str:
     """A number from text, or a reason it is not one."""
     text = raw.strip()
     if text.casefold() in EXCEL_ERRORS:
-        return "a spreadsheet formula error, not a number"
+        return _("a spreadsheet formula error, not a number")
     compact = _SPACES.sub("", text)
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", compact):
         compact = compact.replace(",", "")
@@ -93,15 +96,15 @@ def _parse_number_text(raw: str) -> float | str:
     elif re.fullmatch(r"[+-]?\d+,\d+", compact):
         compact = compact.replace(",", ".")
     if re.fullmatch(r"\(\d+(\.\d+)?\)", compact):
-        return "a negative number in brackets; counts cannot be negative"
+        return _("a negative number in brackets; counts cannot be negative")
     if compact.endswith("%"):
         compact = compact[:-1]
     try:
         number = float(compact)
     except ValueError:
-        return "not a number"
+        return _("not a number")
     if not np.isfinite(number):
-        return "not a finite number"
+        return _("not a finite number")
     return number
 
 
@@ -118,7 +121,7 @@ def number_per_unique(factor: Factor) -> tuple[list[object], list[object]]:
             continue
         parsed: float | str = float(number) if number == number else _parse_number_text(text)
         if isinstance(parsed, float) and not np.isfinite(parsed):
-            parsed = "not a finite number"
+            parsed = _("not a finite number")
         values.append(parsed if isinstance(parsed, float) else np.nan)
         reasons.append(parsed if isinstance(parsed, str) else None)
     return values, reasons
@@ -169,14 +172,14 @@ def _ymd(year: int, month: int, day: int) -> ParsedDate | str:
     try:
         return ParsedDate(date(year, month, day), DAY)
     except ValueError:
-        return f"no such date ({year:04d}-{month:02d}-{day:02d})"
+        return _("no such date ({date})").format(date=f"{year:04d}-{month:02d}-{day:02d}")
 
 
 def _month(year: int, month: int) -> ParsedDate | str:
     if year < 100:
         year += 2000
     if not 1 <= month <= 12:
-        return f"no such month ({month})"
+        return _("no such month ({month})").format(month=month)
     return ParsedDate(date(year, month, 1), MONTH)
 
 
@@ -188,8 +191,8 @@ def _from_number(number: float) -> ParsedDate | str:
     if 1e12 <= number < 4e12:
         return ParsedDate(datetime.fromtimestamp(number / 1000, tz=UTC).date(), DAY)
     if 1900 <= number <= 2100 and number == int(number):
-        return "a year alone is not a reporting period; give the month (e.g. 2022-06)"
-    return "not a date"
+        return _("a year alone is not a reporting period; give the month (e.g. 2022-06)")
+    return _("not a date")
 
 
 def parse_date(raw: str) -> ParsedDate | str:
@@ -233,11 +236,11 @@ def parse_date(raw: str) -> ParsedDate | str:
         elif len(years) == 1 and len(days) == 1:
             return _ymd(years[0], month, days[0])
         elif not years and len(days) == 2 and words[0] in MONTHS:  # "July 5, 22" is too ambiguous
-            return "give the year with four digits"
+            return _("give the year with four digits")
     try:
         number = float(folded.replace(",", "."))
     except ValueError:
-        return "not a date (write it as yyyy-mm-dd, d/m/yyyy or yyyy-mm)"
+        return _("not a date (write it as yyyy-mm-dd, d/m/yyyy or yyyy-mm)")
     return _from_number(number)
 
 
@@ -307,6 +310,13 @@ DISABILITY_SPELLINGS = _spellings({
 })
 SPELLINGS = {SEX_DIM: SEX_SPELLINGS, AGE: AGE_SPELLINGS, POPULATION: POPULATION_SPELLINGS, DIS: DISABILITY_SPELLINGS}
 VOCABULARIES = {SEX_DIM: SEX, AGE: AGE_BANDS, POPULATION: POPULATION_GROUPS, DIS: DISABILITY}
+#: Why a disaggregation cell is refused; ``{expected}`` lists the codes (the same in every language).
+UNKNOWN_VALUE = {
+    SEX_DIM: N_("unknown sex (expected one of {expected})"),
+    AGE: N_("unknown age band (expected one of {expected})"),
+    POPULATION: N_("unknown population group (expected one of {expected})"),
+    DIS: N_("unknown disability (expected one of {expected})"),
+}
 
 
 def _fold_vocab(raw: str) -> str:
@@ -327,7 +337,7 @@ def vocabulary_per_unique(dimension: str, factor: Factor) -> tuple[list[object],
         code = spellings.get(key) or spellings.get(key.replace(" ", "")) or spellings.get(key.replace("–", "-"))
         codes.append(code)
         reasons.append(None if code else
-                       f"unknown {dimension.replace('_', ' ')} (expected one of {', '.join(VOCABULARIES[dimension])})")
+                       _(UNKNOWN_VALUE[dimension]).format(expected=", ".join(VOCABULARIES[dimension])))
     return codes, reasons
 
 

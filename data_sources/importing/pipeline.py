@@ -5,6 +5,10 @@ changes nothing ("already imported as batch N"). A newer report for the same org
 activity × location × period × sex × age band × population group × disability replaces the older one: the
 old fact stays in the table with ``replaced_by`` = the new batch (history), and queries read only
 ``replaced_by IS NULL``. Rolling back a batch deletes its facts and puts back what it replaced.
+
+Messages (summaries, rejections, the notes stored with a batch) are in the current language when produced:
+English on the command line, the reader's on the Import page; stored notes stay as written. The audit log
+and everything read back as data (statuses, codes, mappings) are language-neutral.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from sqlalchemy import Connection, Engine, Select, String, bindparam, cast, func
 from sqlalchemy.exc import DBAPIError
 
 from dashboard import store
-from dashboard.quality_rules import evaluate_rules
+from dashboard.i18n import N_, _, format_number, ngettext
+from dashboard.quality_rules import RULES, evaluate_rules
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch, utcnow
 from data_sources.importing import mappings as maps
 from data_sources.importing import privacy
@@ -46,11 +51,11 @@ class MappingNeeded(ImportFileError):
         self.headers = headers
         self.guess = guess
         self.sheet = sheet
-        super().__init__(
+        super().__init__(_(
             "the file has no HXL tag row and no saved column mapping for its header: choose the mapping once on "
             "the Import page (it is saved for files with the same header), or add a row of HXL tags under the "
             "header (see the template's second row)"
-        )
+        ))
 
 
 @dataclass
@@ -99,12 +104,15 @@ class ImportPlan:
 
     def summary(self) -> str:
         if self.already_imported is not None:
-            return f"{self.file_name}: already imported as batch {self.already_imported}; nothing changed"
+            return _("{file}: already imported as batch {batch}; nothing changed").format(
+                file=self.file_name, batch=self.already_imported)
         c = self.changes
-        good = len(self.importable)
-        return (f"{self.file_name}: {self.rows_read:,} rows read, {good:,} values valid "
-                f"({c.new:,} new, {c.changed:,} changed, {c.unchanged:,} unchanged re-reports), "
-                f"{self.report.error_count:,} errors, {len(self.report.warnings):,} warnings")
+        n = format_number
+        return _("{file}: {rows} rows read, {valid} values valid ({new} new, {changed} changed, {unchanged} "
+                 "unchanged re-reports), {errors} errors, {warnings} warnings").format(
+            file=self.file_name, rows=n(self.rows_read), valid=n(len(self.importable)), new=n(c.new),
+            changed=n(c.changed), unchanged=n(c.unchanged), errors=n(self.report.error_count),
+            warnings=n(len(self.report.warnings)))
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,16 @@ class ImportResult:
     def summary(self) -> str:
         if self.status == "committed":
             left_out = self.plan.facts.loc[self.plan.facts["bad"], "row"].nunique() if not self.plan.report.ok else 0
-            return (f"imported {self.plan.file_name} as batch {self.batch_id}: {self.rows:,} values written, "
-                    f"{self.replaced:,} older reports replaced ({self.plan.changes.changed:,} with a new value)"
-                    + (f"; {_n(int(left_out), 'row')} with errors left out" if left_out else ""))
+            done = _("imported {file} as batch {batch}: {values} values written, {replaced} older reports replaced "
+                     "({changed} with a new value)").format(
+                file=self.plan.file_name, batch=self.batch_id, values=format_number(self.rows),
+                replaced=format_number(self.replaced), changed=format_number(self.plan.changes.changed))
+            if left_out:
+                done = ngettext("{summary}; {n} row with errors left out", "{summary}; {n} rows with errors left out",
+                                int(left_out)).format(summary=done, n=format_number(int(left_out)))
+            return done
         if self.status == "dry_run":
-            return "dry run, nothing written: " + self.plan.summary()
+            return _("dry run, nothing written: {summary}").format(summary=self.plan.summary())
         return self.plan.summary()
 
 
@@ -136,9 +149,9 @@ def _drop_overflowing_rows(chunk: Chunk, report: Report, sheet: str | None) -> C
     assert chunk.overflow is not None
     wide = chunk.overflow.notna().to_numpy()
     for pos in np.flatnonzero(wide):
-        report.add(Problem("this row has more cells than the header has columns: probably a comma or semicolon "
-                           "inside a cell without quotes, which shifts the cells after it", int(chunk.rows[pos]),
-                           "beyond the last column", str(chunk.overflow.iloc[pos]), ERROR, sheet))
+        report.add(Problem(_("this row has more cells than the header has columns: probably a comma or semicolon "
+                             "inside a cell without quotes, which shifts the cells after it"), int(chunk.rows[pos]),
+                           _("beyond the last column"), str(chunk.overflow.iloc[pos]), ERROR, sheet))
     keep = ~wide
     return Chunk(chunk.frame[keep].reset_index(drop=True), chunk.rows[keep])
 
@@ -187,7 +200,7 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         report.extend(plan.warnings)
         refused.extend(privacy.header_problems(plan.columns, plan.sheet.header))
     if refused:
-        raise ImportFileError("the file holds personal data", refused)
+        raise ImportFileError(_("the file holds personal data"), refused)
     ctx = V.Context(lookups, today, report, V.categories_for(lookups))
     frames = []
     rows_read = 0
@@ -204,17 +217,18 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
                             refused.append(Problem(p.reason, p.row, p.column, p.value, ERROR, plan.sheet.name))
                         checked.add(col.index)
             if chunk.overflow is not None:
-                beyond = T.ColumnRole(plan.sheet.width, "beyond the last column", None)
+                beyond = T.ColumnRole(plan.sheet.width, _("beyond the last column"), None)
                 refused.extend(privacy.content_problems(beyond, chunk.overflow, pd.Series(chunk.rows)))
                 chunk = _drop_overflowing_rows(chunk, report, plan.sheet.name)
             if refused:
-                raise ImportFileError("the file holds personal data", refused)
+                raise ImportFileError(_("the file holds personal data"), refused)
             part = V.transform_chunk(ctx, plan, chunk)
             if not part.empty:
                 part["sheet"] = pd.Categorical.from_codes(np.zeros(len(part), dtype="int64"), [plan.sheet.name or ""])
                 frames.append(part)
             if progress is not None:
-                progress(min(0.9, 0.9 * rows_read / estimate), f"checked {rows_read:,} rows")
+                progress(min(0.9, 0.9 * rows_read / estimate),
+                         _("checked {n} rows").format(n=format_number(rows_read)))
     for column in ("period_start", "period_end", "period_month", "column", "sheet"):
         # Chunks have their own categories for these; give them one set so the concatenation stays categorical.
         union = sorted({str(c) for f in frames for c in f[column].cat.categories})
@@ -227,12 +241,12 @@ def plan_import(engine: Engine, data: bytes, file_name: str, *, mapping: dict[st
         facts["bad"] = facts.groupby(["sheet", "row"], sort=False)["bad"].transform("any")
         _check_quality_rules(facts, report, today)
     elif report.ok:
-        report.add(Problem("the file has no values to import", severity=ERROR))
+        report.add(Problem(_("the file has no values to import"), severity=ERROR))
     plan_out = ImportPlan(file_name, digest, report, facts, plans, rows_read, already, data_version=version,
                           mapping=used_mapping, headers=headers)
     if already is None and not facts.empty:
         if progress is not None:
-            progress(0.92, "comparing with the stored reports")
+            progress(0.92, _("comparing with the stored reports"))
         with engine.connect() as conn:
             plan_out.changes = compare(conn, plan_out.importable)
     return plan_out
@@ -247,10 +261,16 @@ def _check_quality_rules(facts: pd.DataFrame, report: Report, today: date, liste
     # The rules compare months and values as plain data; the importer keeps its columns categorical.
     good = good.assign(**{col: good[col].astype("object") for col in good.columns
                           if isinstance(good[col].dtype, pd.CategoricalDtype)})
+    titles = {rule.name: rule.title for rule in RULES}
     for violation in evaluate_rules(good, today=today)[:listed]:
         rows = sorted({int(good.at[label, "row"]) for label in violation.rows if label in good.index})
         shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
-        reason = f"data-quality rule “{violation.rule}”: {violation.message}" + (f" (rows {shown})" if rows else "")
+        title = _(titles[violation.rule]) if violation.rule in titles else violation.rule
+        if rows:
+            reason = _("data-quality rule “{rule}”: {message} (rows {rows})").format(
+                rule=title, message=violation.message, rows=shown)
+        else:
+            reason = _("data-quality rule “{rule}”: {message}").format(rule=title, message=violation.message)
         report.add(Problem(reason, rows[0] if rows else None, severity=WARNING))
 
 
@@ -340,11 +360,14 @@ def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False
     if plan.already_imported is not None:
         return ImportResult("already_imported", plan.already_imported, 0, 0, plan)
     if not plan.report.ok and not allow_partial:
-        raise ImportFileError(f"{plan.file_name} was rejected: {_n(plan.report.error_count, 'problem')}; nothing "
-                              "was imported. Fix them and upload again.", plan.report.errors)
+        count = plan.report.error_count
+        raise ImportFileError(ngettext(
+            "{file} was rejected: {n} problem; nothing was imported. Fix it and upload again.",
+            "{file} was rejected: {n} problems; nothing was imported. Fix them and upload again.", count,
+        ).format(file=plan.file_name, n=format_number(count)), plan.report.errors)
     facts = plan.importable
     if facts.empty:
-        raise ImportFileError(f"{plan.file_name}: no valid values to import; nothing was imported",
+        raise ImportFileError(_("{file}: no valid values to import; nothing was imported").format(file=plan.file_name),
                               plan.report.errors)
     with engine.begin() as conn:
         if _find_batch(conn, plan.content_hash) is not None:  # imported meanwhile by someone else
@@ -367,19 +390,23 @@ def import_plan(engine: Engine, plan: ImportPlan, *, allow_partial: bool = False
                 frame["note"] = part["note"]
             written += insert_facts(conn, frame, lookups, batch_id, is_demo=False)
             if progress is not None:
-                progress(0.92 + 0.07 * written / len(facts), f"written {written:,} of {len(facts):,} values")
+                progress(0.92 + 0.07 * written / len(facts), _("written {n} of {total} values").format(
+                    n=format_number(written), total=format_number(len(facts))))
         if set_wise:
             _check_fks_set_wise(conn, batch_id)
         replaced = _mark_replaced(conn, changes.replaced_ids, batch_id)
         skipped = sorted({int(r) for r in plan.facts.loc[plan.facts["bad"], "row"]}) if allow_partial else []
-        messages = [plan.summary(), f"{replaced} older reports replaced"]
+        # The batch's notes, shown in the import history as written (in the importer's language).
+        messages = [plan.summary(), ngettext("{n} older report replaced", "{n} older reports replaced",
+                                             replaced).format(n=format_number(replaced))]
         if skipped:
-            messages.append(f"{len(skipped)} rows with errors left out: {', '.join(map(str, skipped[:200]))}")
+            messages.append(ngettext("{n} row with errors left out: {rows}", "{n} rows with errors left out: {rows}",
+                                     len(skipped)).format(n=format_number(len(skipped)), rows=", ".join(map(str, skipped[:200]))))
         close_batch(conn, batch_id, written, messages)
         _audit(conn, created_by, "import", f"batch {batch_id}: {plan.file_name}, {written} values, "
                                            f"{replaced} replaced")
     if progress is not None:
-        progress(1.0, "done")
+        progress(1.0, _("done"))
     return ImportResult("committed", batch_id, written, replaced, plan)
 
 
@@ -411,8 +438,11 @@ def _check_fks_set_wise(conn: Connection, batch_id: int) -> None:
         " OR (f.activity_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.id = f.activity_id)))"
     ), {"b": batch_id}).scalar_one()
     if broken:
-        raise ImportFileError(f"{broken} values refer to organisations, places, activities or indicators that were "
-                              "deleted meanwhile; nothing was imported. Upload the file again.")
+        raise ImportFileError(ngettext(
+            "{n} value refers to organisations, places, activities or indicators that were deleted meanwhile; "
+            "nothing was imported. Upload the file again.",
+            "{n} values refer to organisations, places, activities or indicators that were deleted meanwhile; "
+            "nothing was imported. Upload the file again.", int(broken)).format(n=format_number(int(broken))))
 
 
 def _id_runs(ids: np.ndarray, shortest: int = 50) -> tuple[list[tuple[int, int]], list[int]]:
@@ -480,8 +510,10 @@ def import_file(engine: Engine, data: bytes, file_name: str, *, dry_run: bool = 
         return ImportResult("already_imported", plan.already_imported, 0, 0, plan)
     if dry_run:
         if not plan.report.ok and not allow_partial:
-            raise ImportFileError(f"{file_name} would be rejected: {_n(plan.report.error_count, 'problem')}",
-                                  plan.report.errors)
+            count = plan.report.error_count
+            raise ImportFileError(ngettext("{file} would be rejected: {n} problem",
+                                           "{file} would be rejected: {n} problems", count).format(
+                file=file_name, n=format_number(count)), plan.report.errors)
         return ImportResult("dry_run", None, len(plan.importable), len(plan.changes.replaced_ids), plan)
     return import_plan(engine, plan, allow_partial=allow_partial, created_by=created_by, progress=progress)
 
@@ -493,8 +525,8 @@ class RollbackResult:
     restored: int
 
     def summary(self) -> str:
-        return (f"rolled back batch {self.batch_id}: {self.deleted:,} values deleted, {self.restored:,} earlier "
-                "reports restored")
+        return _("rolled back batch {batch}: {deleted} values deleted, {restored} earlier reports restored").format(
+            batch=self.batch_id, deleted=format_number(self.deleted), restored=format_number(self.restored))
 
 
 def rollback_batch(engine: Engine, batch_id: int, *, by: str | None = None) -> RollbackResult:
@@ -508,13 +540,13 @@ def rollback_batch(engine: Engine, batch_id: int, *, by: str | None = None) -> R
     with engine.begin() as conn:
         row = conn.execute(select(b.c.source, b.c.status, b.c.messages).where(b.c.id == batch_id)).first()
         if row is None:
-            raise ImportFileError(f"there is no import batch {batch_id}")
+            raise ImportFileError(_("there is no import batch {batch}").format(batch=batch_id))
         if row.source != FILE_SOURCE:
-            raise ImportFileError(f"batch {batch_id} is not a file import (source '{row.source}'); only file "
-                                  "imports can be rolled back")
+            raise ImportFileError(_("batch {batch} is not a file import (source '{source}'); only file imports can "
+                                    "be rolled back").format(batch=batch_id, source=row.source))
         if row.status != "committed":
-            raise ImportFileError(f"batch {batch_id} is {row.status.replace('_', ' ')}, not committed; nothing to "
-                                  "roll back")
+            raise ImportFileError(_("batch {batch} is {status}, not committed; nothing to roll back").format(
+                batch=batch_id, status=status_label(row.status)))
         key = [f.c.organisation_id, f.c.indicator_id, func.coalesce(f.c.activity_id, -1).label("activity_id"),
                f.c.location_id, cast(f.c.period_start, String).label("period_start"),
                cast(f.c.period_end, String).label("period_end"), f.c.sex, f.c.age_band, f.c.population_group,
@@ -534,8 +566,9 @@ def rollback_batch(engine: Engine, batch_id: int, *, by: str | None = None) -> R
                     restored += len(chosen)
         deleted = conn.execute(f.delete().where(f.c.batch_id == batch_id)).rowcount
         messages = json.loads(row.messages or "[]") if (row.messages or "").startswith("[") else [row.messages]
-        messages.append(f"rolled back at {utcnow():%Y-%m-%d %H:%M} UTC by {by or 'unknown'}: {deleted} values "
-                        f"deleted, {restored} earlier reports restored")
+        messages.append(_("rolled back at {when} UTC by {who}: {deleted} values deleted, {restored} earlier reports "
+                          "restored").format(when=f"{utcnow():%Y-%m-%d %H:%M}", who=by or _("unknown"),
+                                             deleted=format_number(deleted), restored=format_number(restored)))
         conn.execute(b.update().where(b.c.id == batch_id).values(status="rolled_back",
                                                                  messages=json.dumps(messages)))
         store.bump_data_version(conn)
@@ -567,8 +600,14 @@ def _message_text(raw: str | None) -> str:
 
 
 __all__ = ["FILE_SOURCE", "ImportPlan", "ImportResult", "MappingNeeded", "RollbackResult", "WARNING",
-           "compare", "import_file", "import_history", "import_plan", "plan_import", "rollback_batch"]
+           "compare", "import_file", "import_history", "import_plan", "plan_import", "rollback_batch", "status_label"]
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+#: Batch statuses (stored as codes) as people read them.
+STATUS_LABELS = {"running": N_("running"), "committed": N_("committed"), "rolled_back": N_("rolled back"),
+                 "failed": N_("failed")}
+
+
+def status_label(status: str) -> str:
+    """A batch status code in the current language (``rolled_back`` -> ``rolled back``)."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status.replace("_", " ")

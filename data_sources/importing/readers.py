@@ -20,13 +20,16 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
+from dashboard.i18n import _
 from data_sources.importing.errors import ImportFileError
 from data_sources.importing.tags import TagSpec, find_tag_row, parse_tag
 
 CHUNK_ROWS = 200_000
 SPARE_COLUMNS = 8  # room added when a CSV row is wider than the header (trailing delimiters from Excel)
 HEAD_ROWS = 60
-SKIPPED_SHEETS = re.compile(r"^(instructions?|readme|read me|lists?|notes?|about|help|codes?|dropdowns?)$", re.I)
+# Untagged sheets that are not data (also the template's translated sheet names).
+SKIPPED_SHEETS = re.compile(r"^(instructions?|readme|read me|lists?|notes?|about|help|codes?|dropdowns?|"
+                            r"інструкц[іяї]+|списки|довідка|instrukcj[ae]|listy|pomoc)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _encoding(data: bytes) -> str:
         data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         raise ImportFileError(
-            "the file is not UTF-8 text and its encoding could not be recognised; save it as CSV UTF-8"
+            _("the file is not UTF-8 text and its encoding could not be recognised; save it as CSV UTF-8")
         ) from None
     return encoding
 
@@ -159,16 +162,16 @@ def read_csv(data: bytes, name: str) -> list[Sheet]:
     encoding = _encoding(data)
     head = data[:262_144].decode(encoding, errors="ignore")
     if not head.strip():
-        raise ImportFileError(f"{name} is empty")
+        raise ImportFileError(_("{file} is empty").format(file=name))
     delimiter = _delimiter(head)
     try:
-        head_rows = [row for _, row in zip(range(HEAD_ROWS), csv.reader(io.StringIO(head, newline=""),
+        head_rows = [row for _unused, row in zip(range(HEAD_ROWS), csv.reader(io.StringIO(head, newline=""),
                                                                        delimiter=delimiter), strict=False)]
     except csv.Error as exc:
-        raise ImportFileError(f"{name} cannot be read as CSV: {exc}") from None
+        raise ImportFileError(_("{file} cannot be read as CSV: {detail}").format(file=name, detail=exc)) from None
     layout = _layout(head_rows)
     if layout is None:
-        raise ImportFileError(f"{name} has no header row")
+        raise ImportFileError(_("{file} has no header row").format(file=name))
     header, tags, header_index, data_index = layout
     width = max(len(r) for r in head_rows)
 
@@ -197,7 +200,8 @@ def read_csv(data: bytes, name: str) -> list[Sheet]:
                 if match and int(match[3]) > read_width and read_width < width + 1_000:
                     read_width = int(match[3]) + SPARE_COLUMNS
                     continue
-                raise ImportFileError(f"{name} cannot be read as CSV: {detail}") from None
+                raise ImportFileError(_("{file} cannot be read as CSV: {detail}").format(file=name,
+                                                                                        detail=detail)) from None
 
     return [Sheet(None, header, tags, None if header_index is None else header_index + 1, data_index + 1, width,
                   reader, [r + [""] * (width - len(r)) for r in head_rows[data_index:]],
@@ -232,9 +236,11 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise ImportFileError(f"{name} cannot be read as an Excel workbook (.xlsx): {exc}") from None
+        raise ImportFileError(_("{file} cannot be read as an Excel workbook (.xlsx): {detail}").format(
+            file=name, detail=exc)) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise ImportFileError(f"{name} cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}") from None
+        raise ImportFileError(_("{file} cannot be read as an Excel workbook (.xlsx): {detail}").format(
+            file=name, detail=type(exc).__name__)) from None
     tagged: list[Sheet] = []
     untagged: list[Sheet] = []
     try:
@@ -260,15 +266,16 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise ImportFileError(f"{name}: a sheet cannot be read ({type(exc).__name__}: {exc})") from None
+        raise ImportFileError(_("{file}: a sheet cannot be read ({detail})").format(
+            file=name, detail=f"{type(exc).__name__}: {exc}")) from None
     found = tagged or untagged[:1]
     if found and _uncached_formulas(data):
-        found[0].notes.append(
+        found[0].notes.append(_(
             "some formula cells have no saved result (the file was written by a program, not saved by Excel): they "
-            "are read as empty. Open the file in Excel or LibreOffice, save it, and upload it again")
+            "are read as empty. Open the file in Excel or LibreOffice, save it, and upload it again"))
     if found:
         return found
-    raise ImportFileError(f"{name} has no sheet with a header row or HXL tags")
+    raise ImportFileError(_("{file} has no sheet with a header row or HXL tags").format(file=name))
 
 
 _UNCACHED = re.compile(rb"</f>\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -309,7 +316,8 @@ def _xlsx_reader(ws: object, first_row: int, width: int, name: str) -> Callable[
         except ImportFileError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise ImportFileError(f"{name}: a sheet cannot be read ({type(exc).__name__}: {exc})") from None
+            raise ImportFileError(_("{file}: a sheet cannot be read ({detail})").format(
+                file=name, detail=f"{type(exc).__name__}: {exc}")) from None
         if rows:
             yield _chunk(rows, numbers, width)
 
@@ -324,11 +332,12 @@ def _chunk(rows: list[list[str]], numbers: list[int], width: int) -> Chunk:
 def read_file(data: bytes, name: str) -> list[Sheet]:
     """The tables in a CSV or XLSX file (recognised by content, not by the file name's extension)."""
     if not data:
-        raise ImportFileError(f"{name} is empty")
+        raise ImportFileError(_("{file} is empty").format(file=name))
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(data, name)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(f"{name} is an old Excel .xls file: save it as .xlsx or CSV UTF-8 and upload again")
+        raise ImportFileError(_("{file} is an old Excel .xls file: save it as .xlsx or CSV UTF-8 and upload "
+                                "again").format(file=name))
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError(f"{name} is neither CSV text nor an .xlsx workbook")
+        raise ImportFileError(_("{file} is neither CSV text nor an .xlsx workbook").format(file=name))
     return read_csv(data, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dashboard.i18n import N_, _, pgettext
 from dashboard.vocab import ALL
 
 _TAG = re.compile(r"^\s*#([A-Za-z][A-Za-z0-9_]*)((?:\s*\+\s*[A-Za-z][A-Za-z0-9_]*)*)\s*$")
@@ -99,7 +100,8 @@ NEUTRAL_VALUE_ATTRIBUTES = frozenset({"ind", "individuals", "total", "all", "num
                                       "new", "reached", "beneficiaries", "pss", "mhpss"})
 # Value hashtags and the indicator they mean when the file has no indicator column.
 VALUE_TAGS: dict[str, str | None] = {"reached": "PPL_REACHED", "value": None, "beneficiaries": "PPL_REACHED"}
-UNUSED_VALUE_ATTRIBUTES = {"hh": "households are not individuals", "households": "households are not individuals"}
+UNUSED_VALUE_ATTRIBUTES = {"hh": N_("column {column}: households are not individuals; column not used"),
+                           "households": N_("column {column}: households are not individuals; column not used")}
 EXCLUDED_ORG_ATTRIBUTES = frozenset({"funder", "donor", "prog", "programme", "program", "lead", "coordinator",
                                      "appeal"})
 
@@ -125,8 +127,8 @@ def _value_column(col: ColumnRole, spec: TagSpec, warnings: list[str]) -> None:
             dim, code = DIMENSION_ATTRIBUTES[attr]
             if dim in col.fixed and col.fixed[dim] != code:
                 col.role = None
-                warnings.append(f"column {col.label}: attributes +{attr} and another contradict each other; "
-                                "column not used")
+                warnings.append(_("column {column}: attributes +{attribute} and another contradict each other; "
+                                  "column not used").format(column=col.label, attribute=attr))
                 return
             col.fixed[dim] = code
         elif attr in COMBINED_ATTRIBUTES:
@@ -134,10 +136,11 @@ def _value_column(col: ColumnRole, spec: TagSpec, warnings: list[str]) -> None:
                 col.fixed[dim] = code
         elif attr in UNUSED_VALUE_ATTRIBUTES:
             col.role = None
-            warnings.append(f"column {col.label}: {UNUSED_VALUE_ATTRIBUTES[attr]}; column not used")
+            warnings.append(_(UNUSED_VALUE_ATTRIBUTES[attr]).format(column=col.label))
             return
         elif attr not in NEUTRAL_VALUE_ATTRIBUTES:
-            warnings.append(f"column {col.label}: unknown attribute +{attr} ignored")
+            warnings.append(_("column {column}: unknown attribute +{attribute} ignored").format(
+                column=col.label, attribute=attr))
 
 
 def classify(index: int, label: str, spec: TagSpec | None, numeric_hint: bool = False) -> tuple[ColumnRole, list[str]]:
@@ -149,7 +152,8 @@ def classify(index: int, label: str, spec: TagSpec | None, numeric_hint: bool = 
     tag, attrs = spec.tag, spec.attrs
     if tag == "org":
         if attrs & EXCLUDED_ORG_ATTRIBUTES:
-            return col, [f"column {label}: funding or programme organisation, not the reporting one; not used"]
+            return col, [_("column {column}: funding or programme organisation, not the reporting one; not "
+                           "used").format(column=label)]
         col.role = ORG
         col.priority = 3 if "impl" in attrs else 2 if "name" in attrs or not attrs else 1
     elif tag == "activity":
@@ -167,7 +171,7 @@ def classify(index: int, label: str, spec: TagSpec | None, numeric_hint: bool = 
         elif "end" in attrs:
             col.role = DATE_END
         elif attrs & {"updated", "created", "posted", "modified", "birth", "dob"}:
-            return col, [f"column {label}: not a reporting period; not used"]
+            return col, [_("column {column}: not a reporting period; not used").format(column=label)]
         else:
             col.role = DATE
             col.priority = 2 if attrs & {"month", "reported", "period"} else 1
@@ -192,7 +196,7 @@ def classify(index: int, label: str, spec: TagSpec | None, numeric_hint: bool = 
     elif tag in ("description", "note") or (tag == "meta" and attrs & {"note", "notes", "comment", "comments"}):
         col.role = NOTE
     else:
-        warnings.append(f"column {label}: {spec} is not used by the dashboard")
+        warnings.append(_("column {column}: {tag} is not used by the dashboard").format(column=label, tag=spec))
     return col, warnings
 
 
@@ -213,29 +217,49 @@ def assign_roles(columns: list[ColumnRole]) -> tuple[dict[str, ColumnRole], list
         current = chosen.get(col.role)
         if current is None or col.priority > current.priority:
             if current is not None:
-                warnings.append(f"column {current.label}: {col.label} is used for the {col.role} instead")
+                warnings.append(_used_instead(current, col))
             chosen[col.role] = col
         else:
-            warnings.append(f"column {col.label}: {current.label} is used for the {col.role} instead")
+            warnings.append(_used_instead(col, current))
     return chosen, values, warnings
+
+
+def role_label(role: str) -> str:
+    """What a column role is called in messages, in the current language."""
+    labels = {
+        ORG: pgettext("column role", "organisation"), ACTIVITY: pgettext("column role", "activity"),
+        INDICATOR: pgettext("column role", "indicator"), NOTE: pgettext("column role", "note"),
+        LOCATION0: pgettext("column role", "country"), LOCATION1: pgettext("column role", "admin-1 area"),
+        LOCATION2: pgettext("column role", "admin-2 area"), DATE: pgettext("column role", "reporting month"),
+        DATE_START: pgettext("column role", "period start"), DATE_END: pgettext("column role", "period end"),
+        SEX: pgettext("column role", "sex"), AGE: pgettext("column role", "age band"),
+        POPULATION: pgettext("column role", "population group"), DISABILITY: pgettext("column role", "disability"),
+    }
+    return labels.get(role, role)
+
+
+def _used_instead(unused: ColumnRole, used: ColumnRole) -> str:
+    return _("column {column}: {other} is used for the {role} instead").format(
+        column=unused.label, other=used.label, role=role_label(str(used.role)))
 
 
 def fixed_or_all(col: ColumnRole, dimension: str) -> str:
     return col.fixed.get(dimension, ALL)
 
 
+#: The tags the Import page explains: tag -> meaning (translated where shown).
 TAG_HELP: tuple[tuple[str, str], ...] = (
-    ("#org+name", "reporting organisation (name or acronym)"),
-    ("#activity+code / #activity+name", "IASC MHPSS 4Ws activity (e.g. 2.1)"),
-    ("#adm1+code / #adm1+name", "oblast, voivodeship or county (P-code, ISO code or name)"),
-    ("#country+code", "the whole country, when there is no admin-1 column"),
-    ("#indicator+code", "indicator code or name (e.g. PPL_REACHED)"),
-    ("#date", "the reporting month (any date in it, or 2024-05, May 2024)"),
-    ("#date+start / #date+end", "first and last day of the reporting period"),
-    ("#sex / #age / #population+group / #disability", "disaggregation of a long-format row"),
-    ("#indicator+value", "the value of the row's indicator"),
-    ("#reached", "people reached (PPL_REACHED when there is no indicator column)"),
-    ("#reached+f / +m", "… by sex; combine with +children, +adults, +elderly, +age0_4 … +age60plus"),
-    ("#reached+refugees / +idps / +host / +returnees", "… by population group; +disabled for disability"),
-    ("#description", "a note (never personal data)"),
+    ("#org+name", N_("reporting organisation (name or acronym)")),
+    ("#activity+code / #activity+name", N_("IASC MHPSS 4Ws activity (e.g. 2.1)")),
+    ("#adm1+code / #adm1+name", N_("oblast, voivodeship or county (P-code, ISO code or name)")),
+    ("#country+code", N_("the whole country, when there is no admin-1 column")),
+    ("#indicator+code", N_("indicator code or name (e.g. PPL_REACHED)")),
+    ("#date", N_("the reporting month (any date in it, or 2024-05, May 2024)")),
+    ("#date+start / #date+end", N_("first and last day of the reporting period")),
+    ("#sex / #age / #population+group / #disability", N_("disaggregation of a long-format row")),
+    ("#indicator+value", N_("the value of the row's indicator")),
+    ("#reached", N_("people reached (PPL_REACHED when there is no indicator column)")),
+    ("#reached+f / +m", N_("… by sex; combine with +children, +adults, +elderly, +age0_4 … +age60plus")),
+    ("#reached+refugees / +idps / +host / +returnees", N_("… by population group; +disabled for disability")),
+    ("#description", N_("a note (never personal data)")),
 )

@@ -3,7 +3,8 @@
 :func:`plan_columns` decides what each column means; :func:`transform_chunk` resolves and checks one chunk
 (row-level rules); :func:`check_file` runs the rules that need the whole file (duplicates, disaggregations
 that add up to more than their total). Problems go into the :class:`Report`; rows with an error are
-flagged ``bad`` so a partial import can leave them out.
+flagged ``bad`` so a partial import can leave them out. Reasons are worked out once per distinct cell and
+translated as they are produced (the current language).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from babel.lists import format_list
 
+from dashboard.i18n import N_, _, babel_locale, format_date, pgettext
 from dashboard.vocab import AGE_BANDS, ALL, DISABILITY, POPULATION_GROUPS, SEX
 from data_sources.importing import normalise as nz
 from data_sources.importing import tags as T
@@ -28,7 +31,29 @@ KEY = ["organisation", "indicator", "activity", "location", "period_start", "per
        "sex", "age_band", "population_group", "disability"]
 GROUP = KEY[:6]
 DIMS = [T.SEX, T.AGE, T.POPULATION, T.DISABILITY]
-DIM_LABELS = {T.SEX: "sex", T.AGE: "age band", T.POPULATION: "population group", T.DISABILITY: "disability"}
+#: A value column's attributes and the file's disaggregation column disagree, per dimension.
+CONFLICTS = {
+    T.SEX: N_("the sex column says '{given}' but the value column {column} is for '{fixed}'"),
+    T.AGE: N_("the age band column says '{given}' but the value column {column} is for '{fixed}'"),
+    T.POPULATION: N_("the population group column says '{given}' but the value column {column} is for '{fixed}'"),
+    T.DISABILITY: N_("the disability column says '{given}' but the value column {column} is for '{fixed}'"),
+}
+#: What a file must give, and which tags give it.
+NEEDED = {
+    "organisation": N_("no column gives the organisation (#org+name)"),
+    "location": N_("no column gives the location (#adm1+code, #adm1+name or #country+code)"),
+    "period": N_("no column gives the reporting period (#date+start, or #date for the month)"),
+    "value": N_("no column gives a value column (#indicator+value, or #reached with disaggregation attributes)"),
+    "indicator": N_("no column gives the indicator (#indicator+code), needed for the #indicator+value / #value "
+                    "columns"),
+}
+
+
+def dimension_label(dimension: str) -> str:
+    """A disaggregation dimension's name in the current language (listed in the breakdown messages)."""
+    return {T.SEX: pgettext("dimension", "sex"), T.AGE: pgettext("dimension", "age band"),
+            T.POPULATION: pgettext("dimension", "population group"),
+            T.DISABILITY: pgettext("dimension", "disability")}[dimension]
 
 
 @dataclass
@@ -67,29 +92,29 @@ def plan_columns(sheet: Sheet, tags: list[T.TagSpec | None]) -> ColumnPlan:
         has_data = any(i < len(r) and r[i].strip() for r in sheet.sample)
         col, found = T.classify(i, labels[i], spec, numeric_hint=_numeric_share(sheet.sample, i) >= 0.8)
         if spec is None and (has_data or (i < len(sheet.header) and sheet.header[i].strip())):
-            found.append(f"column {labels[i]} has no HXL tag; not used" if sheet.tags is not None
-                         else f"column {labels[i]} is not mapped; not used")
+            found.append((_("column {column} has no HXL tag; not used") if sheet.tags is not None
+                          else _("column {column} is not mapped; not used")).format(column=labels[i]))
         columns.append(col)
         notes.extend(found)
     roles, values, more = T.assign_roles(columns)
     notes.extend(more)
     missing = []
     if T.ORG not in roles:
-        missing.append("the organisation (#org+name)")
+        missing.append("organisation")
     if not roles.keys() & {T.LOCATION0, T.LOCATION1, T.LOCATION2}:
-        missing.append("the location (#adm1+code, #adm1+name or #country+code)")
+        missing.append("location")
     if not roles.keys() & {T.DATE, T.DATE_START}:
-        missing.append("the reporting period (#date+start, or #date for the month)")
+        missing.append("period")
     if not values:
-        missing.append("a value column (#indicator+value, or #reached with disaggregation attributes)")
+        missing.append("value")
     elif T.INDICATOR not in roles and any(v.default_indicator is None for v in values):
-        missing.append("the indicator (#indicator+code), needed for the #indicator+value / #value columns")
+        missing.append("indicator")
     if missing:
-        where = f"sheet '{sheet.name}': " if sheet.name else ""
+        found_not = "; ".join(_(NEEDED[m]) for m in missing)
         raise ImportFileError(
-            f"{where}no column gives " + "; no column gives ".join(missing),
-            [Problem(f"no column gives {m}; add the HXL tag in the tag row, or choose it in the column mapping",
-                     sheet=sheet.name) for m in missing],
+            _("sheet '{sheet}': {problems}").format(sheet=sheet.name, problems=found_not) if sheet.name else found_not,
+            [Problem(_("{missing}; add the HXL tag in the tag row, or choose it in the column mapping").format(
+                missing=_(NEEDED[m])), sheet=sheet.name) for m in missing],
         )
     warnings = [Problem(n, severity=WARNING, sheet=sheet.name) for n in dict.fromkeys(notes)]
     return ColumnPlan(sheet, labels, columns, roles, values, warnings)
@@ -167,7 +192,7 @@ def _resolve(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarr
         bad |= unknown
     if required:
         missing = factor.take([c is None for c in factor.cleaned], True).astype(bool)
-        _emit(ctx, missing, rows, col.label, factor.raw(), f"the {resolver.kind} is missing", plan.sheet.name)
+        _emit(ctx, missing, rows, col.label, factor.raw(), resolver.missing(), plan.sheet.name)
         bad |= missing
     return codes
 
@@ -184,7 +209,7 @@ def _location(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndar
         result = factor.take(found)
         if any(c is not None and f is None for c, f in zip(factor.cleaned, found, strict=True)):
             ctx.warn_once("adm2", Problem(
-                "admin-2 areas not in the store's admin table: those reports are recorded at admin-1",
+                _("admin-2 areas not in the store's admin table: those reports are recorded at admin-1"),
                 column=adm2.label, severity=WARNING, sheet=name))
     settled = ~_isnull(result)
     for role in (T.LOCATION1, T.LOCATION0):
@@ -207,7 +232,7 @@ def _location(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndar
     missing = ~settled
     if missing.any():
         label = next(plan.roles[r].label for r in (T.LOCATION1, T.LOCATION2, T.LOCATION0) if r in plan.roles)
-        _emit(ctx, missing, rows, label, None, "the location is missing", name)
+        _emit(ctx, missing, rows, label, None, resolver.missing(), name)
         bad |= missing
     return result
 
@@ -216,6 +241,8 @@ def _date_info(cleaned: list[str | None], whole_month: bool, today: date,
                is_end: bool) -> tuple[list[object], list[object], list[object]]:
     """Per distinct cell: ISO start, ISO end and a reason (None where not applicable)."""
     this_month = today.replace(day=1)
+    too_early = _("before the reporting period, which starts in March 2022")
+    in_future = _("in the future (today is {today})").format(today=format_date(today))
     starts: list[object] = []
     ends: list[object] = []
     reasons: list[object] = []
@@ -233,9 +260,9 @@ def _date_info(cleaned: list[str | None], whole_month: bool, today: date,
             first = last
         reason = None
         if not is_end and first < FIRST_REPORTING_DAY:
-            reason = "before the reporting period, which starts in March 2022"
+            reason = too_early
         elif (month and first > this_month) or (not month and parsed.value > today):
-            reason = f"in the future (today is {today})"
+            reason = in_future
         starts.append(first.isoformat())
         ends.append(last.isoformat())
         reasons.append(reason)
@@ -254,12 +281,12 @@ def _periods(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarr
     has_reason = ~_isnull(reasons)
     _emit(ctx, has_reason, rows, col.label, factor.raw(), reasons, name)
     missing = factor.take([c is None for c in factor.cleaned], True).astype(bool)
-    _emit(ctx, missing, rows, col.label, None, "the reporting period is missing", name)
+    _emit(ctx, missing, rows, col.label, None, _("the reporting period is missing"), name)
     bad |= has_reason | missing
     end_col = plan.roles.get(T.DATE_END)
     if end_col is not None:
         end_factor = nz.Factor(frame[end_col.index])
-        _, given_u, end_reasons_u = _date_info(end_factor.cleaned, False, ctx.today, is_end=True)
+        _unused, given_u, end_reasons_u = _date_info(end_factor.cleaned, False, ctx.today, is_end=True)
         given, end_reasons = end_factor.take(given_u), end_factor.take(end_reasons_u)
         end_bad = ~_isnull(end_reasons)
         _emit(ctx, end_bad, rows, end_col.label, end_factor.raw(), end_reasons, name)
@@ -268,7 +295,7 @@ def _periods(ctx: Context, plan: ColumnPlan, frame: pd.DataFrame, rows: np.ndarr
         both = ~_isnull(start) & ~_isnull(end)
         backwards = np.zeros(len(frame), dtype=bool)
         backwards[both] = end[both].astype(str) < start[both].astype(str)
-        _emit(ctx, backwards, rows, end_col.label, end_factor.raw(), "the period ends before it starts", name)
+        _emit(ctx, backwards, rows, end_col.label, end_factor.raw(), _("the period ends before it starts"), name)
         bad |= end_bad | backwards
     return start, end
 
@@ -330,8 +357,8 @@ def transform_chunk(ctx: Context, plan: ColumnPlan, chunk: Chunk) -> pd.DataFram
     for piece in pieces:
         has_value[piece["pos"]] = True
     if (~has_value).any():
-        _emit(ctx, ~has_value, rows, plan.values[0].label, None, "no value in any value column: row skipped", name,
-              WARNING)
+        _emit(ctx, ~has_value, rows, plan.values[0].label, None, _("no value in any value column: row skipped"),
+              name, WARNING)
     if not pieces:
         return pd.DataFrame()
     long = {key: np.concatenate([p[key] for p in pieces]) for key in pieces[0]}
@@ -345,7 +372,8 @@ def transform_chunk(ctx: Context, plan: ColumnPlan, chunk: Chunk) -> pd.DataFram
         fixed, given = long["fixed_" + dim], dims[dim][pos]
         conflict = (fixed != ALL) & (given != ALL) & (fixed != given)
         if conflict.any():
-            reasons = np.array([f"the {DIM_LABELS[dim]} column says '{g}' but the value column {c} is for '{f}'"
+            message = _(CONFLICTS[dim])
+            reasons = np.array([message.format(given=g, column=c, fixed=f)
                                 for g, c, f in zip(given, long["column"], fixed, strict=True)], dtype=object)
             _emit(ctx, conflict, out_rows, plan.roles[dim].label, given, reasons, name)
             out_bad |= conflict
@@ -359,8 +387,8 @@ def transform_chunk(ctx: Context, plan: ColumnPlan, chunk: Chunk) -> pd.DataFram
         out_dims[T.AGE] = np.where(kids, ALL, out_dims[T.AGE])
         refused = kids & ~people
         _emit(ctx, refused, out_rows, long["column"], long["raw"],
-              "children (0–17) span the age bands 0-4, 5-11 and 12-17: give the figure by band, or report it "
-              f"under {CHILDREN_INDICATOR}", name)
+              _("children (0–17) span the age bands 0-4, 5-11 and 12-17: give the figure by band, or report it "
+                "under {indicator}").format(indicator=CHILDREN_INDICATOR), name)
         out_bad |= refused
     _check_values(ctx, long, ind, out_rows, out_bad, name)
     out = pd.DataFrame({
@@ -401,9 +429,9 @@ def _check_values(ctx: Context, long: dict[str, np.ndarray], indicator: np.ndarr
     whole[known] = value[known] == np.floor(value[known])
     checks: list[tuple[np.ndarray, Reason]] = [
         (~_isnull(long["reason"]), long["reason"]),
-        (known & (value < 0), "negative: counts cannot be below zero"),
-        (~percent & known & (value >= 0) & ~whole, "not a whole number: this indicator counts whole units"),
-        (percent & known & (value > 100), "a percentage above 100"),
+        (known & (value < 0), _("negative: counts cannot be below zero")),
+        (~percent & known & (value >= 0) & ~whole, _("not a whole number: this indicator counts whole units")),
+        (percent & known & (value > 100), _("a percentage above 100")),
     ]
     for mask, reason in checks:
         if mask.any():
@@ -450,16 +478,26 @@ def _duplicates(ctx: Context, good: pd.DataFrame, facts: pd.DataFrame) -> None:
         row, first_row = int(good.at[idx, "row"]), int(first.at[idx, "row"])
         value, first_value = good.at[idx, "value"], first.at[idx, "value"]
         first_sheet = first.at[idx, "sheet"]
-        where = f"row {first_row}" if first_row != row else f"column {first.at[idx, 'column']} of the same row"
         if first_sheet != good.at[idx, "sheet"]:
-            where = f"sheet '{first_sheet}' row {first_row}"
-        reason = (f"duplicate of {where}: same organisation, indicator, activity, location, period and "
-                  "disaggregation")
+            reason = _("duplicate of sheet '{sheet}' row {row}: same organisation, indicator, activity, location, "
+                       "period and disaggregation").format(sheet=first_sheet, row=first_row)
+        elif first_row != row:
+            reason = _("duplicate of row {row}: same organisation, indicator, activity, location, period and "
+                       "disaggregation").format(row=first_row)
+        else:
+            reason = _("duplicate of column {column} of the same row: same organisation, indicator, activity, "
+                       "location, period and disaggregation").format(column=first.at[idx, "column"])
         if value != first_value:
-            reason += f", with a different value ({_fmt(first_value)} there)"
+            reason = _("{reason}, with a different value ({value} there)").format(reason=reason,
+                                                                                  value=_fmt(first_value))
         ctx.report.add(Problem(reason, row, str(good.at[idx, "column"]), _fmt(value), ERROR,
                                good.at[idx, "sheet"] or None))
     facts.loc[dup_index, "bad"] = True
+
+
+def _and(dimensions: tuple[str, ...]) -> str:
+    """``sex, age band and population group``: dimension names listed in the current language."""
+    return format_list([dimension_label(d) for d in dimensions], locale=babel_locale())
 
 
 def _fmt(value: float) -> str:
@@ -497,11 +535,15 @@ def _sums(ctx: Context, good: pd.DataFrame, facts: pd.DataFrame) -> None:
                 over = joined[joined["sum"] > joined["value"] + 1e-9]
                 if over.empty:
                     continue
-                split = " × ".join(DIM_LABELS[d] for d in members if d not in kept)
-                within = " within the same " + " and ".join(DIM_LABELS[d] for d in kept) if kept else ""
+                split = " × ".join(dimension_label(d) for d in members if d not in kept)
                 for hit in over.itertuples(index=False):
-                    ctx.report.add(Problem(
-                        f"the figures by {split}{within} add up to {_fmt(hit.sum)}, more than their total "
-                        f"{_fmt(hit.value)}", int(hit.row), str(hit.column), _fmt(hit.value), ERROR,
-                        hit.sheet or None))
+                    if kept:
+                        reason = _("the figures by {split} within the same {dimensions} add up to {sum}, more than "
+                                   "their total {total}").format(split=split, dimensions=_and(kept),
+                                                                 sum=_fmt(hit.sum), total=_fmt(hit.value))
+                    else:
+                        reason = _("the figures by {split} add up to {sum}, more than their total {total}").format(
+                            split=split, sum=_fmt(hit.sum), total=_fmt(hit.value))
+                    ctx.report.add(Problem(reason, int(hit.row), str(hit.column), _fmt(hit.value), ERROR,
+                                           hit.sheet or None))
                 facts.loc[over["_idx"].to_numpy(), "bad"] = True

@@ -55,7 +55,7 @@ def test_upload_check_confirm_and_history(fixture_db_url: str) -> None:
     no_exception(at)
     assert "imported partner.csv as batch" in screen(at)
     history = table(at, "by")
-    assert history.iloc[0][["file", "rows", "status", "by"]].tolist() == ["partner.csv", 3, "committed", "local user"]
+    assert history.iloc[0][["file", "values", "status", "by"]].tolist() == ["partner.csv", 3, "committed", "local user"]
     engine = store.get_engine(fixture_db_url)
     assert sorted(current_facts(engine)["value"]) == [40, 60, 100]
     engine.dispose()
@@ -86,10 +86,10 @@ def test_reimport_says_already_imported_and_rollback_restores(fixture_db_url: st
     at = at.button(key="import_confirm").click().run()
     at = upload(at, "v2.csv", hxl_csv([*ROW[:4], "120", "70", "50"]))
     assert metric(at, "Changed values") == "3"
-    changes = table(at, "old_value")
-    assert sorted(zip(changes["old_value"], changes["value"], strict=True)) == [(40, 50), (60, 70), (100, 120)]
+    changes = table(at, "old value")
+    assert sorted(zip(changes["old value"], changes["value"], strict=True)) == [(40, 50), (60, 70), (100, 120)]
     download = pd.read_csv(io.BytesIO(download_bytes(at, "import_changes_download")))
-    assert sorted(zip(download["sex"], download["old_value"], download["value"], strict=True)) == [
+    assert sorted(zip(download["sex"], download["old value"], download["value"], strict=True)) == [
         ("all", 100, 120), ("female", 60, 70), ("male", 40, 50)]
     at = at.button(key="import_confirm").click().run()
     assert "3 older reports replaced" in screen(at)
@@ -104,7 +104,7 @@ def test_reimport_says_already_imported_and_rollback_restores(fixture_db_url: st
     no_exception(at)
     assert f"rolled back batch {newest}: 3 values deleted, 3 earlier reports restored" in screen(at)
     assert sorted(current_facts(engine)["value"]) == [40, 60, 100]
-    assert table(at, "by").iloc[0]["status"] == "rolled_back"
+    assert table(at, "by").iloc[0]["status"] == "rolled back"
     engine.dispose()
 
 

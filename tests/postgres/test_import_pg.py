@@ -92,7 +92,7 @@ def test_set_wise_reference_check_catches_a_broken_reference(engine: Engine) -> 
     from data_sources.importing import ImportFileError
     from data_sources.importing.pipeline import _check_fks_set_wise, _skip_row_fk_checks
 
-    with pytest.raises(ImportFileError, match="1 values refer to"), engine.begin() as conn:
+    with pytest.raises(ImportFileError, match="1 value refers to"), engine.begin() as conn:
         assert _skip_row_fk_checks(conn)  # the test server's postgres role may skip them
         batch = open_batch(conn, "file import", file_name="x.csv")
         conn.execute(text(

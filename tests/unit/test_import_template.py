@@ -50,8 +50,8 @@ def test_template_has_instructions_tags_and_dropdowns(engine: Engine) -> None:
     assert columns["organisations"] == orgs
     assert len(columns["locations"]) == n_locations and "UA46 — Lviv" in columns["locations"]
     assert columns["sex"] == ["female", "male", "other", "all"]
-    assert columns["age_bands"] == ["0-4", "5-11", "12-17", "18-59", "60+", "all"]
-    assert columns["population_groups"] == ["refugee", "host", "idp", "returnee", "all"]
+    assert columns["age bands"] == ["0-4", "5-11", "12-17", "18-59", "60+", "all"]
+    assert columns["population groups"] == ["refugee", "host", "idp", "returnee", "all"]
     # The named ranges the drop-downs use cover exactly the lists.
     dest = next(iter(book.defined_names["list_organisations"].destinations))
     assert dest == ("Lists", f"$A$2:$A${len(orgs) + 1}")
