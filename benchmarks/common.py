@@ -1,15 +1,26 @@
-"""Helpers shared by benchmarks: a timer with peak memory, throwaway databases."""
+"""Helpers shared by benchmarks: a timer with peak memory, throwaway databases, and for the page benchmarks
+the cached synthetic database (``benchmarks/data/``, named by size and seed-code hash), clean child
+processes whose own peak memory is read with ``wait4``, and medians."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, text
 
@@ -55,3 +66,120 @@ def postgres_database() -> Iterator[str | None]:
             conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+# --- the page benchmarks (bench_pages): a cached synthetic database, clean child processes, medians ---
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "benchmarks" / "data"
+RESULTS_DIR = REPO / "benchmarks" / "results"
+TODAY = date(2026, 11, 25)
+# The code that decides what a seeded database holds: a change to any of these rebuilds the cached file.
+SEED_CODE = ("data_sources/seed.py", "data_sources/demo.py", "data_sources/catalogue.py", "data_sources/reference.py",
+             "data_sources/batches.py", "dashboard/store.py", "dashboard/migrations.py",
+             "geo/admin.py")
+
+
+def seed_code_hash() -> str:
+    """A short digest of the seed code (:data:`SEED_CODE`) and the pinned date."""
+    digest = hashlib.sha256(TODAY.isoformat().encode())
+    for name in SEED_CODE:
+        path = REPO / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()[:10]
+
+
+def database_path(rows: int, data_dir: Path = DATA_DIR) -> Path:
+    """Where the synthetic database of ``rows`` demo fact rows lives (named by size and seed-code hash)."""
+    return data_dir / f"mhpss_{rows}_{seed_code_hash()}.db"
+
+
+def ensure_database(rows: int, log: Callable[[str], None] = print, data_dir: Path = DATA_DIR) -> Path:
+    """The cached SQLite database of ``rows`` demo fact rows, built with the demo generator if missing.
+
+    Built in a child process into a temporary name and renamed when complete, so an interrupted build
+    never leaves a half-seeded file that looks finished. Older files for the same size are removed."""
+    path = database_path(rows, data_dir)
+    if path.exists():
+        return path
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".building")
+    partial.unlink(missing_ok=True)
+    log(f"building {path.name} ({rows:,} demo fact rows)…")
+    started = time.perf_counter()
+    code = ("import sys; from datetime import date; from dashboard import store; from data_sources.seed import seed; "
+            "e = store.get_engine(sys.argv[1]); s = seed(e, int(sys.argv[2]), today=date.fromisoformat(sys.argv[3])); "
+            "e.dispose(); print(s.demo_facts)")
+    subprocess.run([sys.executable, "-c", code, f"sqlite:///{partial}", str(rows), TODAY.isoformat()],
+                   cwd=REPO, env=child_env(None), check=True, capture_output=True, text=True)
+    for old in data_dir.glob(f"mhpss_{rows}_*.db"):
+        old.unlink()
+    partial.rename(path)
+    log(f"built {path.name} in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def child_env(db: Path | None, **extra: str) -> dict[str, str]:
+    """The environment for a measured child: no ``MHPSS_*`` from the caller (so the local single-user role
+    with full rights applies and no secrets change the run), the database and the pinned date."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MHPSS_")}
+    env["MHPSS_TODAY"] = TODAY.isoformat()
+    if db is not None:
+        env["MHPSS_DATABASE_URL"] = f"sqlite:///{db}"
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class Child:
+    """A finished child process: exit code, output, wall seconds and its own peak resident memory."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+
+    def last_json(self) -> dict[str, Any]:
+        """The last line of stdout as JSON (how measuring children report)."""
+        lines = [line for line in self.stdout.splitlines() if line.startswith("{")]
+        if self.returncode != 0 or not lines:
+            tail = (self.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"exit {self.returncode}: {tail}")
+        return dict(json.loads(lines[-1]))
+
+
+def run_child(args: list[str], env: dict[str, str], timeout: float = 3600) -> Child:
+    """Run ``args`` and wait for it with ``wait4``, which gives that child's own peak RSS."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=err, text=True)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Child(proc.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary(times_ms: list[float]) -> dict[str, float | int | None]:
+    """Median, min, max and count of ``times_ms`` (None when nothing was measured)."""
+    if not times_ms:
+        return {"median_ms": None, "min_ms": None, "max_ms": None, "runs": 0}
+    return {"median_ms": round(statistics.median(times_ms), 1), "min_ms": round(min(times_ms), 1),
+            "max_ms": round(max(times_ms), 1), "runs": len(times_ms)}

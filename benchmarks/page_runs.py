@@ -1,0 +1,198 @@
+"""The measuring side of :mod:`benchmarks.bench_pages`: one scenario per child process, so its peak memory is
+its own. Each prints one JSON line (times in ms). The database and the date come from the environment
+(``MHPSS_DATABASE_URL``, ``MHPSS_TODAY``), set by the parent.
+
+Usage (by bench_pages): ``python -m benchmarks.page_runs SCENARIO [PAGE] [--runs K] [--t0 EPOCH]`` with
+SCENARIO one of ``cold`` (Home in AppTest; ``--t0`` is the parent's clock when it started this process),
+``warm PAGE``, ``filter PAGE``, ``baseline-cold``, ``baseline-warm PAGE``, ``baseline-filter PAGE``,
+``export-csv``, ``export-xlsx``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dashboard.filters import Filters
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 900  # seconds for one script run: a first run at 10M rows can take minutes
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
+EXPORT_ROWS = 1_000_000
+_PRESETS = ("last_quarter", "last_month", "all", "since_meeting", "ytd")
+_COUNTRIES: tuple[tuple[str, ...], ...] = (("POL",), ("UKR",), (), ("LTU",))
+
+
+def filter_cycle() -> Iterator[Filters]:
+    """Distinct (period preset, country) choices, never the default one the page opens with; consecutive
+    choices differ in both (5 presets × 4 countries, stepped together). After all 19 the cycle starts again,
+    and from then on a result may come from cache."""
+    combos = [Filters(preset=_PRESETS[i % len(_PRESETS)], countries=_COUNTRIES[i % len(_COUNTRIES)])
+              for i in range(len(_PRESETS) * len(_COUNTRIES))]
+    ordered = [c for c in combos if c != Filters()]
+    while True:
+        yield from ordered
+
+
+def describe(filters: Filters) -> str:
+    return f"{filters.preset}/{','.join(filters.countries) or 'all countries'}"
+
+
+def _today() -> date:
+    return date.fromisoformat(os.environ["MHPSS_TODAY"])
+
+
+EMPTY_PAGE = "(empty)"  # a script that only writes one line: what a bare Streamlit rerun costs
+
+
+def _app(page: str) -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    if page == EMPTY_PAGE:
+        return AppTest.from_string("import streamlit as st\nst.write('nothing to compute')", default_timeout=TIMEOUT)
+    return AppTest.from_file(str(REPO / page), default_timeout=TIMEOUT)
+
+
+def _run(at: Any) -> float:
+    """One script run in ms; a page exception fails the scenario (a figure for a broken page is no figure)."""
+    started = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError(f"page exception: {at.exception[0].value}"[:500])
+    return elapsed
+
+
+def cold(t0: float) -> dict[str, Any]:
+    """Home rendered in AppTest, from this process's start (the parent's clock ``t0``) to the run's end."""
+    _run(_app("Home.py"))
+    return {"times_ms": [(time.time() - t0) * 1000]}
+
+
+def warm(page: str, runs: int) -> dict[str, Any]:
+    """The first run of ``page`` (not counted), then ``runs`` reruns with nothing changed."""
+    at = _app(page)
+    first = _run(at)
+    return {"first_ms": first, "times_ms": [_run(at) for _ in range(runs)]}
+
+
+def filter_change(page: str, runs: int) -> dict[str, Any]:
+    """The first run, then ``runs`` reruns each after choosing a period preset and country not chosen before."""
+    at = _app(page)
+    first = _run(at)
+    times, chosen = [], []
+    for _, filters in zip(range(runs), filter_cycle(), strict=False):
+        at.selectbox(key="w_preset").set_value(filters.preset)
+        at.multiselect(key="w_country").set_value(list(filters.countries))
+        times.append(_run(at))
+        chosen.append(describe(filters))
+    return {"first_ms": first, "times_ms": times, "filters": chosen}
+
+
+def _baseline_engine() -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(os.environ["MHPSS_DATABASE_URL"])
+
+
+def baseline(page: str, runs: int, change: bool) -> dict[str, Any]:
+    """The naive read path for ``page``: the same filters as :func:`warm` (defaults) or :func:`filter_change`."""
+    from benchmarks.baseline import PAGES
+
+    compute, engine, today = PAGES[page], _baseline_engine(), _today()
+    choices: Iterator[Filters] = filter_cycle() if change else iter(lambda: Filters(), None)
+    times = []
+    for _, filters in zip(range(runs), choices, strict=False):
+        started = time.perf_counter()
+        compute(engine, filters, today)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"times_ms": times}
+
+
+def baseline_cold(t0: float) -> dict[str, Any]:
+    """A naive app's cold start: import Streamlit, read everything, compute Home (from process start)."""
+    import streamlit  # noqa: F401 - a naive app imports it too
+
+    from benchmarks.baseline import compute_home
+
+    compute_home(_baseline_engine(), Filters(), _today())
+    return {"times_ms": [(time.time() - t0) * 1000]}
+
+
+def explorer_rows() -> Any:
+    """The Explorer's rows for "Everything" (its downloads are replaced by a hook that keeps the rows)."""
+    from dashboard import explorer
+
+    kept: list[Any] = []
+
+    def keep(ctx: Any, frame: Any, *args: Any, **kwargs: Any) -> None:
+        kept.append(frame)
+
+    explorer.render_downloads = keep  # type: ignore[assignment]
+    at = _app("pages/2_Explorer.py")
+    at.query_params["period"] = "all"
+    _run(at)
+    if not kept:
+        raise RuntimeError("the Explorer page did not call explorer.render_downloads(ctx, rows)")
+    return kept[-1]
+
+
+def export(kind: str, runs: int) -> dict[str, Any]:
+    """CSV (``runs`` times) or XLSX (once, at most Excel's row limit) of the Explorer's rows, at most 1M."""
+    from dashboard import columns as C
+    from dashboard import exports
+    from dashboard.filters import Period
+
+    frame = explorer_rows()
+    frame = frame.head(EXPORT_ROWS if kind == "csv" else min(EXPORT_ROWS, XLSX_MAX_ROWS))
+    build: Callable[[], bytes]
+    if kind == "csv":
+        build = lambda: exports.build_csv(frame)  # noqa: E731
+    else:
+        period = Period(str(frame[C.MONTH].min()), str(frame[C.MONTH].max())) if len(frame) else Period("", "")
+        build = lambda: exports.build_xlsx(frame, Filters(preset="all"), period, exports.utcnow())  # noqa: E731
+        runs = 1
+    times, size = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        size = len(build())
+        times.append((time.perf_counter() - started) * 1000)
+    extra: dict[str, Any] = {}
+    if kind == "csv":
+        started = time.perf_counter()
+        frame.to_csv(index=False)
+        extra["pandas_to_csv_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return {"times_ms": times, "export_rows": len(frame), "bytes": size, **extra}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.page_runs")
+    parser.add_argument("scenario")
+    parser.add_argument("page", nargs="?", default="Home.py")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--t0", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    scenarios: dict[str, Callable[[], dict[str, Any]]] = {
+        "cold": lambda: cold(args.t0),
+        "warm": lambda: warm(args.page, args.runs),
+        "filter": lambda: filter_change(args.page, args.runs),
+        "baseline-cold": lambda: baseline_cold(args.t0),
+        "baseline-warm": lambda: baseline(args.page, args.runs, change=False),
+        "baseline-filter": lambda: baseline(args.page, args.runs, change=True),
+        "export-csv": lambda: export("csv", args.runs),
+        "export-xlsx": lambda: export("xlsx", args.runs),
+    }
+    result = scenarios[args.scenario]()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
