@@ -98,5 +98,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         out[C.IS_DEMO] = out[C.IS_DEMO].astype(bool)
     for name in (C.SOURCE, C.NOTE):
         if name in out:
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
+            # As pandas infers it from driver rows: NaN for missing text, None when nothing is filled in.
+            filled = out[name].notna().any()
+            out[name] = out[name].astype("str").astype(object) if filled else pd.Series(
+                [None] * len(out), index=out.index, dtype=object)
     return out

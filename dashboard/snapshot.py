@@ -106,8 +106,10 @@ def build(engine: Engine, path: Path) -> int:
         with pq.ParquetWriter(unsorted, _SCHEMA) as writer, engine.connect() as conn:
             dims = queries.read_dimensions(conn)
             # The facts table alone, its dimensions added in pandas: much faster than the SQL join.
-            cursor = conn.execution_options(stream_results=True).execute(queries.lean_facts_select()).cursor
-            while chunk := cursor.fetchmany(CHUNK_ROWS):  # type: ignore[union-attr]
+            result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(
+                queries.lean_facts_select())
+            for part in result.partitions():
+                chunk = [tuple(row) for row in part]
                 writer.write_table(_to_arrow(queries.flat_from_lean(chunk, dims)))
                 rows += len(chunk)
             if rows == 0:

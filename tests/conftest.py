@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -96,15 +97,22 @@ def _pg_available() -> bool:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """URL of a throwaway PostgreSQL database, dropped afterwards. In CI this must not skip."""
+    with _pg_database(PG_ADMIN_URL) as url:
+        yield url
+
+
+@contextmanager
+def _pg_database(admin_url: str) -> Iterator[str]:
+    """A throwaway PostgreSQL database (skips, or fails in CI, when the server is not reachable)."""
     if not _pg_available():
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (required in CI)")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+            pytest.fail(f"PostgreSQL is not reachable at {admin_url} (required in CI)")
+        pytest.skip(f"PostgreSQL is not reachable at {admin_url}")
     name = f"mhpss_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
         yield url
     finally:

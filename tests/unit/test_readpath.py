@@ -1,0 +1,122 @@
+"""The read path: the columnar snapshot and SQL pushed down to the database give the same frames as the
+original fact query, for a table of filters; the cube gives the same totals by every indicator rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, update
+
+from dashboard import columns as C
+from dashboard import queries, readpath, snapshot, store
+from dashboard.filters import Filters, Period
+from dashboard.indicators import compute_monthly, compute_total
+
+CASES = [
+    pytest.param(Filters(), Period("2026-01", "2026-11"), id="year-to-date"),
+    pytest.param(Filters(), None, id="everything"),
+    pytest.param(Filters(countries=("POL",)), Period("2025-01", "2025-12"), id="poland-2025"),
+    pytest.param(Filters(adm1=("UA-53", "PL-MZ")), None, id="two-areas"),
+    pytest.param(Filters(org_types=("ingo",), layers=(3, 4)), Period("2024-01", "2026-11"), id="org-type-layers"),
+    pytest.param(Filters(indicator="PEOPLE_REACHED", sexes=("female",), age_bands=("18-59",)),
+                 Period("2023-01", "2026-11"), id="indicator-sex-age"),
+    pytest.param(Filters(population_groups=("refugee",), activities=("2.1", "2.2")), None, id="group-activities"),
+    pytest.param(Filters(countries=("LTU",), organisations=("nobody",)), None, id="nothing-matches"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
+    import shutil
+
+    target = tmp_path_factory.mktemp("readpath") / "fixture.db"
+    shutil.copy(fixture_db_path, target)
+    return store.get_engine(f"sqlite:///{target}")
+
+
+@pytest.fixture(scope="module")
+def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
+    folder = tmp_path_factory.mktemp("snap")
+    return readpath.Reader(engine, snapshot.ensure(engine, folder, snapshot.signature(engine)))
+
+
+@pytest.mark.parametrize(("filters", "period"), CASES)
+def test_snapshot_and_database_give_the_original_rows(engine: Engine, snap: readpath.Reader, filters: Filters,
+                                                      period: Period | None) -> None:
+    expected = queries.fetch_facts(engine, filters, period)
+    pd.testing.assert_frame_equal(readpath.read_facts(snap, filters, period), expected)
+    pd.testing.assert_frame_equal(readpath.read_facts(readpath.Reader(engine), filters, period), expected)
+    assert readpath.count_facts(snap, filters, period) == len(expected)
+
+
+@pytest.mark.parametrize(("filters", "period"), CASES)
+def test_cube_totals_equal_the_fact_totals_by_every_rule(engine: Engine, snap: readpath.Reader, filters: Filters,
+                                                         period: Period | None) -> None:
+    facts = queries.fetch_facts(engine, filters, period, with_indicator=False)
+    for source in (snap, readpath.Reader(engine)):
+        cube = readpath.read_cube(source, filters, period, with_indicator=False)
+        assert cube[queries.ROWS].sum() == len(facts)
+        assert len(cube) <= len(facts)
+        for rule in ("sum", "unique_max", "latest", "distinct_organisations"):
+            for code in sorted(set(facts[C.INDICATOR]))[:4]:
+                want = compute_total(facts[facts[C.INDICATOR] == code], rule)
+                got = compute_total(cube[cube[C.INDICATOR] == code], rule)
+                assert got == pytest.approx(want), (rule, code)
+            if period is not None and not facts.empty:
+                want_m = compute_monthly(facts, rule, period)
+                got_m = compute_monthly(cube, rule, period)
+                pd.testing.assert_frame_equal(got_m, want_m)
+
+
+def test_cube_keeps_a_breakdown_asked_for(snap: readpath.Reader, engine: Engine) -> None:
+    period = Period("2026-01", "2026-11")
+    facts = queries.fetch_facts(engine, Filters(), period)
+    cube = readpath.read_cube(snap, Filters(), period, dims=(C.SEX, C.AGE))
+    want = facts.groupby([C.SEX, C.AGE])[C.VALUE].sum()
+    got = cube.groupby([C.SEX, C.AGE])[C.VALUE].sum()
+    pd.testing.assert_series_equal(got, want)
+
+
+def test_first_reports_and_org_months_match_the_database(engine: Engine, snap: readpath.Reader) -> None:
+    flt, period = Filters(countries=("UKR",)), Period("2026-06", "2026-10")
+    want = queries.fetch_first_reports(engine, flt).sort_values(C.ORGANISATION, ignore_index=True)
+    got = readpath.read_first_reports(snap, flt).sort_values(C.ORGANISATION, ignore_index=True)
+    pd.testing.assert_frame_equal(got[[C.ORGANISATION, "first_month", "last_month"]],
+                                  want[[C.ORGANISATION, "first_month", "last_month"]])
+    pairs = {tuple(r) for r in queries.fetch_org_months(engine, flt, period)[[C.ORGANISATION, C.MONTH]].to_numpy()}
+    got_pairs = {tuple(r) for r in readpath.read_org_months(snap, flt, period)[[C.ORGANISATION, C.MONTH]].to_numpy()}
+    assert got_pairs == pairs and pairs
+
+
+def test_a_change_to_the_data_gives_a_new_snapshot(tmp_path: Path, fixture_db_path: Path) -> None:
+    import shutil
+
+    shutil.copy(fixture_db_path, tmp_path / "a.db")
+    shutil.copy(fixture_db_path, tmp_path / "b.db")
+    first, second = (store.get_engine(f"sqlite:///{tmp_path / n}") for n in ("a.db", "b.db"))
+    assert snapshot.signature(first) == snapshot.signature(second)  # copies share one file
+    before = readpath.read_facts(readpath.Reader(first, snapshot.ensure(first, tmp_path, snapshot.signature(first))),
+                                 Filters(), None)
+    with first.begin() as conn:  # a rollback-like change: one batch's rows stop being current
+        batch = conn.execute(store.import_batches.select().limit(1)).first()
+        assert batch is not None
+        conn.execute(update(store.import_batches).where(store.import_batches.c.id == batch.id)
+                     .values(status="rolled_back"))
+        store.bump_data_version(conn)
+    sig = snapshot.signature(first)
+    assert sig != snapshot.signature(second)
+    after = readpath.read_facts(readpath.Reader(first, snapshot.ensure(first, tmp_path, sig)), Filters(), None)
+    assert len(after) < len(before)
+    assert len(after) == len(queries.fetch_facts(first, Filters(), None))
+
+
+def test_a_failed_build_leaves_no_file(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(snapshot, "_to_arrow", broken)
+    with pytest.raises(RuntimeError):
+        snapshot.ensure(engine, tmp_path, "sig")
+    assert list(tmp_path.iterdir()) == []
