@@ -10,6 +10,7 @@ freshness) are the same for everyone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from dashboard import i18n, queries, readpath, snapshot, staleness
 from dashboard.figures import IndicatorFigures, compute_indicator_figures
 from dashboard.filters import AllowLists, Filters, Period
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
+from dashboard.quality import Alert
 from geo.boundaries import Boundaries
 
 
@@ -206,3 +208,26 @@ def clear() -> None:
     """Forget every cached frame and engine (tests call this between runs)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def alerts(url: str, version: int, filters: Filters, period: Period, today: date) -> list[Alert]:
+    """Data-quality alerts for what the filters show: every check runs once per data version and period over
+    all the period's reports (:func:`_period_alerts`), then only the alerts about rows the filters keep are
+    listed (with any alert not about rows, such as a stale import). A filter change costs one id query, not
+    the checks again; an alert about a report shows whichever part of it the filters keep."""
+    everything = _period_alerts(url, version, period, today)
+    unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None, indicator=None)
+    if unfiltered == Filters():
+        return everything
+    ids = set(readpath.read_ids(reader(url, version), filters, period, with_indicator=False).tolist())
+    return [alert for alert in everything if not alert.rows or not ids.isdisjoint(alert.rows)]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _period_alerts(url: str, version: int, period: Period, today: date) -> list[Alert]:
+    from dashboard.quality import compute_alerts
+
+    rows = facts(url, version, Filters(), period, False, FULL_ACCESS)
+    return compute_alerts(rows, today, freshness(url, version).last_import, denominators(url, version),
+                          reviews(url, version))

@@ -530,6 +530,12 @@ def flat_rows_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
     return stmt.limit(limit) if limit is not None else stmt
 
 
+def flat_ids_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
+                  with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
+    """The ids of the matching fact rows."""
+    return select(flat.c[C.ID]).where(*flat_conditions(flat, filters, period, with_indicator=with_indicator))
+
+
 def flat_count_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
                     with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
     """How many fact rows match."""

@@ -48,6 +48,12 @@ def read_facts(reader: Reader, filters: Filters, period: Period | None, *, with_
     return _typed(reader.frame(stmt))
 
 
+def read_ids(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True) -> pd.Series:
+    """The ids of the fact rows matching the filters."""
+    stmt = queries.flat_ids_stmt(reader.flat, filters, period, with_indicator=with_indicator)
+    return reader.frame(stmt)[C.ID].astype("int64")
+
+
 def count_facts(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True) -> int:
     frame = reader.frame(queries.flat_count_stmt(reader.flat, filters, period, with_indicator=with_indicator))
     return int(frame.iloc[0, 0]) if not frame.empty else 0
