@@ -1,33 +1,101 @@
-"""The analysts' explorer: the filtered rows, a grouped view, and downloads of exactly those rows."""
+"""The analysts' explorer: the filtered rows, a grouped view, and downloads of exactly those rows.
+
+On screen everything is in the reader's language: column headers, coded values (sex, age band, population
+group, organisation type, country, pyramid layer) under their labels, indicator and activity names from the
+data's per-language columns and area names as :mod:`dashboard.names` picks them. The downloads keep codes
+(see :mod:`dashboard.exports`). Labels are mapped over the distinct codes only, so a large page of rows
+costs a few dictionary look-ups per column, not a translation per cell.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, cache, exports, roles
+from dashboard import audit, cache, exports, i18n, names, roles
 from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard.i18n import N_, _, ngettext
 from dashboard.indicators import compute_total
 from dashboard.ui import PageContext, render_empty
 
-GROUPABLE = {
-    C.INDICATOR: "Indicator", C.ORGANISATION: "Organisation", C.ORG_TYPE: "Organisation type",
-    C.ACTIVITY: "Activity", C.LAYER: "Pyramid layer", C.COUNTRY: "Country", C.AREA: "Area", C.MONTH: "Month",
-    C.SEX: "Sex", C.AGE: "Age band", C.GROUP: "Population group", C.DISABILITY: "Disability",
+#: Column -> its name on screen (translated where shown). The order is the rows table's column order.
+DISPLAY_COLUMNS = {
+    C.INDICATOR: N_("Indicator"), C.ORGANISATION: N_("Organisation"), C.ORG_TYPE: N_("Organisation type"),
+    C.ACTIVITY: N_("Activity"), C.LAYER: N_("Pyramid layer"), C.COUNTRY: N_("Country"), C.AREA: N_("Area"),
+    C.PCODE: N_("P-code"), C.ISO: N_("ISO code"), C.MONTH: N_("Month"), C.PERIOD_START: N_("Period start"),
+    C.PERIOD_END: N_("Period end"), C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Population group"),
+    C.DISABILITY: N_("Disability"), C.VALUE: N_("Value"), C.IS_DEMO: N_("Demo data"), C.SOURCE: N_("Source"),
 }
-MEASURES = {"sum": "Sum of values", "rule": "Indicator rule (unique people by max per area and group)",
-            "rows": "Number of report rows"}
+#: The rows table shows these (the month is in the period dates).
+ROW_COLUMNS = [c for c in DISPLAY_COLUMNS if c != C.MONTH]
+#: Dimensions the grouped view offers; an area is grouped by its P-code (two areas may share a name).
+GROUPABLE = [C.INDICATOR, C.ORGANISATION, C.ORG_TYPE, C.ACTIVITY, C.LAYER, C.COUNTRY, C.PCODE, C.MONTH, C.SEX,
+             C.AGE, C.GROUP, C.DISABILITY]
+_GROUP_LABELS = {**DISPLAY_COLUMNS, C.PCODE: N_("Area")}
+MEASURES = {"sum": N_("Sum of values"), "rule": N_("Indicator rule (unique people by max per area and group)"),
+            "rows": N_("Number of report rows")}
+#: Coded columns whose values read as vocabulary labels (``dashboard.format.label`` dimension names).
+_VOCABULARY = {C.ORG_TYPE: "org_type", C.COUNTRY: "country", C.SEX: "sex", C.AGE: "age_band",
+               C.GROUP: "population_group", C.DISABILITY: "disability", C.LAYER: "pyramid_layer"}
 
-_TABLE_CONFIG = {
-    C.VALUE: st.column_config.NumberColumn("value", format="localized"),
-    C.PERIOD_START: st.column_config.DateColumn("period start", format="YYYY-MM-DD"),
-    C.PERIOD_END: st.column_config.DateColumn("period end", format="YYYY-MM-DD"),
-    C.IS_DEMO: st.column_config.CheckboxColumn("demo"),
-}
+
+@dataclass(frozen=True)
+class DisplayNames:
+    """Indicator, activity and area names in the reader's language (code -> name)."""
+
+    indicators: dict[str, str] = field(default_factory=dict)
+    activities: dict[str, str] = field(default_factory=dict)
+    areas: dict[str, str] = field(default_factory=dict)  # P-code -> name
+
+
+def display_names(ctx: PageContext) -> DisplayNames:
+    """The names for ``ctx``'s reader, from the cached catalogues (translated here, never in the cache)."""
+    return DisplayNames(names.indicator_names(ctx.indicators()),
+                        names.activity_names(cache.activities(ctx.url, ctx.version)),
+                        names.area_names(cache.locations(ctx.url, ctx.version)))
+
+
+def _labelled(values: pd.Series, column: str, shown: DisplayNames) -> pd.Series:
+    """``values`` of ``column`` as people read them (codes -> names and labels), mapped once per distinct code."""
+    if column in _VOCABULARY:
+        dimension = _VOCABULARY[column]
+        labeller = lambda v: fmt.label(dimension, v)  # noqa: E731
+    elif column == C.INDICATOR:
+        labeller = lambda v: shown.indicators.get(str(v), str(v))  # noqa: E731
+    elif column == C.ACTIVITY:
+        labeller = lambda v: f"{v} {shown.activities[str(v)]}" if str(v) in shown.activities else str(v)  # noqa: E731
+    elif column == C.PCODE and shown.areas:
+        labeller = lambda v: shown.areas.get(str(v), str(v))  # noqa: E731
+    elif column == C.MONTH:
+        labeller = i18n.format_month
+    else:
+        return values
+    present = values.dropna().unique()
+    mapping = {v: labeller(v) for v in present}
+    return values.map(mapping).astype(object).where(values.notna(), None)
+
+
+def compute_display_rows(frame: pd.DataFrame, shown: DisplayNames) -> pd.DataFrame:
+    """The rows as the table shows them: labels and names instead of codes, headers in the reader's
+    language; values stay numbers and dates stay dates."""
+    cols = [c for c in ROW_COLUMNS if c in frame.columns]
+    out = pd.DataFrame(index=range(len(frame)))
+    for col in cols:
+        values = frame[col].reset_index(drop=True)
+        if col == C.AREA and C.PCODE in frame.columns and shown.areas:
+            values = _labelled(frame[C.PCODE].reset_index(drop=True), C.PCODE, shown)
+        elif col != C.PCODE:
+            values = _labelled(values, col, shown)
+        out[_(DISPLAY_COLUMNS[col])] = values.to_numpy()
+    return out
 
 
 def compute_grouped(frame: pd.DataFrame, dims: list[str], measure: str, aggregations: dict[str, str]) -> pd.DataFrame:
-    """Group the rows by ``dims``; 'rule' applies each indicator's own aggregation rule (per indicator)."""
+    """Group the rows by ``dims``; 'rule' applies each indicator's own aggregation rule (per indicator).
+    Codes and numbers only (see :func:`compute_display_grouped` for what the table shows)."""
     if frame.empty or not dims:
         return pd.DataFrame(columns=[*dims, C.VALUE])
     if measure == "rows":
@@ -44,34 +112,53 @@ def compute_grouped(frame: pd.DataFrame, dims: list[str], measure: str, aggregat
     return out[[*by, C.VALUE]]
 
 
-def render_rows(frame: pd.DataFrame) -> None:
-    st.markdown(f"**{len(frame):,} rows** match the filters.")
+def compute_display_grouped(grouped: pd.DataFrame, measure: str, shown: DisplayNames) -> pd.DataFrame:
+    """The grouped table as shown: each dimension under its name with labels, the measure under its name."""
+    out = pd.DataFrame(index=range(len(grouped)))
+    for col in grouped.columns:
+        values = grouped[col].reset_index(drop=True)
+        if col == C.VALUE:
+            out[_(MEASURES[measure])] = values.to_numpy()
+        else:
+            out[_(_GROUP_LABELS.get(col, col))] = _labelled(values, col, shown).to_numpy()
+    return out
+
+
+def render_rows(frame: pd.DataFrame, shown: DisplayNames) -> None:
+    n = len(frame)
+    st.markdown(ngettext("**{n} row** matches the filters.", "**{n} rows** match the filters.", n).format(
+        n=i18n.format_number(n)))
     if frame.empty:
-        render_empty()
+        render_empty(_("No data for these filters."))
         return
-    shown = exports.compute_export_frame(frame)
-    shown[C.VALUE] = frame[C.VALUE].to_numpy()
-    st.dataframe(shown, hide_index=True, width="stretch", height=420,
-                 column_config={"value": st.column_config.NumberColumn("value", format="localized")},
-                 key="explorer_table")
+    table = compute_display_rows(frame, shown)
+    value = _(DISPLAY_COLUMNS[C.VALUE])
+    st.dataframe(table, hide_index=True, width="stretch", height=420, key="explorer_table", column_config={
+        value: st.column_config.NumberColumn(value, format="localized"),
+        _(DISPLAY_COLUMNS[C.PERIOD_START]): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _(DISPLAY_COLUMNS[C.PERIOD_END]): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _(DISPLAY_COLUMNS[C.IS_DEMO]): st.column_config.CheckboxColumn(),
+    })
 
 
-def render_grouped(frame: pd.DataFrame, aggregations: dict[str, str]) -> None:
-    st.subheader("Grouped view")
+def render_grouped(frame: pd.DataFrame, aggregations: dict[str, str], shown: DisplayNames) -> None:
+    st.subheader(_("Grouped view"))
     c1, c2 = st.columns([3, 2])
-    dims = c1.multiselect("Group by", list(GROUPABLE), default=[C.INDICATOR, C.COUNTRY],
-                          format_func=GROUPABLE.__getitem__, key="w_groupby")
-    measure = c2.selectbox("Measure", list(MEASURES), format_func=MEASURES.__getitem__, key="w_measure")
+    dims = c1.multiselect(_("Group by"), GROUPABLE, default=[C.INDICATOR, C.COUNTRY],
+                          format_func=lambda d: _(_GROUP_LABELS[d]), key="w_groupby")
+    measure = c2.selectbox(_("Measure"), list(MEASURES), format_func=lambda m: _(MEASURES[m]), key="w_measure")
     grouped = compute_grouped(frame, dims, measure, aggregations)
     if grouped.empty:
-        render_empty("Choose at least one dimension, or widen the filters.")
+        render_empty(_("Choose at least one dimension, or widen the filters."))
         return
-    st.dataframe(grouped, hide_index=True, width="stretch",
-                 column_config={C.VALUE: st.column_config.NumberColumn(MEASURES[measure], format="localized")})
+    label = _(MEASURES[measure])
+    st.dataframe(compute_display_grouped(grouped, measure, shown), hide_index=True, width="stretch",
+                 column_config={label: st.column_config.NumberColumn(label, format="localized")})
 
 
 def record_download(ctx: PageContext, kind: str, rows: int) -> None:
-    """Audit-log a row-level download (a download button's callback: it runs when the file is taken)."""
+    """Audit-log a row-level download (a download button's callback: it runs when the file is taken).
+    The audit log is for administrators and stays in English, like the rest of the log."""
     from dashboard.filters import query_string
 
     audit.record(cache.engine(ctx.url), ctx.access.actor, "export",
@@ -79,31 +166,40 @@ def record_download(ctx: PageContext, kind: str, rows: int) -> None:
                  f"{ctx.period.end}")
 
 
-def render_downloads(ctx: PageContext, frame: pd.DataFrame) -> None:
+def render_downloads(ctx: PageContext, frame: pd.DataFrame, shown: DisplayNames | None = None) -> None:
     """Download buttons for exactly ``frame`` (the rows on screen); each download is audit-logged."""
-    st.subheader("Download these rows")
+    st.subheader(_("Download these rows"))
     if not roles.can(ctx, "export"):
-        st.caption("Downloading report rows is for analysts and the tWG co-leads.")
+        st.caption(_("Downloading report rows is for analysts and the tWG co-leads."))
         return
     generated = exports.utcnow()
     stem = exports.file_stem(ctx.filters, ctx.period, generated)
     disabled = frame.empty
     rows = len(frame)
+    lang = i18n.current()
+    indicator_names = shown.indicators if shown else None
+
+    def xlsx() -> bytes:  # built when the button is pressed, in the language of the page that drew it
+        with i18n.language(lang):
+            return exports.build_xlsx(frame, ctx.filters, ctx.period, generated, indicator_names)
+
     cols = st.columns(5)
-    cols[0].download_button("CSV (UTF-8)", exports.build_csv(frame), exports.safe_file_name(stem, "csv"),
+    cols[0].download_button(_("CSV (UTF-8)"), exports.build_csv(frame), exports.safe_file_name(stem, "csv"),
                             "text/csv", key="dl_csv", disabled=disabled, on_click=record_download,
                             args=(ctx, "CSV", rows))
-    cols[1].download_button("CSV for Excel", exports.build_csv(frame, excel=True),
+    cols[1].download_button(_("CSV for Excel"), exports.build_csv(frame, excel=True),
                             exports.safe_file_name(stem + "_excel", "csv"), "text/csv", key="dl_csv_excel",
                             disabled=disabled, on_click=record_download, args=(ctx, "CSV for Excel", rows))
-    cols[2].download_button("Excel (XLSX)", lambda: exports.build_xlsx(frame, ctx.filters, ctx.period, generated),
-                            exports.safe_file_name(stem, "xlsx"),
+    cols[2].download_button(_("Excel (XLSX)"), xlsx, exports.safe_file_name(stem, "xlsx"),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
                             disabled=disabled, on_click=record_download, args=(ctx, "XLSX", rows))
-    cols[3].download_button("HXL-tagged CSV", exports.build_hxl_csv(frame), exports.safe_file_name(stem + "_hxl", "csv"),
-                            "text/csv", key="dl_hxl", disabled=disabled, on_click=record_download,
-                            args=(ctx, "HXL CSV", rows))
-    cols[4].download_button("Filters (JSON)", exports.build_filters_json(ctx.filters, ctx.period, len(frame), generated),
+    cols[3].download_button(_("HXL-tagged CSV"), exports.build_hxl_csv(frame),
+                            exports.safe_file_name(stem + "_hxl", "csv"), "text/csv", key="dl_hxl",
+                            disabled=disabled, on_click=record_download, args=(ctx, "HXL CSV", rows))
+    cols[4].download_button(_("Filters (JSON)"),
+                            exports.build_filters_json(ctx.filters, ctx.period, len(frame), generated),
                             exports.safe_file_name(stem + "_filters", "json"), "application/json", key="dl_filters")
-    st.caption("The CSV files carry the period and generation time in their names; the JSON file records every "
-               "filter. The XLSX file holds the data, a data dictionary and the filters.")
+    st.caption(_("The CSV files carry the period and generation time in their names; the JSON file records every "
+                 "filter. The XLSX file holds the data, a data dictionary and the filters. Column headers are in "
+                 "the language of this page; the values keep their codes, dot decimals and ISO dates, so the "
+                 "files read the same in every language."))

@@ -1,7 +1,8 @@
 """The Map page: reading through the cache, the reader's choices, and drawing (``render_*``).
 
 The arithmetic and the pydeck layers are in :mod:`dashboard.maps`; this module only wires them to the page
-context, the boundaries setting and Streamlit.
+context, the boundaries setting and Streamlit. Everything it writes is in the reader's language; the
+boundaries' credit line is kept as the data gives it (only the word "Boundaries" is translated).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, names
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Filters
+from dashboard.i18n import _, ngettext
 from dashboard.maps import (
     DENOM,
     GAP_COLOURS,
@@ -32,7 +34,6 @@ from dashboard.maps import (
     with_boundaries,
 )
 from dashboard.ui import PageContext
-from dashboard.vocab import COUNTRIES
 
 
 @dataclass(frozen=True)
@@ -66,33 +67,34 @@ def boundaries_for(ctx: PageContext) -> tuple[Any | None, str]:
         signature = files_signature(boundary_files(path))
         return cache.boundaries(str(path), signature, ctx.url, ctx.version), ""
     except BoundaryError as exc:
-        return None, f"The boundary file could not be used: {exc}. Showing bubbles at area centroids instead."
+        return None, _("The boundary file could not be used: {reason}. Showing bubbles at area centroids "
+                       "instead.").format(reason=exc)
     except OSError as exc:
-        return None, (f"MHPSS_BOUNDARIES: {setting} could not be read ({exc.strerror or exc}). "
-                      "Showing bubbles at area centroids instead.")
+        return None, _("MHPSS_BOUNDARIES: {setting} could not be read ({reason}). Showing bubbles at area "
+                       "centroids instead.").format(setting=setting, reason=exc.strerror or exc)
 
 
 def render_map_controls(ctx: PageContext, boundaries: Any | None) -> MapControls:
     """Measure, level and shape choices above the map."""
     inds = ctx.indicators()
     code = pick_map_indicator(inds, ctx.filters)
-    name = str(inds.set_index("code").loc[code, "name"])
+    name = names.indicator_names(inds).get(code, code)
     locs = cache.locations(ctx.url, ctx.version)
     has_admin2 = bool((locs["admin_level"] == 2).any())
     cols = st.columns([3, 1, 1] if has_admin2 else [4, 1])
-    measure = cols[0].radio("Measure", list(MEASURES), format_func=MEASURES.__getitem__, horizontal=True,
+    measure = cols[0].radio(_("Measure"), list(MEASURES), format_func=lambda m: _(MEASURES[m]), horizontal=True,
                             key="w_map_measure",
-                            help="Per 10,000: the value divided by the area's refugee (IDP in Ukraine) or resident "
-                                 "population. Gap view: areas with many people and few or no services reported.")
+                            help=_("Per 10,000: the value divided by the area's refugee (IDP in Ukraine) or resident "
+                                   "population. Gap view: areas with many people and few or no services reported."))
     level = 1
     if has_admin2:
-        level = int(cols[1].radio("Areas", [1, 2], format_func=lambda v: f"Admin-{v}", horizontal=True,
-                                  key="w_map_level"))
+        level = int(cols[1].radio(_("Areas"), [1, 2], format_func=lambda v: _("Admin-{level}").format(level=v),
+                                  horizontal=True, key="w_map_level"))
     bubbles = boundaries is None
     if boundaries is not None:
-        bubbles = cols[-1].toggle("Bubbles", key="w_map_bubbles", help="Proportional bubbles at area centres "
-                                  "instead of filled areas")
-    st.caption(f"Indicator: **{name}**. Choose another in the sidebar.")
+        bubbles = cols[-1].toggle(_("Bubbles"), key="w_map_bubbles",
+                                  help=_("Proportional bubbles at area centres instead of filled areas"))
+    st.caption(_("Indicator: **{name}**. Choose another in the sidebar.").format(name=name))
     return MapControls(code, str(measure), level, bool(bubbles))
 
 
@@ -120,12 +122,21 @@ def render_map(view: MapView) -> None:
     st.pydeck_chart(build_map_deck(view), height=560, width="stretch")
     credits = []
     if view.attribution:
-        credits.append(view.attribution)
+        credits.append(describe_attribution(view.attribution))
     else:
-        credits.append("Bubbles at area centres (no boundary file is in use; set MHPSS_BOUNDARIES to draw areas)")
+        credits.append(_("Bubbles at area centres (no boundary file is in use; set MHPSS_BOUNDARIES to draw areas)"))
     if view.has_demo:
-        credits.append("includes synthetic demo data")
+        credits.append(_("includes synthetic demo data"))
     st.caption(" · ".join(credits))
+
+
+def describe_attribution(attribution: str) -> str:
+    """The boundaries' credit line for the reader: the credit itself as the data gives it (licences and
+    names are not translated), after the word "Boundaries" in the reader's language."""
+    prefix = "Boundaries: "
+    if attribution.startswith(prefix):
+        return _("Boundaries: {credits}").format(credits=attribution[len(prefix):])
+    return attribution
 
 
 def render_map_legend(legend: Legend) -> None:
@@ -148,12 +159,27 @@ def render_map_notes(view: MapView) -> None:
     if sentence:
         st.caption(sentence)
     if view.without_boundary:
-        names = view.areas.set_index(C.PCODE).loc[view.without_boundary, NAME]
-        st.caption(f"{len(names)} areas have no polygon in the boundary file and are drawn as bubbles: "
-                   + ", ".join(names.astype(str)) + ".")
-    if view.unmatched_features is not None and not view.unmatched_features.empty:
-        with st.expander(f"{len(view.unmatched_features)} boundary features matched no area"):
-            st.dataframe(view.unmatched_features, hide_index=True, width="stretch")
+        missing = view.areas.set_index(C.PCODE).loc[view.without_boundary, NAME].astype(str)
+        st.caption(ngettext("{n} area has no polygon in the boundary file and is drawn as a bubble: {areas}.",
+                            "{n} areas have no polygon in the boundary file and are drawn as bubbles: {areas}.",
+                            len(missing)).format(n=fmt.number(len(missing)), areas=", ".join(missing)))
+    unmatched = view.unmatched_features
+    if unmatched is not None and not unmatched.empty:
+        with st.expander(ngettext("{n} boundary feature matched no area", "{n} boundary features matched no area",
+                                  len(unmatched)).format(n=fmt.number(len(unmatched)))):
+            st.dataframe(compute_unmatched_table(unmatched), hide_index=True, width="stretch")
+
+
+def compute_unmatched_table(unmatched: pd.DataFrame) -> pd.DataFrame:
+    """The boundary features that matched no area, with headers and reasons in the reader's language."""
+    from geo.boundaries import describe_reasons
+
+    return pd.DataFrame({
+        _("File"): unmatched["source_file"].to_numpy() if "source_file" in unmatched else "",
+        _("Feature"): unmatched["feature"].to_numpy() if "feature" in unmatched else "",
+        _("Label"): unmatched["label"].to_numpy() if "label" in unmatched else "",
+        _("Reason"): describe_reasons(unmatched).to_numpy(),
+    })
 
 
 def render_gap_table(view: MapView) -> None:
@@ -162,28 +188,38 @@ def render_gap_table(view: MapView) -> None:
         return
     a = view.areas.sort_values("gap_rank")
     gaps = a[a["gap"].isin(["no_services", "low"])]
-    st.subheader("Service gaps")
+    st.subheader(_("Service gaps"))
     if gaps.empty:
-        st.success("No area has many people and low or no coverage for this selection.",
+        st.success(_("No area has many people and low or no coverage for this selection."),
                    icon=":material/check_circle:")
         return
+    hidden = gaps["status"].astype(str).str.startswith("hidden")
+    people, value = _("People (denominator)"), _("Value")
     table = pd.DataFrame({
-        "Area": gaps[NAME], "Country": gaps[C.COUNTRY].map(COUNTRIES),
-        "People (denominator)": gaps[DENOM],
-        "Value": gaps[C.VALUE].fillna(0.0) if not gaps["status"].astype(str).str.startswith("hidden").any() else
-        [str(st_) if str(st_).startswith("hidden") else fmt.number(v if not pd.isna(v) else 0.0)
-         for v, st_ in zip(gaps[C.VALUE], gaps["status"], strict=True)],
-        "Per 10,000": gaps["per_10k"].round(1), "Gap": gaps["gap"].map(lambda g: GAP_COLOURS[g][1]),
-        "Population source": gaps["denominator_source"],
+        _("Area"): gaps[NAME], _("Country"): gaps[C.COUNTRY].map(lambda c: fmt.label("country", c)),
+        people: gaps[DENOM],
+        value: gaps[C.VALUE].fillna(0.0) if not hidden.any() else
+        [gaps_hidden_text(str(s)) if h else fmt.number(v if not pd.isna(v) else 0.0)
+         for v, s, h in zip(gaps[C.VALUE], gaps["status"], hidden, strict=True)],
+        _("Per 10,000"): gaps["per_10k"].round(1), _("Gap"): gaps["gap"].map(lambda g: _(GAP_COLOURS[g][1])),
+        _("Population source"): gaps["denominator_source"],
     })
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "People (denominator)": st.column_config.NumberColumn(format="localized"),
-        "Value": st.column_config.NumberColumn(format="localized")})
+        people: st.column_config.NumberColumn(format="localized"),
+        value: st.column_config.NumberColumn(format="localized")})
+
+
+def gaps_hidden_text(status: str) -> str:
+    """A hidden area's value in the gap table: ``<5`` or ``hidden`` in the reader's language (the status
+    holds the machine form, ``hidden (<5)`` or ``hidden (hidden)``)."""
+    inner = status[len("hidden ("):-1] if status.startswith("hidden (") and status.endswith(")") else status
+    return _("hidden") if inner == "hidden" else inner
 
 
 def render_map_download(view: MapView) -> None:
     """Download the map's data (one row per area) as CSV."""
-    stem = f"mhpss_map_{view.indicator}_{view.measure}_admin{view.level}_{view.period_label.split(' (')[0]}"
+    months = (f"{view.period_start}_to_{view.period_end}" if view.period_start else view.period_label.split(" (")[0])
+    stem = f"mhpss_map_{view.indicator}_{view.measure}_admin{view.level}_{months}"
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:120] + ".csv"
-    st.download_button("Download the map data (CSV)", data=compute_map_csv(view), file_name=name, mime="text/csv",
-                       key="dl_map_csv", icon=":material/download:", on_click="ignore")
+    st.download_button(_("Download the map data (CSV)"), data=compute_map_csv(view), file_name=name,
+                       mime="text/csv", key="dl_map_csv", icon=":material/download:", on_click="ignore")

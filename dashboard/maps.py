@@ -9,6 +9,12 @@ people and few or no services). Areas with no reports are drawn grey, distinct f
 
 With boundaries (``MHPSS_BOUNDARIES``) the map is a GeoJsonLayer choropleth; without them, or when the
 file cannot be read, proportional bubbles at area centroids (the offline default).
+
+Languages: the view is computed for each script run (never cached), so its words (legend, tooltips, notes)
+are written in the reader's language, numbers and dates through :mod:`dashboard.format`, area names as
+:mod:`dashboard.names` picks them. :func:`compute_area_values` is also used inside cached figure sets, so it
+returns codes and English source words only (translated in :func:`compute_tooltips`). The map's CSV keeps
+machine values (codes, English names, dot decimals, ISO dates) under headers in the reader's language.
 """
 
 from __future__ import annotations
@@ -23,16 +29,18 @@ import pydeck as pdk
 
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard import names
 from dashboard.filters import Filters, Period
+from dashboard.i18n import N_, _, pgettext
 from dashboard.indicators import compute_total, years_of
-from dashboard.vocab import COUNTRIES, POPULATION_GROUPS
 
+#: Measure code -> English name (message id; show it with ``_()``).
 MEASURES = {
-    "value": "Value",
-    "per_refugees": "Per 10,000 refugees (IDPs in Ukraine)",
-    "per_residents": "Per 10,000 residents",
-    "pct_target": "% of target",
-    "gap": "Gap view",
+    "value": N_("Value"),
+    "per_refugees": N_("Per 10,000 refugees (IDPs in Ukraine)"),
+    "per_residents": N_("Per 10,000 residents"),
+    "pct_target": N_("% of target"),
+    "gap": N_("Gap view"),
 }
 DENOMINATOR_OF = {"per_refugees": "refugees_present", "per_residents": "residents"}
 PER = 10_000
@@ -41,12 +49,15 @@ PER = 10_000
 SEQUENTIAL = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
 NO_DATA_FILL = [189, 189, 189, 70]
 NO_DATA_LINE = [99, 99, 99, 255]
-GAP_COLOURS = {  # Okabe–Ito
-    "no_services": ("#D55E00", "Many people, no services reported"),
-    "low": ("#E69F00", "Many people, low coverage"),
-    "other": ("#56B4E9", "Fewer people or better coverage"),
-    "no_denominator": ("#BDBDBD", "No population figure"),
+GAP_COLOURS = {  # Okabe–Ito; the labels are English message ids (show them with ``_()``)
+    "no_services": ("#D55E00", N_("Many people, no services reported")),
+    "low": ("#E69F00", N_("Many people, low coverage")),
+    "other": ("#56B4E9", N_("Fewer people or better coverage")),
+    "no_denominator": ("#BDBDBD", N_("No population figure")),
 }
+#: Where an area's figures come from, besides named sources (English in the data, translated when shown).
+PARTNER_REPORTS = N_("partner 4W reports")
+DEMO_DATA = N_("synthetic demo data")
 PCT_BREAKS = [25.0, 50.0, 75.0, 100.0]
 
 # Map-frame columns (one row per area).
@@ -54,7 +65,8 @@ METRIC = "metric"
 STATUS = "status"
 CLASS = "class"
 DENOM = "denominator"
-NAME = "name"
+NAME = "name"  # the area's name for the reader (names.area_name)
+NAME_EN = "name_en"  # its English name (the CSV's)
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,9 @@ class MapView:
     unmatched_features: pd.DataFrame = field(default_factory=pd.DataFrame)
     without_boundary: list[str] = field(default_factory=list)  # data areas with no polygon (drawn as bubbles)
     has_demo: bool = False
-    period_label: str = ""
+    period_label: str = ""  # in the reader's language
+    period_start: str = ""  # YYYY-MM
+    period_end: str = ""
 
     @property
     def mode(self) -> str:
@@ -146,7 +160,7 @@ def _sources_by_area(on_map: pd.DataFrame) -> dict[str, str]:
     out = {}
     for area, partner, demo in zip(flags.index, flags["_partner"], flags["_demo"], strict=True):
         parts = sorted(named.get(str(area), set()))
-        parts += (["partner 4W reports"] if partner else []) + (["synthetic demo data"] if demo else [])
+        parts += ([PARTNER_REPORTS] if partner else []) + ([DEMO_DATA] if demo else [])
         out[str(area)] = "; ".join(parts)
     return out
 
@@ -270,9 +284,10 @@ def compute_gaps(areas: pd.DataFrame) -> pd.DataFrame:
     ranked = out.assign(_o=out["gap"].map(order), _p=-out[DENOM].fillna(0)).sort_values(["_o", "_p"])
     out["gap_rank"] = pd.Series(range(1, len(out) + 1), index=ranked.index).reindex(out.index)
     out.attrs["gap_rule"] = (
-        f"Many people: at least {fmt.number(median_people)} (the median of the areas shown). Low coverage: at most "
-        f"{fmt.number(low_cut)} per 10,000 (the lowest quarter of the areas with services)."
-        if has_denom.any() else "No population figures for these areas.")
+        _("Many people: at least {people} (the median of the areas shown). Low coverage: at most {per} per 10,000 "
+          "(the lowest quarter of the areas with services).").format(people=fmt.number(median_people),
+                                                                      per=fmt.number(low_cut))
+        if has_denom.any() else _("No population figures for these areas."))
     return out
 
 
@@ -294,7 +309,8 @@ def compute_map_frame(
     frame = pd.DataFrame({
         C.PCODE: locs["pcode"].astype(str).to_numpy(),
         C.ISO: locs["iso_code"].astype("str").to_numpy(),
-        NAME: locs["name_en"].astype(str).to_numpy(),
+        NAME: [names.area_name(row) for row in locs.to_dict(orient="records")],
+        NAME_EN: locs["name_en"].astype(str).to_numpy(),
         C.COUNTRY: locs["country"].astype(str).to_numpy(),
         "lat": locs["lat"].astype(float).to_numpy(),
         "lon": locs["lon"].astype(float).to_numpy(),
@@ -335,9 +351,10 @@ def compute_legend(frame: pd.DataFrame, measure: str, unit: str, denominator_mea
         out["colour"] = out["gap"].map(lambda g: GAP_COLOURS[g][0])
         out[CLASS] = out["gap"]
         present = [g for g in GAP_COLOURS if (out["gap"] == g).any()]
-        gap_entries = tuple((GAP_COLOURS[g][0], GAP_COLOURS[g][1], False) for g in present)
-        people = "refugees (IDPs in Ukraine)" if denominator_measure == "refugees_present" else "residents"
-        title = f"Gap view: {people} present and services reported"
+        gap_entries = tuple((GAP_COLOURS[g][0], _(GAP_COLOURS[g][1]), False) for g in present)
+        title = (_("Gap view: refugees (IDPs in Ukraine) present and services reported")
+                 if denominator_measure == "refugees_present" else
+                 _("Gap view: residents present and services reported"))
         return out, Legend(title, gap_entries, str(out.attrs.get("gap_rule", "")))
     breaks = compute_class_breaks(out[METRIC], measure)
     classes = compute_classes(out[METRIC], breaks)
@@ -345,7 +362,7 @@ def compute_legend(frame: pd.DataFrame, measure: str, unit: str, denominator_mea
     colours = class_colours(len(breaks) + 1 if positive_present or measure == "pct_target" else 0)
     out[CLASS] = classes
     out["colour"] = [colours[c] if 0 <= c < len(colours) else "" for c in classes]
-    suffix = "%" if measure == "pct_target" else ""
+    unit_of = "%" if measure == "pct_target" else ""
     entries: list[tuple[str, str, bool]] = []
     if len(colours) > 1:
         bounds = [0.0, *breaks]
@@ -353,25 +370,31 @@ def compute_legend(frame: pd.DataFrame, measure: str, unit: str, denominator_mea
             low = bounds[i - 1] if i - 1 < len(bounds) else None
             high = breaks[i - 1] if i - 1 < len(breaks) else None
             if high is None:
-                label = f"more than {fmt.number(low)}{suffix}" if low else f"more than 0{suffix}"
+                label = _("more than {value}").format(value=fmt.number(low or 0.0, unit_of))
             elif i == 1:
-                label = f"up to {fmt.number(high)}{suffix}"
+                label = _("up to {value}").format(value=fmt.number(high, unit_of))
             else:
-                label = f"{fmt.number(low)}–{fmt.number(high)}{suffix}"
+                label = f"{fmt.number(low)}–{fmt.number(high, unit_of)}"
             entries.append((colours[i], label, False))
-    entries.insert(0, (colours[0], f"0 (reported, none){'' if measure != 'pct_target' else ' or 0%'}", False))
-    entries.append(("#BDBDBD", "no reports", True))
+    entries.insert(0, (colours[0], _("0 (reported, none)") if measure != "pct_target" else
+                       _("0 (reported, none) or 0%"), False))
+    entries.append(("#BDBDBD", _("no reports"), True))
     if (out[STATUS] == "no denominator").any():
-        entries.append(("#BDBDBD", "reports but no population figure", True))
+        entries.append(("#BDBDBD", _("reports but no population figure"), True))
     if (out[STATUS] == "no target").any():
-        entries.append(("#BDBDBD", "reports but no target for the area", True))
-    title = {
-        "value": f"{unit} (by the indicator's rule)",
-        "per_refugees": f"{unit} per 10,000 refugees / IDPs present",
-        "per_residents": f"{unit} per 10,000 residents",
-        "pct_target": "% of the area's target",
-    }.get(measure, MEASURES.get(measure, measure))
-    note = "Classes: quantiles of the areas with reports, rounded." if measure != "pct_target" else "Fixed classes."
+        entries.append(("#BDBDBD", _("reports but no target for the area"), True))
+    if measure == "value":
+        title = _("{unit} (by the indicator's rule)").format(unit=unit)
+    elif measure == "per_refugees":
+        title = _("{unit} per 10,000 refugees / IDPs present").format(unit=unit)
+    elif measure == "per_residents":
+        title = _("{unit} per 10,000 residents").format(unit=unit)
+    elif measure == "pct_target":
+        title = _("% of the area's target")
+    else:
+        title = _(MEASURES[measure]) if measure in MEASURES else measure
+    note = (_("Classes: quantiles of the areas with reports, rounded.") if measure != "pct_target" else
+            _("Fixed classes."))
     return out, Legend(title, tuple(entries), note)
 
 
@@ -387,39 +410,53 @@ def compute_tooltips(frame: pd.DataFrame, measure: str, unit: str) -> pd.DataFra
     out["code_text"] = code.where(code == out[C.PCODE], code + " · " + out[C.PCODE])
     values = out[C.VALUE]
     out["value_text"] = [
-        "No reports for these filters" if pd.isna(v) else f"{fmt.number(v)} {unit}" for v in values
+        _("No reports for these filters") if pd.isna(v) else f"{fmt.number(v)} {unit}" for v in values
     ]
     metric_lines = []
     for row in out.itertuples(index=False):
         status = getattr(row, STATUS)
         metric = getattr(row, METRIC)
         if measure in DENOMINATOR_OF or measure == "gap":
-            text = (f"{fmt.number(metric)} per 10,000" if not pd.isna(metric) else
-                    "per 10,000: no population figure" if status == "no denominator" else "")
+            text = (_("{value} per 10,000").format(value=fmt.number(metric)) if not pd.isna(metric) else
+                    _("per 10,000: no population figure") if status == "no denominator" else "")
         elif measure == "pct_target":
-            text = (f"{fmt.percent(metric)} of the area's target ({fmt.number(getattr(row, C.TARGET))})"
-                    if not pd.isna(metric) else "no target for this area" if status == "no target" else "")
+            text = (_("{percent} of the area's target ({target})").format(
+                        percent=fmt.percent(metric), target=fmt.number(getattr(row, C.TARGET)))
+                    if not pd.isna(metric) else _("no target for this area") if status == "no target" else "")
         else:
             text = ""
         if measure == "gap":
-            text = (GAP_COLOURS[row.gap][1] + (f" · {text}" if text else ""))
+            text = _(GAP_COLOURS[row.gap][1]) + (f" · {text}" if text else "")
         metric_lines.append(text)
     out["metric_text"] = metric_lines
-    denominator_lines = []
-    for row in out.itertuples(index=False):
-        denom = getattr(row, DENOM)
-        if pd.isna(denom):
-            denominator_lines.append("")
-            continue
-        group = POPULATION_GROUPS.get(str(row.denominator_group), "")
-        what = "Residents" if str(row.denominator_group) == "all" else f"{group} present"
-        when = row.denominator_date
-        demo = " (demo estimate)" if bool(row.denominator_is_demo) else ""
-        denominator_lines.append(f"{what}: {fmt.number(denom)} on {fmt.day(when)}{demo}, "
-                                 f"source: {row.denominator_source}")
-    out["denominator_text"] = denominator_lines
-    out["source_text"] = ["Reports: " + str(s) if isinstance(s, str) and s else "" for s in out[C.SOURCE]]
+    out["denominator_text"] = [_denominator_text(row) for row in out.itertuples(index=False)]
+    out["source_text"] = [_("Reports: {sources}").format(sources=describe_sources(s)) if isinstance(s, str) and s
+                          else "" for s in out[C.SOURCE]]
     return out
+
+
+def _denominator_text(row: Any) -> str:
+    """The tooltip's population line: which people, how many, when, whether a demo estimate, and the source."""
+    denom = getattr(row, DENOM)
+    if pd.isna(denom):
+        return ""
+    values = {"number": fmt.number(denom), "date": fmt.day(row.denominator_date), "source": row.denominator_source,
+              "group": fmt.label("population_group", row.denominator_group)}
+    demo = bool(row.denominator_is_demo)
+    if str(row.denominator_group) == "all":
+        text = (_("Residents: {number} on {date} (demo estimate), source: {source}") if demo else
+                _("Residents: {number} on {date}, source: {source}"))
+    else:
+        text = (_("{group} present: {number} on {date} (demo estimate), source: {source}") if demo else
+                _("{group} present: {number} on {date}, source: {source}"))
+    return text.format(**values)
+
+
+def describe_sources(sources: str) -> str:
+    """An area's sources (``"UNHCR; partner 4W reports"``) in the reader's language: the words this module
+    writes are translated, named sources stay as they are."""
+    ours = {PARTNER_REPORTS, DEMO_DATA}
+    return "; ".join(_(part) if part in ours else part for part in sources.split("; "))
 
 
 TOOLTIP_HTML = "<b>{name}</b> <small>{code_text}</small><br/>{headline_text}<br/><small>{detail_text}</small>"
@@ -452,13 +489,40 @@ def compute_view_state(frame: pd.DataFrame, geometry: dict[str, dict[str, Any]] 
     return pdk.ViewState(latitude=(min_lat + max_lat) / 2, longitude=(min_lon + max_lon) / 2, zoom=round(zoom, 2))
 
 
+def map_table_headers() -> dict[str, str]:
+    """The map CSV's column -> header in the reader's language (English: the machine names, unchanged)."""
+    # Translators: column headers of the map's CSV download (short; the values stay codes and numbers).
+    return {
+        "pcode": pgettext("export column", "pcode"), "iso_3166_2": pgettext("export column", "iso_3166_2"),
+        "area": pgettext("export column", "area"), "country": pgettext("export column", "country"),
+        "admin_level": pgettext("export column", "admin_level"), "indicator": pgettext("export column", "indicator"),
+        "period": pgettext("export column", "period"), "aggregation": pgettext("export column", "aggregation"),
+        "value": pgettext("export column", "value"), "status": pgettext("export column", "status"),
+        "denominator": pgettext("export column", "denominator"),
+        "denominator_group": pgettext("export column", "denominator_group"),
+        "denominator_date": pgettext("export column", "denominator_date"),
+        "denominator_source": pgettext("export column", "denominator_source"),
+        "denominator_is_demo": pgettext("export column", "denominator_is_demo"),
+        "per_10000": pgettext("export column", "per_10000"), "target": pgettext("export column", "target"),
+        "pct_of_target": pgettext("export column", "pct_of_target"),
+        "measure_shown": pgettext("export column", "measure_shown"),
+        "measure_value": pgettext("export column", "measure_value"), "class": pgettext("export column", "class"),
+        "sources": pgettext("export column", "sources"), "demo_data": pgettext("export column", "demo_data"),
+        "gap": pgettext("export column", "gap"),
+    }
+
+
 def compute_map_table(view: MapView) -> pd.DataFrame:
-    """The map's data as a flat table (what the CSV download holds), one row per area."""
+    """The map's data as a flat table (what the CSV download holds), one row per area, under the machine
+    column names. Values are the same in every language: codes, English area names and labels, numbers,
+    ISO dates."""
     a = view.areas
+    period = f"{view.period_start} to {view.period_end}" if view.period_start else view.period_label
     table = pd.DataFrame({
-        "pcode": a[C.PCODE], "iso_3166_2": a[C.ISO].where(a[C.ISO] != "nan"), "area": a[NAME],
+        "pcode": a[C.PCODE], "iso_3166_2": a[C.ISO].where(a[C.ISO] != "nan"),
+        "area": a[NAME_EN] if NAME_EN in a else a[NAME],
         "country": a[C.COUNTRY], "admin_level": view.level, "indicator": view.indicator,
-        "period": view.period_label, "aggregation": view.aggregation,
+        "period": period, "aggregation": view.aggregation,
         "value": a[C.VALUE], "status": a[STATUS],
         "denominator": a[DENOM], "denominator_group": a["denominator_group"],
         "denominator_date": a["denominator_date"].astype(str).where(a["denominator_date"].notna()),
@@ -469,13 +533,15 @@ def compute_map_table(view: MapView) -> pd.DataFrame:
     })
     if "gap" in a:
         table["gap"] = a["gap"].map(lambda g: GAP_COLOURS[g][1])
-    return table
+    # The same order in every language (the areas on the page are sorted by the reader's names).
+    return table.sort_values(["country", "area", "pcode"], kind="stable", ignore_index=True)
 
 
 def compute_map_csv(view: MapView) -> bytes:
     """CSV bytes of :func:`compute_map_table` (UTF-8; text a spreadsheet would run as a formula gets a
     leading apostrophe)."""
     table = compute_map_table(view)
+    table = table.rename(columns=map_table_headers())
     for col in table.columns:
         if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
             table[col] = table[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v)
@@ -542,7 +608,7 @@ def _props(row: dict[str, Any]) -> dict[str, Any]:
     # The tooltip template is fixed, so empty lines are avoided by joining only the parts that exist.
     out["headline_text"] = " · ".join(str(t) for t in (out["value_text"], out["metric_text"]) if t)
     out["detail_text"] = (" · ".join(str(t) for t in (out["denominator_text"], out["source_text"]) if t)
-                          or COUNTRIES.get(str(out[C.COUNTRY]), str(out[C.COUNTRY])))
+                          or fmt.label("country", out[C.COUNTRY]))
     return out
 
 
@@ -632,9 +698,13 @@ def compute_map_view(
     """Assemble the map for one indicator from frames the page read through the cache (pure pandas)."""
     code = str(indicator_row["code"])
     aggregation = str(indicator_row["aggregation"])
-    unit = str(indicator_row["unit"])
+    unit = names.indicator_text(indicator_row, "unit")
     rows = facts if aggregation == "distinct_organisations" else facts[facts[C.INDICATOR] == code]
     values, off_map = compute_area_values(rows, aggregation, locations, level)
+    if not off_map.empty:  # the country-wide reports listed under the map, named for the reader
+        reader = _reader_names(locations)
+        off_map = off_map.assign(**{C.AREA: [reader.get(str(p), str(a)) for p, a in
+                                             zip(off_map[C.PCODE], off_map[C.AREA], strict=True)]})
     denominator_measure = DENOMINATOR_OF.get(measure, "refugees_present" if measure == "gap" else "")
     dens = compute_denominators(denominators, denominator_measure, period) if denominator_measure else pd.DataFrame()
     area_targets = compute_area_targets(targets, code, period)
@@ -642,9 +712,10 @@ def compute_map_view(
     frame, legend = compute_legend(frame, measure, unit, denominator_measure)
     frame = compute_tooltips(frame, measure, unit)
     return MapView(
-        indicator=code, indicator_name=str(indicator_row["name"]), unit=unit, aggregation=aggregation,
+        indicator=code, indicator_name=names.indicator_text(indicator_row, "name"), unit=unit, aggregation=aggregation,
         measure=measure, level=level, areas=frame, legend=legend, off_map=off_map, geometry=geometry,
         has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False, period_label=period.label,
+        period_start=period.start, period_end=period.end,
     )
 
 
@@ -658,8 +729,8 @@ def with_boundaries(view: MapView, boundaries: Any | None, message: str = "") ->
     geometry = {p: g for p, g in boundaries.geometry_json().items() if p in wanted}
     if not geometry:
         return replace(view, geometry=None, attribution="",
-                       boundary_message=message or f"The boundary files hold no admin-{view.level} areas; "
-                                                   "showing bubbles at area centroids.",
+                       boundary_message=message or _("The boundary files hold no admin-{level} areas; showing "
+                                                     "bubbles at area centroids.").format(level=view.level),
                        unmatched_features=boundaries.unmatched)
     without = [p for p in view.areas[C.PCODE] if p not in geometry]
     return replace(view, geometry=geometry, attribution=boundaries.attribution, boundary_message=message,
@@ -670,6 +741,12 @@ def describe_off_map(off_map: pd.DataFrame, unit: str) -> str:
     """One sentence about the reports that are not on the map (country-wide figures), or ''."""
     if off_map.empty:
         return ""
-    parts = [f"{fmt.number(v)} {unit} for {COUNTRIES.get(str(a), str(a)) if len(str(a)) == 3 else a} as a whole"
+    parts = [_("{value} {unit} for {area} as a whole").format(
+                 value=fmt.number(v), unit=unit, area=fmt.label("country", a) if len(str(a)) == 3 else a)
              for a, v in zip(off_map[C.AREA], off_map[C.VALUE], strict=True)]
-    return "Not on the map (reported for a whole country, not an area): " + "; ".join(parts) + "."
+    return _("Not on the map (reported for a whole country, not an area): {items}.").format(items="; ".join(parts))
+
+
+def _reader_names(locations: pd.DataFrame) -> dict[str, str]:
+    """P-code -> the name the reader sees (a country in the reader's language, an area per names.area_name)."""
+    return names.area_names(locations)

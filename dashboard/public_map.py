@@ -2,6 +2,9 @@
 as everywhere else for this selection), and everything derived from a hidden value goes too: the value,
 coverage per 10,000, % of target, the class colour, the tooltip numbers, the CSV and the country-wide
 figures listed under the map. Hidden areas get their own colour and legend entry.
+
+The status column keeps the machine form (``hidden (<5)``, ``hidden (hidden)``: the map's CSV holds it); the
+tooltip and legend words are in the reader's language.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dashboard import format as fmt
 from dashboard import privacy
 from dashboard.figures import STATUS as FIGURE_STATUS
 from dashboard.figures import IndicatorFigures
+from dashboard.i18n import _, ngettext
 from dashboard.maps import (
     CLASS,
     DENOM,
@@ -50,20 +54,22 @@ def compute_public_map_view(view: MapView, figures: IndicatorFigures) -> MapView
     true_per = areas["per_10k"].copy()
     for col in (C.VALUE, "per_10k", "pct_target", METRIC):
         areas[col] = areas[col].where(~hidden, np.nan)
-    areas.loc[hidden, STATUS] = [f"hidden ({privacy.display(None, s, threshold)})" for s in state[hidden]]
+    areas.loc[hidden, STATUS] = [f"hidden ({privacy.display(None, s, threshold, translate=False)})"
+                                 for s in state[hidden]]
     denominator = DENOMINATOR_OF.get(view.measure, "refugees_present" if view.measure == "gap" else "")
     areas, legend = compute_legend(areas, view.measure, view.unit, denominator)
     if view.measure == "gap":
         areas = _gaps_of_hidden(areas, hidden, true_per)
     areas = compute_tooltips(areas, view.measure, view.unit)
     areas.loc[hidden, "colour"] = HIDDEN_COLOUR
-    areas.loc[hidden, "value_text"] = [f"{privacy.display(None, s, threshold)} {view.unit} (hidden to protect privacy)"
+    areas.loc[hidden, "value_text"] = [_("{value} {unit} (hidden to protect privacy)").format(
+                                           value=privacy.display(None, s, threshold), unit=view.unit)
                                        for s in state[hidden]]
     if view.measure != "gap":
         areas.loc[hidden, "metric_text"] = ""
     if hidden.any():
-        legend = Legend(legend.title, (*legend.entries, (HIDDEN_COLOUR, f"{privacy.small_label(threshold)} or hidden "
-                                                                         "(privacy)", False)), legend.note)
+        label = _("{small} or hidden (privacy)").format(small=privacy.small_label(threshold))
+        legend = Legend(legend.title, (*legend.entries, (HIDDEN_COLOUR, label, False)), legend.note)
     off_state = view.off_map[C.PCODE].astype(str).map(states).fillna(privacy.SHOWN) if not view.off_map.empty else None
     off_map = view.off_map if off_state is None else view.off_map[off_state == privacy.SHOWN].reset_index(drop=True)
     return replace(view, areas=areas, legend=legend, off_map=off_map)
@@ -88,4 +94,7 @@ def _gaps_of_hidden(areas: pd.DataFrame, hidden: pd.Series, true_per: pd.Series)
 def describe_hidden(view: MapView) -> str:
     """One sentence on how many areas are hidden, or ''."""
     hidden = int(view.areas[STATUS].astype(str).str.startswith("hidden").sum())
-    return "" if not hidden else f"{fmt.number(hidden)} area{'s are' if hidden != 1 else ' is'} hidden to protect privacy."
+    if not hidden:
+        return ""
+    return ngettext("{n} area is hidden to protect privacy.", "{n} areas are hidden to protect privacy.",
+                    hidden).format(n=fmt.number(hidden))

@@ -11,6 +11,11 @@ properties, then name properties, through :func:`geo.admin.resolve`. Admin-2 fea
 their P-code against the admin-2 P-codes the caller knows (the locations table). Features that match
 nothing, repeat an area already matched, or have no polygon are returned in ``Boundaries.unmatched``
 with a reason; nothing is dropped silently. Never imports streamlit.
+
+Messages for people (a :class:`BoundaryError`, an unmatched feature's reason) are in the current language
+(:mod:`dashboard.i18n`). :class:`BoundaryError` is raised afresh on every load, so it is written when raised;
+the reasons are stored in English with their template and values (a loaded set is shared by every reader)
+and :func:`describe_reasons` gives them in the reader's language.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from dashboard.i18n import N_, _
 from geo.admin import AdminUnit, resolve
 
 log = logging.getLogger(__name__)
@@ -63,7 +69,8 @@ class Boundaries:
 
     ``features`` is a GeoDataFrame in EPSG:4326 with columns pcode, iso, name, country, admin_level,
     parent_pcode, matched_on, source_file and geometry, one row per area. ``unmatched`` lists features
-    that were not used, with source_file, feature (1-based position in its file), label and reason.
+    that were not used, with source_file, feature (1-based position in its file), label and reason (in
+    English; :func:`describe_reasons` gives it in the reader's language).
     """
 
     features: Any  # geopandas.GeoDataFrame (kept as Any so importing this module stays light)
@@ -104,12 +111,12 @@ def boundary_files(path: Path) -> list[Path]:
     """The boundary files at ``path``: the file itself, or the supported files in a folder (sorted,
     not descending into ``geo/cache/simplified``). Raises :class:`BoundaryError`."""
     if not path.exists():
-        raise BoundaryError(f"MHPSS_BOUNDARIES: {path} does not exist")
+        raise BoundaryError(_("MHPSS_BOUNDARIES: {path} does not exist").format(path=path))
     if path.is_file():
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise BoundaryError(
-                f"MHPSS_BOUNDARIES: {path.name} is not a GeoJSON, GeoPackage or Shapefile "
-                f"(expected one of {', '.join(SUPPORTED_SUFFIXES)})")
+                _("MHPSS_BOUNDARIES: {name} is not a GeoJSON, GeoPackage or Shapefile (expected one of "
+                  "{suffixes})").format(name=path.name, suffixes=", ".join(SUPPORTED_SUFFIXES)))
         return [path]
     found = sorted(
         p for p in path.rglob("*")
@@ -117,7 +124,7 @@ def boundary_files(path: Path) -> list[Path]:
     )
     if not found:
         raise BoundaryError(
-            f"MHPSS_BOUNDARIES: the folder {path} holds no GeoJSON, GeoPackage or Shapefile")
+            _("MHPSS_BOUNDARIES: the folder {path} holds no GeoJSON, GeoPackage or Shapefile").format(path=path))
     return found
 
 
@@ -151,16 +158,17 @@ def read_boundary_file(path: Path) -> Any:
             frames.append(frame)
     except Exception as exc:  # noqa: BLE001 - GDAL/OGR raise many kinds; each becomes one message
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BoundaryError(f"{path.name}: cannot be read as a boundary file ({reason})") from None
+        raise BoundaryError(_("{name}: cannot be read as a boundary file ({reason})").format(
+            name=path.name, reason=reason)) from None
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
-        raise BoundaryError(f"{path.name}: has no geometry column")
+        raise BoundaryError(_("{name}: has no geometry column").format(name=path.name))
     if frame.crs is None and len(frame):
         minx, miny, maxx, maxy = frame.total_bounds
         if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
             raise BoundaryError(
-                f"{path.name}: has no coordinate reference system and its coordinates are not "
-                "longitude/latitude; add a .prj file or save it with its CRS")
+                _("{name}: has no coordinate reference system and its coordinates are not longitude/latitude; "
+                  "add a .prj file or save it with its CRS").format(name=path.name))
         frame = frame.set_crs(4326)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=frame.crs)
     frame[_SOURCE] = path.name
@@ -323,7 +331,19 @@ class _Match:
     matched_on: str
 
 
-def _match_row(row: dict[str, Any], lookup: dict[str, str], admin2: dict[str, tuple[str, str | None]]) -> _Match | str:
+@dataclass(frozen=True)
+class _Reason:
+    """Why a feature is not used: an English message id with named placeholders, and their values."""
+
+    template: str
+    values: dict[str, object]
+
+    def __str__(self) -> str:
+        return self.template.format(**self.values)
+
+
+def _match_row(row: dict[str, Any], lookup: dict[str, str],
+               admin2: dict[str, tuple[str, str | None]]) -> _Match | _Reason:
     """The area one feature's properties name, or the reason it matches none."""
     for column, value in _values(row, lookup, ADMIN2_PCODE_FIELDS):
         code = value.upper()
@@ -331,7 +351,8 @@ def _match_row(row: dict[str, Any], lookup: dict[str, str], admin2: dict[str, tu
             name, parent = admin2[code]
             return _Match(code, "", name, _country_of(code), 2, parent, f"{column}={value}")
         if _ADMIN2_PCODE.match(code):
-            return f"admin-2 P-code {value} ({column}) is not in the locations table"
+            return _Reason(N_("admin-2 P-code {value} ({column}) is not in the locations table"),
+                           {"value": value, "column": column})
     tried: list[str] = []
     for kind, names in (("P-code", PCODE_FIELDS), ("ISO code", ISO_FIELDS), ("name", NAME_FIELDS)):
         for column, value in _values(row, lookup, names):
@@ -343,9 +364,9 @@ def _match_row(row: dict[str, Any], lookup: dict[str, str], admin2: dict[str, tu
                 return _from_unit(unit, f"{column}={value}")
             tried.append(f"{column}={value!r}")
     if not tried:
-        return "no P-code, ISO code or name property (tried " + ", ".join(PCODE_FIELDS[:4] + ISO_FIELDS[:3]
-                                                                             + NAME_FIELDS[:4]) + ")"
-    return "no admin area matches " + ", ".join(tried[:4])
+        return _Reason(N_("no P-code, ISO code or name property (tried {fields})"),
+                       {"fields": ", ".join(PCODE_FIELDS[:4] + ISO_FIELDS[:3] + NAME_FIELDS[:4])})
+    return _Reason(N_("no admin area matches {tried}"), {"tried": ", ".join(tried[:4])})
 
 
 def _from_unit(unit: AdminUnit, how: str) -> _Match:
@@ -384,17 +405,19 @@ def match_boundaries(prepared: Any, admin2: dict[str, tuple[str, str | None]] | 
         label = _label(row, lookup)
         result = _match_row(row, lookup, admin2)
         reason = None
-        if isinstance(result, str):
+        if isinstance(result, _Reason):
             reason = result
         elif geoms[i] is None or geoms[i].is_empty:
-            reason = f"no polygon geometry (matched {result.pcode})"
+            reason = _Reason(N_("no polygon geometry (matched {pcode})"), {"pcode": result.pcode})
         elif result.pcode in seen:
             first_file, first_pos = seen[result.pcode]
-            reason = f"duplicate of feature {first_pos} in {first_file} (both are {result.pcode} {result.name})"
+            reason = _Reason(N_("duplicate of feature {position} in {file} (both are {pcode} {name})"),
+                             {"position": first_pos, "file": first_file, "pcode": result.pcode, "name": result.name})
         if reason is not None:
-            unmatched.append({"source_file": source, "feature": position[source], "label": label, "reason": reason})
+            unmatched.append({"source_file": source, "feature": position[source], "label": label,
+                              "reason": str(reason), "reason_template": reason.template, "reason_values": reason.values})
             continue
-        assert not isinstance(result, str)
+        assert not isinstance(result, _Reason)
         seen[result.pcode] = (source, position[source])
         keep.append(i)
         matched_rows.append({
@@ -408,7 +431,24 @@ def match_boundaries(prepared: Any, admin2: dict[str, tuple[str, str | None]] | 
         geometry=gpd.GeoSeries(list(geoms[keep]) if keep else [], crs=4326), crs=4326,
     )
     matched["admin_level"] = matched["admin_level"].astype(int)
-    return matched, pd.DataFrame(unmatched, columns=["source_file", "feature", "label", "reason"])
+    return matched, pd.DataFrame(unmatched, columns=UNMATCHED_COLUMNS)
+
+
+#: The columns of ``Boundaries.unmatched``: ``reason`` in English, its template and values for translation.
+UNMATCHED_COLUMNS = ["source_file", "feature", "label", "reason", "reason_template", "reason_values"]
+
+
+def describe_reasons(unmatched: pd.DataFrame) -> pd.Series:
+    """Each unmatched feature's reason in the current language (the English ``reason`` when a row has no
+    template, e.g. a table built elsewhere)."""
+    if "reason_template" not in unmatched:
+        return unmatched["reason"].astype(str) if "reason" in unmatched else pd.Series("", index=unmatched.index)
+    out = []
+    for template, values, english in zip(unmatched["reason_template"], unmatched["reason_values"],
+                                         unmatched["reason"], strict=True):
+        out.append(_(template).format(**values) if isinstance(template, str) and isinstance(values, dict)
+                   else str(english))
+    return pd.Series(out, index=unmatched.index, dtype=object)
 
 
 # --- attribution and the one entry point ------------------------------------------------------------

@@ -237,7 +237,7 @@ def test_admin2_choropleth_when_data_and_boundaries_have_it(fixture_db_url: str,
     props = {f["properties"]["pcode"]: f["properties"]["value"] for f in layers["choropleth"]["data"]["features"]}
     assert props == values  # the third admin-2 area has no polygon: drawn as a ring, not dropped
     assert [r["pcode"] for r in layers["missing-polygons-no-data"]["data"]] == ["UA4612"]
-    with_reason = [e for e in at.expander if "1 boundary features matched no area" in e.label]
+    with_reason = [e for e in at.expander if "1 boundary feature matched no area" in e.label]
     assert len(with_reason) == 1
 
 
@@ -259,3 +259,89 @@ def test_every_indicator_and_measure_draws_all_53_areas(period: str) -> None:
             assert len(values) == 53, (code, measure)
             legend = " ".join(m.value for m in at.markdown)
             assert ("no reports" in legend or "Gap view" in legend), (code, measure)
+
+
+def _tooltips(at: Any) -> dict[str, dict[str, Any]]:
+    layers = _layers(at)
+    rows = layers["bubbles"]["data"] + layers["bubbles-no-data"]["data"]
+    return {r["pcode"]: r for r in rows}
+
+
+@pytest.mark.parametrize(("lang", "caption", "legend_word", "lviv", "masovia", "people"), [
+    ("uk", "Індикатор: **", "немає звітів", "Львівська область", "Masovia", "осіб"),
+    ("pl", "Wskaźnik: **", "brak raportów", "Lviv", "Mazowieckie", "osób"),
+])
+def test_the_map_in_ukrainian_and_polish(lang: str, caption: str, legend_word: str, lviv: str, masovia: str,
+                                         people: str) -> None:
+    at = run_page(PAGE, lang=lang, indicator="PPL_REACHED", period="all")
+    no_exception(at)
+    assert at.title[0].value == {"uk": "Карта", "pl": "Mapa"}[lang]
+    assert any(c.value.startswith(caption) for c in at.caption)
+    legend = " ".join(m.value for m in at.markdown)
+    assert legend_word in legend and "no reports" not in legend
+    radio = at.radio(key="w_map_measure")
+    assert radio.label == {"uk": "Показник", "pl": "Miara"}[lang]
+    assert {"uk": "На 10 000 мешканців", "pl": "Na 10 000 mieszkańców"}[lang] in radio.options
+    tips = _tooltips(at)
+    # Area names per names.area_name: a Ukrainian oblast in Ukrainian for Ukrainian readers, a Polish
+    # voivodeship in Polish for Polish readers, English otherwise.
+    assert tips["UA46"]["name"] == lviv and tips["PL14"]["name"] == masovia
+    pcode, value = max(((p, t["value"]) for p, t in tips.items() if t["value"] is not None), key=lambda pv: pv[1])
+    assert value >= 1000 and float(value).is_integer()
+    whole = int(value)
+    assert tips[pcode]["headline_text"].startswith(f"{whole // 1000}\xa0{whole % 1000:03d} {people}")
+    assert not any("No reports for these filters" in str(t["headline_text"]) for t in tips.values())
+    captions = " ".join(c.value for c in at.caption)
+    assert "Bubbles at area centres" not in captions and "MHPSS_BOUNDARIES" in captions
+
+
+def test_the_gap_view_and_the_csv_in_polish_keep_machine_values() -> None:
+    from dashboard import i18n
+
+    english = run_page(PAGE, indicator="PPL_REACHED", period="ytd", country="POL")
+    at = run_page(PAGE, lang="pl", indicator="PPL_REACHED", period="ytd", country="POL")
+    for page in (english, at):
+        with i18n.language("pl" if page is at else "en"):  # AppTest formats the option in the test's thread
+            page.radio(key="w_map_measure").set_value("gap").run()
+        no_exception(page)
+    assert "Luki w usługach" in [s.value for s in at.subheader]
+    gaps = at.dataframe[0].value
+    assert list(gaps.columns[:3]) == ["Obszar", "Kraj", "Osoby (mianownik)"]
+    assert set(gaps["Luka"]) <= {"Wiele osób, nie zgłoszono usług", "Wiele osób, niskie pokrycie"}
+    legend = " ".join(m.value for m in at.markdown)
+    assert "Wiele osób: co najmniej" in legend
+    polish = pd.read_csv(io.BytesIO(download_bytes(at, "dl_map_csv")), dtype=str)
+    same = pd.read_csv(io.BytesIO(download_bytes(english, "dl_map_csv")), dtype=str)
+    assert list(polish.columns[:4]) == ["P-kod", "kod ISO 3166-2", "obszar", "kraj"]
+    assert list(same.columns[:4]) == ["pcode", "iso_3166_2", "area", "country"]
+    assert polish.fillna("").to_numpy().tolist() == same.fillna("").to_numpy().tolist()  # values: the same
+    assert same["period"].iloc[0] == "2026-01 to 2026-11"
+
+
+def test_a_broken_boundary_file_is_explained_in_ukrainian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(broken))
+    at = run_page(PAGE, lang="uk", indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    message = next(w.value for w in at.warning if "файл меж" in w.value)
+    assert message.startswith("Не вдалося використати файл меж: broken.geojson: не вдається прочитати як файл меж")
+    assert "бульбашки" in message
+
+
+def test_unmatched_boundary_features_are_listed_in_ukrainian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _square_boundaries(tmp_path / "geo")
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["features"].append({"type": "Feature", "properties": {"name_en": "Atlantis"},
+                                   "geometry": mapping(box(0, 0, 1, 1))})
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(path))
+    at = run_page(PAGE, lang="uk", indicator="TRAININGS_HELD", period="all")
+    no_exception(at)
+    assert any(c.value.startswith("Межі: squares.geojson") for c in at.caption)
+    expander = next(e for e in at.expander if "файлу меж не відповідає жодній території" in e.label)
+    assert expander.label.startswith("1 об'єкт")
+    listed = at.dataframe[0].value
+    assert list(listed.columns) == ["Файл", "Об'єкт", "Позначка", "Причина"]
+    assert len(listed) == 1
+    assert listed["Причина"].iloc[0].startswith("жодна адміністративна одиниця не відповідає name_en='Atlantis'")

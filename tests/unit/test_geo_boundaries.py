@@ -93,6 +93,16 @@ def test_unmatched_features_and_duplicates_are_listed_with_reasons(tmp_path: Pat
     assert "no admin area matches" in rows.loc[2, "reason"] and "XX-01" in rows.loc[2, "reason"]
     assert "duplicate of feature 1 in mixed.geojson" in rows.loc[3, "reason"]
     assert rows.loc[4, "reason"].startswith("no P-code, ISO code or name property")
+    from dashboard import i18n
+
+    with i18n.language("uk"):  # the reasons in the reader's language, from the one shared (cached) result
+        ukrainian = gb.describe_reasons(result.unmatched).tolist()
+    with i18n.language("pl"):
+        polish = gb.describe_reasons(result.unmatched).tolist()
+    assert ukrainian[1] == "дублікат об'єкта 1 у файлі mixed.geojson (обидва — UA46 Lviv)"
+    assert polish[1] == "duplikat obiektu 1 w pliku mixed.geojson (oba to UA46 Lviv)"
+    assert ukrainian[0].startswith("жодна адміністративна одиниця не відповідає") and "XX-01" in ukrainian[0]
+    assert gb.describe_reasons(result.unmatched).tolist() == result.unmatched["reason"].tolist()  # English
 
 
 def test_admin2_features_match_known_pcodes_and_list_the_rest(tmp_path: Path) -> None:
@@ -144,6 +154,10 @@ def test_missing_path_and_wrong_file_type_are_named(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(gb.BoundaryError, match="holds no GeoJSON"):
         gb.load_boundaries(empty, cache_dir=None)
+    from dashboard import i18n
+
+    with i18n.language("pl"), pytest.raises(gb.BoundaryError, match=r"notes.txt nie jest plikiem GeoJSON"):
+        gb.load_boundaries(tmp_path / "notes.txt", cache_dir=None)
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")

@@ -303,3 +303,69 @@ def test_outlines_only_for_a_moderate_number_of_polygons() -> None:
     assert M.build_choropleth_layer(frame.iloc[:53], geometry).stroked is True
     many = M.build_choropleth_layer(frame, geometry)
     assert many.stroked is False and len(many.data["features"]) == M.MAX_OUTLINED + 1
+
+
+def _view_in(lang: str, measure: str = "per_refugees") -> M.MapView:
+    from dashboard import i18n
+
+    row = pd.Series({"code": "PPL", "name": "People reached", "unit": "people", "aggregation": "unique_max",
+                     "name_uk": "Охоплені особи", "unit_uk": "осіб", "name_pl": "Osoby objęte", "unit_pl": "osób"})
+    locations = _locations().assign(name_local=["Polska", "Україна", "mazowieckie", "małopolskie", "lubelskie",
+                                                "Львівська область", None, None])
+    dens = pd.DataFrame({
+        C.PCODE: ["PL14", "UA46"], "measure": ["refugees_present"] * 2, C.GROUP: ["refugee", "all"],
+        "ref_date": [date(2025, 12, 31)] * 2, "value": [200_000.0, 50_000.0], "source": ["UNHCR"] * 2,
+        C.IS_DEMO: [False, True],
+    })
+    targets = pd.DataFrame(columns=[C.INDICATOR, C.PCODE, "period_start", C.TARGET])
+    with i18n.language(lang):
+        return M.compute_map_view(FACTS, row, locations, dens, targets, Filters(), PERIOD, measure)
+
+
+def test_the_view_in_ukrainian_names_areas_units_and_numbers_for_the_reader() -> None:
+    view = _view_in("uk")
+    by_code = view.areas.set_index(C.PCODE)
+    assert view.indicator_name == "Охоплені особи" and view.unit == "осіб"
+    assert by_code.loc["UA46", M.NAME] == "Львівська область"  # a Ukrainian oblast in Ukrainian
+    assert by_code.loc["PL14", M.NAME] == "Masovia"  # a Polish voivodeship: in English for Ukrainian readers
+    assert view.legend.title == "осіб на 10 000 біженців / ВПО на території"
+    assert {"немає звітів", "є звіти, але немає даних про населення"} <= {e[1] for e in view.legend.entries}
+    assert by_code.loc["PL14", "value_text"] == "350 осіб"
+    assert by_code.loc["PL14", "metric_text"] == "17,5 на 10 000"  # a decimal comma on screen
+    assert by_code.loc["PL14", "denominator_text"] == (
+        "Біженці на території: 200\xa0000 станом на 31 грудня 2025, джерело: UNHCR")
+    assert by_code.loc["UA46", "denominator_text"].startswith("Мешканці: 50\xa0000 станом на 31 грудня 2025 "
+                                                               "(демонстраційна оцінка)")
+    assert by_code.loc["PL14", "source_text"] == "Звіти: звіти партнерів 4W"
+    assert by_code.loc["PL06", "value_text"] == "Немає звітів для цих фільтрів"
+    from dashboard import i18n
+
+    with i18n.language("uk"):
+        assert M.describe_off_map(view.off_map, view.unit) == (
+            "Не показано на карті (повідомлено для всієї країни, а не для території): 999 осіб — Польща загалом.")
+
+
+def test_the_view_in_polish_names_polish_areas_in_polish() -> None:
+    view = _view_in("pl", "value")
+    by_code = view.areas.set_index(C.PCODE)
+    assert by_code.loc["PL14", M.NAME] == "Mazowieckie" and by_code.loc["UA46", M.NAME] == "Lviv"
+    assert view.legend.title == "osób (według reguły wskaźnika)"
+    assert view.legend.note == "Klasy: kwantyle obszarów z raportami, zaokrąglone."
+
+
+def test_the_map_csv_keeps_its_values_in_every_language_and_translates_its_headers() -> None:
+    from dashboard import i18n
+
+    tables = {}
+    for lang in ("en", "uk", "pl"):
+        view = _view_in(lang)
+        with i18n.language(lang):
+            tables[lang] = pd.read_csv(io.BytesIO(M.compute_map_csv(view)), dtype=str)
+    assert list(tables["en"].columns[:4]) == ["pcode", "iso_3166_2", "area", "country"]
+    assert list(tables["uk"].columns[:4]) == ["P-код", "код ISO 3166-2", "територія", "країна"]
+    assert "na 10 000" in tables["pl"].columns
+    for lang in ("uk", "pl"):
+        assert tables[lang].fillna("").to_numpy().tolist() == tables["en"].fillna("").to_numpy().tolist()
+    english = tables["en"].set_index("pcode")
+    assert english.loc["PL14", "per_10000"] == "17.5" and english.loc["PL14", "area"] == "Masovia"
+    assert english.loc["PL14", "denominator_date"] == "2025-12-31" and english.loc["PL14", "period"] == "2025-01 to 2025-12"
