@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import DATA_DIR, REPO, Child, child_env, ensure_database, run_child, summary
-from benchmarks.page_runs import EMPTY_PAGE
+from benchmarks.page_runs import EMPTY_PAGE, EXPORT_ROWS
 
 PAGES = {"Home.py": "Home", "pages/1_Indicators.py": "Indicators", "pages/2_Explorer.py": "Explorer",
          "pages/3_Map.py": "Map", "pages/4_Data_quality.py": "Data quality", "pages/5_Import.py": "Import",
@@ -115,10 +115,10 @@ def measure_page(kind: str, page: str, db: Path, rows: int, runs: int, baseline:
     return row
 
 
-def measure_export(kind: str, db: Path, rows: int, runs: int) -> Row:
+def measure_export(kind: str, db: Path, rows: int, runs: int, limit: int = EXPORT_ROWS) -> Row:
     name = f"export {kind.upper()} of the Explorer's rows (Everything)"
     try:
-        got, child = _measure([f"export-{kind}", "--runs", str(runs)], db)
+        got, child = _measure([f"export-{kind}", "--runs", str(runs), "--limit", str(limit)], db)
     except Exception as exc:  # noqa: BLE001
         return _failed(name, rows, exc)
     extra = {k: got[k] for k in ("export_rows", "bytes", "pandas_to_csv_ms") if k in got}
@@ -224,9 +224,9 @@ def measure_browser(db: Path, rows: int, runs: int) -> Row:
 
 
 def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_rows: int | None = None,
-        log: Callable[[str], None] = print, data_dir: Path = DATA_DIR) -> list[Row]:
+        xlsx_rows: int = EXPORT_ROWS, log: Callable[[str], None] = print, data_dir: Path = DATA_DIR) -> list[Row]:
     """Every page scenario on the ``rows``-row database (see the module docstring); ``skip`` names groups
-    from :data:`GROUPS`; the database is kept in ``data_dir``."""
+    from :data:`GROUPS`; the XLSX export writes at most ``xlsx_rows``; the database is kept in ``data_dir``."""
     skipped = set(skip)
     db = ensure_database(rows, log, data_dir)
     baseline = "baseline" not in skipped
@@ -251,7 +251,7 @@ def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_r
     if "export" not in skipped:
         step("export CSV", lambda: measure_export("csv", db, rows, runs))
     if "xlsx" not in skipped:
-        step("export XLSX", lambda: measure_export("xlsx", db, rows, runs))
+        step("export XLSX", lambda: measure_export("xlsx", db, rows, runs, xlsx_rows))
     if "import" not in skipped:
         step("import", lambda: measure_import(db, rows, runs, import_rows or min(rows, 100_000)))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from dashboard.filters import Filters
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 900  # seconds for one script run: a first run at 10M rows can take minutes
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
+XLSX_MEMORY_GB = 16
 EXPORT_ROWS = 1_000_000
 _PRESETS = ("last_quarter", "last_month", "all", "since_meeting", "ytd")
 _COUNTRIES: tuple[tuple[str, ...], ...] = (("POL",), ("UKR",), (), ("LTU",))
@@ -144,14 +146,19 @@ def explorer_rows() -> Any:
     return kept[-1]
 
 
-def export(kind: str, runs: int) -> dict[str, Any]:
-    """CSV (``runs`` times) or XLSX (once, at most Excel's row limit) of the Explorer's rows, at most 1M."""
+def export(kind: str, runs: int, limit: int = EXPORT_ROWS) -> dict[str, Any]:
+    """CSV (``runs`` times) or XLSX (once, at most Excel's row limit) of the first ``limit`` of the Explorer's
+    rows. The XLSX child may use at most :data:`XLSX_MEMORY_GB` of address space, so a workbook too big for
+    the machine fails with MemoryError instead of pushing other processes out."""
     from dashboard import columns as C
     from dashboard import exports
     from dashboard.filters import Period
 
+    if kind == "xlsx":
+        cap = XLSX_MEMORY_GB * 1024**3
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     frame = explorer_rows()
-    frame = frame.head(EXPORT_ROWS if kind == "csv" else min(EXPORT_ROWS, XLSX_MAX_ROWS))
+    frame = frame.head(limit if kind == "csv" else min(limit, XLSX_MAX_ROWS))
     build: Callable[[], bytes]
     if kind == "csv":
         build = lambda: exports.build_csv(frame)  # noqa: E731
@@ -178,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("page", nargs="?", default="Home.py")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--t0", type=float, default=0.0)
+    parser.add_argument("--limit", type=int, default=EXPORT_ROWS, help="most rows exported")
     args = parser.parse_args(argv)
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "cold": lambda: cold(args.t0),
@@ -186,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         "baseline-cold": lambda: baseline_cold(args.t0),
         "baseline-warm": lambda: baseline(args.page, args.runs, change=False),
         "baseline-filter": lambda: baseline(args.page, args.runs, change=True),
-        "export-csv": lambda: export("csv", args.runs),
-        "export-xlsx": lambda: export("xlsx", args.runs),
+        "export-csv": lambda: export("csv", args.runs, args.limit),
+        "export-xlsx": lambda: export("xlsx", args.runs, args.limit),
     }
     result = scenarios[args.scenario]()
     print(json.dumps(result))

@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="page benchmark group to leave out (cold, browser, warm, filter, export, xlsx, import, "
                              "baseline); repeatable")
     parser.add_argument("--import-rows", type=int, default=None, help="rows of the imported CSV (default min(N, 100,000))")
+    parser.add_argument("--xlsx-rows", type=int, default=None,
+                        help="most rows in the XLSX export (default 1,000,000; openpyxl takes minutes per 100,000)")
     parser.add_argument("--data-dir", type=Path, default=None, help="where the synthetic databases are kept "
                         "(default benchmarks/data)")
     parser.add_argument("--only", action="append", help="run only bench_NAME (repeatable; 'all' for every module)")
@@ -98,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name}…", file=sys.stderr, flush=True)
         params = inspect.signature(module.run).parameters
         kwargs = {k: v for k, v in {"rows": args.rows, "runs": args.runs, "skip": args.skip,
-                                    "import_rows": args.import_rows, "data_dir": args.data_dir}.items()
+                                    "import_rows": args.import_rows, "xlsx_rows": args.xlsx_rows,
+                                    "data_dir": args.data_dir}.items()
                   if k in params and v is not None}
         if name == "bench_pages":
             kwargs["log"] = lambda line: print(line, file=sys.stderr, flush=True)
