@@ -2,10 +2,16 @@
 
 In the public view Home shows only the key figures (from the indicators' figure sets, so small counts are
 suppressed exactly as on the Indicators page) and the events: no organisation lists, alerts or briefing.
+
+Everything is drawn in the reader's language: interface text through the catalogue, indicator names from the
+data (:mod:`dashboard.names`), numbers, months and dates per locale. The overview is computed on every run
+(never cached), so the headline names it carries are already in the reader's language.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -13,10 +19,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, privacy, roles
+from dashboard import cache, i18n, names, privacy, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Period, month_add, month_of
+from dashboard.i18n import _, ngettext
 from dashboard.indicators import (
     Headline,
     compute_first_time,
@@ -28,7 +35,6 @@ from dashboard.indicators import (
 from dashboard.quality import Alert, compute_alerts
 from dashboard.timelines import build_sparkline
 from dashboard.ui import PageContext, render_empty
-from dashboard.vocab import EVENT_KINDS, ORG_TYPES
 
 
 @dataclass
@@ -54,8 +60,10 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
     heads = inds[inds["is_headline"].astype(bool)]
     if ctx.filters.indicator:
         heads = inds[inds["code"] == ctx.filters.indicator]
-    return [compute_headline(row, current, previous, targets, ctx.filters, period)
-            for _, row in heads.iterrows()], current
+    # The catalogue's unit stays on the headline (it decides the number format); the name is the reader's.
+    return [replace(compute_headline(row, current, previous, targets, ctx.filters, period),
+                    name=names.indicator_text(row, "name"))
+            for _i, row in heads.iterrows()], current
 
 
 def compute_public_overview(ctx: PageContext) -> Overview:
@@ -68,13 +76,13 @@ def compute_public_overview(ctx: PageContext) -> Overview:
     facts = ctx.facts(with_indicator=False)
     threshold = ctx.settings.suppression_threshold
     headlines, sparklines, shown, hidden = [], {}, {}, 0
-    for _, row in heads.iterrows():
+    for _i, row in heads.iterrows():
         code = str(row["code"])
         now, before = ctx.figures(code), ctx.figures(code, ctx.period.previous())
         value, state = now.cell("total")
-        previous, _ = before.cell("total")
+        previous, _state = before.cell("total")
         rows = facts if row["aggregation"] == "distinct_organisations" else facts[facts[C.INDICATOR] == code]
-        headlines.append(Headline(code=code, name=str(row["name"]), unit=str(row["unit"]),
+        headlines.append(Headline(code=code, name=names.indicator_text(row, "name"), unit=str(row["unit"]),
                                   aggregation=str(row["aggregation"]), value=value, previous=previous,
                                   target=compute_target(targets, code, ctx.filters, ctx.period),
                                   has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False,
@@ -112,9 +120,17 @@ def compute_overview(ctx: PageContext) -> Overview:
     return Overview(headlines, sparklines, not_reported, last_complete, alerts, events, ctx.today, sources)
 
 
+def change_text(change: float) -> str:
+    """A headline's change against the previous period, whole numbers: ``+1,234`` / ``-56`` / ``+0``.
+
+    An ASCII sign first: Streamlit reads the metric's arrow and colour from it."""
+    sign = "-" if change < 0 else "+"
+    return sign + i18n.format_number(abs(round(change)), decimals=0)
+
+
 def render_headlines(data: Overview) -> None:
     """Headline metrics: value, % of target, change against the previous period, sparkline."""
-    st.subheader("Key figures for the period")
+    st.subheader(_("Key figures for the period"))
     if not data.headlines:
         render_empty()
         return
@@ -122,110 +138,137 @@ def render_headlines(data: Overview) -> None:
     for i, head in enumerate(data.headlines):
         with cols[i % len(cols)]:
             pct = head.pct_of_target
-            label = head.name + (" (demo)" if head.has_demo else "")
+            # Translators: a headline figure's label when demo data is included.
+            label = _("{name} (demo)").format(name=head.name) if head.has_demo else head.name
             # A change against a hidden figure is hidden too; with no report at all there is no change to show.
             known = head.reported and not math.isnan(head.change)
             st.metric(
                 label,
-                (data.shown.get(head.code) or fmt.number(head.value, head.unit)) if head.reported else "no reports",
-                # Streamlit reads the sign from an ASCII minus, so the arrow and colour follow the change.
-                delta=f"{head.change:+,.0f} vs previous period" if known else None,
+                (data.shown.get(head.code) or fmt.number(head.value, head.unit)) if head.reported else _("no reports"),
+                # Translators: keep {change} first: the arrow's direction is read from its sign.
+                delta=_("{change} vs previous period").format(change=change_text(head.change)) if known else None,
                 delta_color="off" if not known or head.change == 0 else "normal",
-                help=("Unique people (max per area and population group)" if head.aggregation == "unique_max"
+                help=(_("Unique people (max per area and population group)") if head.aggregation == "unique_max"
                       else None),
                 border=True,
             )
             if not head.reported:
-                st.caption("Nothing was reported for this period and selection.")
+                st.caption(_("Nothing was reported for this period and selection."))
             elif pct is not None and math.isnan(pct):
-                st.caption(f"% of target {fmt.number(head.target)}: hidden")
+                st.caption(_("% of target {target}: hidden").format(target=fmt.number(head.target)))
+            elif pct is not None:
+                st.caption(_("{percent} of target {target}").format(percent=fmt.percent(pct),
+                                                                    target=fmt.number(head.target)))
             else:
-                st.caption(f"{fmt.percent(pct)} of target {fmt.number(head.target)}" if pct is not None
-                           else "No target set for this selection")
+                st.caption(_("No target set for this selection"))
             if head.code in data.sparklines and data.sparklines[head.code][C.VALUE].sum() > 0:
                 st.altair_chart(build_sparkline(data.sparklines[head.code]), width="stretch")
 
 
 def render_since_meeting(ctx: PageContext, data: Overview) -> None:
     """Pick a tWG meeting (default: the latest held) and show what changed since then."""
-    st.subheader("Since the last meeting")
+    st.subheader(_("Since the last meeting"))
     meetings = data.events[(data.events["kind"] == "twg_meeting") & (data.events["event_date"] <= data.today)]
     if meetings.empty:
-        render_empty("No tWG meeting is recorded yet.")
+        render_empty(_("No tWG meeting is recorded yet."))
         return
     labels = {row.event_date: f"{fmt.day(row.event_date)} · {row.title}" for row in meetings.itertuples()}
-    chosen = st.selectbox("Meeting", list(labels), format_func=labels.__getitem__, key="w_meeting")
-    since = Period(month_of(chosen), month_of(data.today), f"since {fmt.day(chosen)}")
+    chosen = st.selectbox(_("Meeting"), list(labels), format_func=labels.__getitem__, key="w_meeting")
+    since = Period(month_of(chosen), month_of(data.today), _("since {date}").format(date=fmt.day(chosen)))
     headlines, current = compute_headlines(ctx, since)
     batches = cache.batches(ctx.url, ctx.version)
     imports = batches[(batches["status"] == "committed")
                       & (pd.to_datetime(batches["finished_at"]) >= pd.Timestamp(chosen))]
     first_time = compute_first_time(cache.first_reports(ctx.url, ctx.version, replace(ctx.filters)), month_of(chosen))
     c1, c2, c3 = st.columns(3)
-    c1.metric("New report rows", fmt.number(len(current)), help="Report rows for months from the meeting on")
-    c2.metric("Imports committed", fmt.number(len(imports)))
-    c3.metric("Organisations reporting for the first time", fmt.number(len(first_time)))
+    c1.metric(_("New report rows"), fmt.number(len(current)), help=_("Report rows for months from the meeting on"))
+    c2.metric(_("Imports committed"), fmt.number(len(imports)))
+    c3.metric(_("Organisations reporting for the first time"), fmt.number(len(first_time)))
     table = pd.DataFrame({
-        "Indicator": [h.name for h in headlines],
-        "Since the meeting": [fmt.number(h.value, h.unit) for h in headlines],
-        "Same length before": [fmt.number(h.previous, h.unit) for h in headlines],
-        "Change": [fmt.signed(h.change) for h in headlines],
+        _("Indicator"): [h.name for h in headlines],
+        _("Since the meeting"): [fmt.number(h.value, h.unit) for h in headlines],
+        _("Same length before"): [fmt.number(h.previous, h.unit) for h in headlines],
+        _("Change"): [fmt.signed(h.change) for h in headlines],
     })
     st.dataframe(table, hide_index=True, width="stretch")
     if not first_time.empty:
-        st.caption("First-time reporters: " + ", ".join(first_time[C.ORGANISATION].head(15)))
+        st.caption(_("First-time reporters: {organisations}").format(
+            organisations=", ".join(first_time[C.ORGANISATION].head(15))))
 
 
 def render_not_reported(data: Overview) -> None:
-    st.subheader(f"Not reported for {fmt.month_label(data.not_reported_month)}")
+    st.subheader(_("Not reported for {month}").format(month=fmt.month_label(data.not_reported_month)))
     if data.not_reported.empty:
-        st.success("Every organisation that reported in the three months before has reported.", icon=":material/check_circle:")
+        st.success(_("Every organisation that reported in the three months before has reported."),
+                   icon=":material/check_circle:")
         return
     table = pd.DataFrame({
-        "Organisation": data.not_reported[C.ORGANISATION],
-        "Type": data.not_reported[C.ORG_TYPE].map(ORG_TYPES),
-        "Last reported": data.not_reported["last_month"].map(fmt.month_label),
+        _("Organisation"): data.not_reported[C.ORGANISATION],
+        _("Type"): data.not_reported[C.ORG_TYPE].map(lambda code: fmt.label("org_type", code)),
+        _("Last reported"): data.not_reported["last_month"].map(fmt.month_label),
     })
-    st.caption(f"{len(table)} organisations reported in the previous three months but not for the last complete month.")
+    n = len(table)
+    st.caption(ngettext(
+        "{n} organisation reported in the previous three months but not for the last complete month.",
+        "{n} organisations reported in the previous three months but not for the last complete month.",
+        n).format(n=fmt.number(n)))
     st.dataframe(table, hide_index=True, width="stretch")
 
 
 def render_quality_alerts(data: Overview) -> None:
-    st.subheader("Data-quality alerts")
+    st.subheader(_("Data-quality alerts"))
     if not data.alerts:
-        st.success("No data-quality alerts for this selection.", icon=":material/check_circle:")
+        st.success(_("No data-quality alerts for this selection."), icon=":material/check_circle:")
         return
-    st.caption(f"{len(data.alerts)} alerts; the first ten:")
+    n = len(data.alerts)
+    if n > 10:
+        st.caption(ngettext("{n} alert; the first ten:", "{n} alerts; the first ten:", n).format(n=fmt.number(n)))
+    else:
+        st.caption(ngettext("{n} alert:", "{n} alerts:", n).format(n=fmt.number(n)))
     for alert in data.alerts[:10]:
         (st.error if alert.severity == "error" else st.warning)(alert.message)
 
 
+def event_when(event_date: date, precision: object = "day") -> str:
+    """An event's date as the reader reads it: the month alone when only the month is known."""
+    return fmt.month_long(event_date) if precision == "month" else fmt.day(event_date)
+
+
 def render_events(data: Overview) -> None:
-    st.subheader("Events")
+    st.subheader(_("Events"))
     ev = data.events
     upcoming = ev[ev["event_date"] > data.today].sort_values("event_date").head(3)
     recent = ev[ev["event_date"] <= data.today].head(5)
-    for title, frame in (("Upcoming", upcoming), ("Recent", recent)):
+    for title, frame in ((_("Upcoming"), upcoming), (_("Recent"), recent)):
         st.markdown(f"**{title}**")
         if frame.empty:
-            st.caption("None recorded.")
+            st.caption(_("None recorded."))
         for row in frame.itertuples():
-            when = row.event_date.strftime("%B %Y") if row.date_precision == "month" else fmt.day(row.event_date)
-            source = "demo" if row.is_demo else (row.source or "")
-            st.markdown(f"- {when} · **{row.title}** · {row.place or ''} · {EVENT_KINDS.get(row.kind, row.kind)}"
-                        f"  \n  <small>source: {source}</small>", unsafe_allow_html=True)
+            source = _("demo") if row.is_demo else (row.source or "")
+            st.markdown(f"- {event_when(row.event_date, row.date_precision)} · **{row.title}** · {row.place or ''} · "
+                        f"{fmt.label('event_kind', row.kind)}  \n  <small>"
+                        + html.escape(_("source: {source}").format(source=source)) + "</small>",
+                        unsafe_allow_html=True)
+
+
+def briefing_bytes(ctx: PageContext, data: Overview, lang: str) -> bytes:
+    """The briefing in ``lang`` as UTF-8. Streamlit builds a deferred download in a worker thread, where the
+    page's language is not set, so the language is passed in."""
+    from dashboard.briefing import build_briefing_html
+
+    with i18n.language(lang):
+        return build_briefing_html(ctx, data).encode("utf-8")
 
 
 def render_briefing_download(ctx: PageContext, data: Overview) -> None:
-    """The printable HTML briefing, built only when the button is pressed (analysts and co-leads)."""
-    from dashboard.briefing import build_briefing_html
-
+    """The printable HTML briefing in the reader's language, built only when the button is pressed (analysts
+    and co-leads)."""
     if not roles.can(ctx, "briefing"):
         return
     st.divider()
     st.download_button(
-        "Download briefing (HTML, printable, works offline)",
-        data=lambda: build_briefing_html(ctx, data).encode("utf-8"),
+        _("Download briefing (HTML, printable, works offline)"),
+        data=functools.partial(briefing_bytes, ctx, data, i18n.current()),
         file_name=f"mhpss-briefing-{ctx.today:%Y-%m-%d}.html",
         mime="text/html",
         key="dl_briefing",

@@ -3,29 +3,42 @@
 Every number comes from the indicator's figure set (:mod:`dashboard.figures`), so in the public view the
 same small-cell suppression covers the achievement, the unique-people comparison, the timeline and its
 breakdowns over time, the breakdown tabs and the figures download.
+
+Everything is written in the reader's language: interface text through the catalogue, the indicator's name,
+definition and unit and the area names from the data (:mod:`dashboard.names`), numbers and dates per
+locale. The figure sets are cached, so they hold codes and numbers only; labels are put on here, when the
+page is drawn. The figures download keeps its values machine-readable (numbers, ``<5``, ``hidden``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, exports, privacy
+from dashboard import cache, exports, names, privacy
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown
 from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
+from dashboard.i18n import N_, _, ngettext, pgettext
 from dashboard.indicators import compute_target
 from dashboard.timelines import render_chart_downloads, render_indicator_timeline
 from dashboard.ui import PageContext, render_empty, render_privacy_note
-from dashboard.vocab import AGE_BANDS, AGGREGATIONS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+from dashboard.vocab import AGE_BANDS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
-TAB_SPECS = [("place", C.AREA, "Area", None), ("age_sex", C.AGE, "Age band", C.SEX),
-             ("group", C.GROUP, "Population group", None), ("org_type", C.ORG_TYPE, "Organisation type", None)]
+#: Breakdown tab: (figure table, dimension on the bars, tab title, colour dimension).
+TAB_SPECS = [("place", C.AREA, N_("By place"), None), ("age_sex", C.AGE, N_("By sex and age"), C.SEX),
+             ("group", C.GROUP, N_("By population group"), None),
+             ("org_type", C.ORG_TYPE, N_("By organisation type"), None)]
+#: Column (and chart axis) titles of the breakdown tables.
+COLUMN_TITLES = {C.AREA: N_("Area"), C.AGE: N_("Age band"), C.SEX: N_("Sex"), C.GROUP: N_("Population group"),
+                 C.ORG_TYPE: N_("Organisation type"), C.VALUE: N_("Value")}
+SOURCE_PARTNERS = N_("Partner 4W reports to the MHPSS tWG Poland")
+SOURCE_DEMO = N_("Synthetic demo data (not real)")
 
 
 @dataclass
@@ -38,10 +51,21 @@ class IndicatorView:
     sources: list[str]
     last_updated: object
     figures: IndicatorFigures
+    area_names: dict[str, str] = field(default_factory=dict)  # P-code -> name in the reader's language
 
     @property
     def code(self) -> str:
         return str(self.row["code"])
+
+    @property
+    def name(self) -> str:
+        """The indicator's name in the reader's language."""
+        return names.indicator_text(self.row, "name")
+
+    @property
+    def unit_text(self) -> str:
+        """The unit as the reader reads it (axis titles); :attr:`unit` is the catalogue's, for formatting."""
+        return names.indicator_text(self.row, "unit")
 
     @property
     def aggregation(self) -> str:
@@ -80,9 +104,9 @@ def compute_view(ctx: PageContext, code: str) -> IndicatorView:
     used = batches[batches["id"].isin(facts[C.BATCH].unique())] if not facts.empty else batches.iloc[0:0]
     sources = sorted({s for s in facts[C.SOURCE].dropna() if s})
     if not facts.empty and (facts[C.SOURCE].isna() & ~facts[C.IS_DEMO]).any():
-        sources.append("Partner 4W reports to the MHPSS tWG Poland")
+        sources.append(SOURCE_PARTNERS)
     if not facts.empty and facts[C.IS_DEMO].any():
-        sources.append("Synthetic demo data (not real)")
+        sources.append(SOURCE_DEMO)
     monthly = figures.tables["month"][[C.MONTH, C.VALUE]].copy()
     cumulative = figures.cumulative
     monthly["cumulative"] = monthly[C.MONTH].map(cumulative).astype(float) if cumulative is not None else math.nan
@@ -90,54 +114,59 @@ def compute_view(ctx: PageContext, code: str) -> IndicatorView:
         row=row, facts=facts, value=figures.cell("total")[0],
         target=compute_target(targets, code, ctx.filters, ctx.period),
         monthly=monthly, sources=sources, last_updated=used["finished_at"].max() if not used.empty else None,
-        figures=figures,
+        figures=figures, area_names=names.area_names(cache.locations(ctx.url, ctx.version)),
     )
 
 
 def render_header(view: IndicatorView) -> None:
+    """Name, definition, unit, the aggregation rule in words, framework reference and code."""
     row = view.row
-    st.header(str(row["name"]))
-    st.markdown(f"**Definition.** {row['definition']}")
+    st.header(view.name)
+    st.markdown(_("**Definition.** {definition}").format(definition=names.indicator_text(row, "definition")))
     c1, c2 = st.columns(2)
-    c1.markdown(f"**Unit.** {row['unit']}  \n**How figures combine.** {AGGREGATIONS.get(view.aggregation, view.aggregation)}")
-    c2.markdown(f"**Framework reference.** {row['framework_ref'] or '–'}  \n**Indicator code.** `{view.code}`")
+    c1.markdown(_("**Unit.** {unit}").format(unit=view.unit_text) + "  \n"
+                + _("**How figures combine.** {rule}").format(rule=fmt.label("aggregation", view.aggregation)))
+    c2.markdown(_("**Framework reference.** {reference}").format(reference=row["framework_ref"] or "–") + "  \n"
+                + _("**Indicator code.** {code}").format(code=f"`{view.code}`"))
 
 
 def render_achievement(view: IndicatorView) -> None:
-    st.subheader("Target and achievement")
-    demo = " (includes demo data)" if not view.facts.empty and view.facts[C.IS_DEMO].any() else ""
+    st.subheader(_("Target and achievement"))
+    demo = not view.facts.empty and bool(view.facts[C.IS_DEMO].any())
     c1, c2, c3 = st.columns(3)
-    c1.metric("Achieved" + demo, view.shown("total"), border=True)
+    c1.metric(_("Achieved (includes demo data)") if demo else _("Achieved"), view.shown("total"), border=True)
     hidden = math.isnan(view.value)
     if view.target:
-        c2.metric("Target", fmt.number(view.target), border=True)
+        c2.metric(_("Target"), fmt.number(view.target), border=True)
         if hidden:
-            c3.metric("Progress", "hidden", border=True)
+            c3.metric(_("Progress"), _("hidden"), border=True)
         else:
             pct = 100.0 * view.value / view.target
-            c3.metric("Progress", fmt.percent(pct), border=True)
-            st.progress(min(1.0, pct / 100.0), text=f"{fmt.percent(pct)} of the target for the period's years")
+            c3.metric(_("Progress"), fmt.percent(pct), border=True)
+            st.progress(min(1.0, pct / 100.0), text=_("{percent} of the target for the period's years").format(
+                percent=fmt.percent(pct)))
     else:
-        c2.metric("Target", "none set", border=True)
-        c3.caption("No target is set for this selection, so achievement is shown without a percentage.")
+        # Translators: the value of the "Target" figure when no target is set.
+        c2.metric(_("Target"), _("none set"), border=True)
+        c3.caption(_("No target is set for this selection, so achievement is shown without a percentage."))
     if view.aggregation == "unique_max":
-        st.caption(
-            f"This number counts **unique people** by the cluster rule (largest figure per area and population group, "
-            f"then areas added up). The plain sum of all reports is {view.shown('plain')}; the difference of "
-            f"{view.shown('difference')} is people who may have been counted by more than one organisation or activity."
-        )
+        st.caption(_(
+            "This number counts **unique people** by the cluster rule (largest figure per area and population "
+            "group, then areas added up). The plain sum of all reports is {plain}; the difference of {difference} "
+            "is people who may have been counted by more than one organisation or activity."
+        ).format(plain=view.shown("plain"), difference=view.shown("difference")))
 
 
 def render_unique_rule_public(view: IndicatorView) -> None:
     """The unique-people rule against the plain sum, with the public view's suppression (no per-area table)."""
-    st.markdown("**How unique people are counted**")
+    st.markdown("**" + _("How unique people are counted") + "**")
     c1, c2, c3 = st.columns(3)
-    c1.metric("Unique people (cluster rule) · in use", view.shown("total"))
-    c2.metric("Plain sum (counts people twice)", view.shown("plain"))
-    c3.metric("Difference (possible double counting)", view.shown("difference"))
-    st.caption("For each area and population group the largest figure reported by any one organisation and "
-               "activity counts, then areas and groups are added up; the plain sum adds every report, so a person "
-               "reached by two partners or two activities counts twice.")
+    c1.metric(_("Unique people (cluster rule) · in use"), view.shown("total"))
+    c2.metric(_("Plain sum (counts people twice)"), view.shown("plain"))
+    c3.metric(_("Difference (possible double counting)"), view.shown("difference"))
+    st.caption(_("For each area and population group the largest figure reported by any one organisation and "
+                 "activity counts, then areas and groups are added up; the plain sum adds every report, so a "
+                 "person reached by two partners or two activities counts twice."))
 
 
 def compute_time_breakdowns(view: IndicatorView) -> dict[str, pd.DataFrame] | None:
@@ -153,7 +182,7 @@ def compute_time_breakdowns(view: IndicatorView) -> dict[str, pd.DataFrame] | No
             order = [str(k) for k in VOCAB_ORDER.get(dim, {})]
             codes = table[dim].astype("str")
             rank = codes.map(lambda c, o=order: o.index(c) if c in o else len(o))
-            out[dim] = pd.DataFrame({C.MONTH: table[C.MONTH], dim: codes.map(lambda c, d=dim: _category(d, c)),
+            out[dim] = pd.DataFrame({C.MONTH: table[C.MONTH], dim: codes.map(lambda c, d=dim: fmt.label(d, c)),
                                      C.VALUE: table[C.VALUE], "rank": rank.astype(int)})
     return out
 
@@ -162,34 +191,38 @@ VOCAB_ORDER: dict[str, dict[Any, str]] = {C.SEX: SEX, C.AGE: AGE_BANDS, C.GROUP:
                C.LAYER: PYRAMID_LAYERS}
 
 
-def _category(dim: str, code: str) -> str:
-    if dim == C.LAYER and code.isdigit():
-        return PYRAMID_LAYERS.get(int(code), code)
-    return fmt.label(dim, code)
-
-
 def render_trend(view: IndicatorView, ctx: PageContext) -> None:
-    st.subheader("Monthly trend")
+    st.subheader(_("Monthly trend"))
     if view.facts.empty:
         render_empty()
         return
-    render_indicator_timeline(view.facts, view.monthly, view.unit, view.aggregation, view.target,
+    render_indicator_timeline(view.facts, view.monthly, view.unit_text, view.aggregation, view.target,
                               cache.events(ctx.url, ctx.version), ctx.period, f"mhpss_{view.code}",
                               breakdowns=compute_time_breakdowns(view))
     if view.suppressed:
         hidden = view.figures.hidden_in("month", *(n for n in view.figures.tables if n.startswith("month_")))
-        if hidden or view.figures.cumulative is None:
-            st.caption(f"{hidden} monthly figure{'s are' if hidden != 1 else ' is'} hidden (gaps in the bars)"
-                       + ("; the cumulative line is left out because it would reveal them." if
-                          view.figures.cumulative is None else "."))
+        if view.figures.cumulative is None:
+            st.caption(ngettext(
+                "{n} monthly figure is hidden (gaps in the bars); the cumulative line is left out because it "
+                "would reveal them.",
+                "{n} monthly figures are hidden (gaps in the bars); the cumulative line is left out because it "
+                "would reveal them.", hidden).format(n=fmt.number(hidden)))
+        elif hidden:
+            st.caption(ngettext("{n} monthly figure is hidden (gaps in the bars).",
+                                "{n} monthly figures are hidden (gaps in the bars).", hidden).format(
+                n=fmt.number(hidden)))
 
 
 def compute_tab(view: IndicatorView, name: str) -> pd.DataFrame:
-    """A breakdown tab's table with readable labels, largest first (hidden cells last)."""
+    """A breakdown tab's table with readable labels in the reader's language (area names too), largest
+    first (hidden cells last)."""
     table = view.figures.table(name)
     if name == "place":
         attrs = view.figures.attrs["place"].set_index(C.PCODE)
-        table.insert(0, C.AREA, table[C.PCODE].map(attrs[C.AREA]).astype("str"))
+        pcodes = table[C.PCODE].astype("str")
+        english = pcodes.map(attrs[C.AREA]).astype("str")
+        local = pcodes.map(view.area_names)
+        table.insert(0, C.AREA, local.where(local.notna(), english).astype("str"))
         table = table.drop(columns=[C.PCODE])
     for dim in (C.AGE, C.SEX, C.GROUP, C.ORG_TYPE):
         if dim in table:
@@ -197,68 +230,92 @@ def compute_tab(view: IndicatorView, name: str) -> pd.DataFrame:
     return table.sort_values(C.VALUE, ascending=False, na_position="last", ignore_index=True)
 
 
+def _column_config(columns: list[str]) -> dict[str, Any]:
+    """Headers in the reader's language for a breakdown table (the frame keeps its column names)."""
+    config: dict[str, Any] = {c: st.column_config.TextColumn(_(COLUMN_TITLES[c])) for c in columns
+                              if c in COLUMN_TITLES}
+    config[C.VALUE] = st.column_config.NumberColumn(_(COLUMN_TITLES[C.VALUE]), format="localized")
+    return config
+
+
 def render_breakdowns(view: IndicatorView) -> None:
-    st.subheader("Breakdowns")
+    st.subheader(_("Breakdowns"))
     if view.facts.empty:
         render_empty()
         return
-    tabs = st.tabs(["By place", "By sex and age", "By population group", "By organisation type"])
-    for tab, (name, dim, label, colour) in zip(tabs, TAB_SPECS, strict=True):
+    tabs = st.tabs([_(title) for _name, _dim, title, _colour in TAB_SPECS])
+    for tab, (name, dim, _title, colour) in zip(tabs, TAB_SPECS, strict=True):
         with tab:
             frame = compute_tab(view, name)
             if frame.empty:
-                st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
+                st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
                 continue
-            chart = build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, label, colour)
+            chart = build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, _(COLUMN_TITLES[dim]), colour,
+                                        _(COLUMN_TITLES[colour]) if colour else None)
             st.altair_chart(chart, width="stretch")
             render_chart_downloads(chart, f"{view.code}_{name}")
             dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
+            config = _column_config(dims)
             if view.suppressed:
+                config[C.VALUE] = st.column_config.TextColumn(_(COLUMN_TITLES[C.VALUE]))
                 st.dataframe(frame[[*dims, SHOWN_TEXT]].rename(columns={SHOWN_TEXT: C.VALUE}), hide_index=True,
-                             width="stretch")
+                             width="stretch", column_config=config)
                 hidden = int((frame[STATUS] != privacy.SHOWN).sum())
                 if hidden:
-                    st.caption(f"{hidden} of these figures {'are' if hidden != 1 else 'is'} hidden: see the note "
-                               "on small numbers at the end of the page.")
+                    st.caption(ngettext(
+                        "{n} of these figures is hidden: see the note on small numbers at the end of the page.",
+                        "{n} of these figures are hidden: see the note on small numbers at the end of the page.",
+                        hidden).format(n=fmt.number(hidden)))
             else:
-                st.dataframe(frame[[*dims, C.VALUE]], hide_index=True, width="stretch",
-                             column_config={C.VALUE: st.column_config.NumberColumn("value", format="localized")})
+                st.dataframe(frame[[*dims, C.VALUE]], hide_index=True, width="stretch", column_config=config)
 
 
 def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
     """Every figure on the page as one long table (what the figures download holds): table, the dimension
-    values, and the value as shown ("<5" and "hidden" in the public view)."""
-    names = ["total", "plain", "difference", "month", *(n for n, *_ in TAB_SPECS),
-             *(f"month_{d}" for d in TIME_DIMS)]
+    values (labels in the reader's language), and the value as shown ("<5" and "hidden" in the public view,
+    in English in every language: the values stay machine-readable). Headers in the reader's language (the
+    English ones are the machine names)."""
+    tables = ["total", "plain", "difference", "month", *(n for n, *_rest in TAB_SPECS),
+              *(f"month_{d}" for d in TIME_DIMS)]
+    tab_names = {n for n, *_rest in TAB_SPECS}
+    threshold = view.figures.audience.threshold
     parts = []
-    for name in (n for n in names if n in view.figures.tables):
-        table = compute_tab(view, name) if name in {n for n, *_ in TAB_SPECS} else view.figures.table(name)
+    for name in (n for n in tables if n in view.figures.tables):
+        table = compute_tab(view, name) if name in tab_names else view.figures.table(name)
         dims = [c for c in table.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
+        machine = [privacy.display(v, s, threshold, translate=False) for v, s in
+                   zip(table[C.VALUE], table[STATUS], strict=True)]
         parts.append(pd.DataFrame({
             "indicator": view.code, "table": name,
             "dimension": [" · ".join(str(v) for v in row) for row in table[dims].itertuples(index=False)]
             if dims else "",
-            "value": table[SHOWN_TEXT] if view.suppressed else table[C.VALUE],
+            "value": machine if view.suppressed else table[C.VALUE],
         }))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["indicator", "table", "dimension",
-                                                                                   "value"])
+    out = (pd.concat(parts, ignore_index=True) if parts else
+           pd.DataFrame(columns=["indicator", "table", "dimension", "value"]))
+    # Translators: column headers of the downloaded figures file (short; the English ones are machine names).
+    return out.rename(columns={"indicator": pgettext("export column", "indicator"),
+                               "table": pgettext("export column", "table"),
+                               "dimension": pgettext("export column", "dimension"),
+                               "value": pgettext("export column", "value")})
 
 
 def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:
     """The page's figures as CSV (formula-safe, suppressed like the page in the public view)."""
     stem = exports.safe_file_name(f"mhpss_{view.code}_{ctx.period.start}_{ctx.period.end}_figures", "csv")
-    st.download_button("Download these figures (CSV)", exports.build_table_csv(compute_figures_table(view)),
+    st.download_button(_("Download these figures (CSV)"), exports.build_table_csv(compute_figures_table(view)),
                        stem, "text/csv", key="dl_indicator_figures", icon=":material/download:")
 
 
 def render_sources(view: IndicatorView, ctx: PageContext | None = None) -> None:
-    st.subheader("Sources and freshness")
-    for source in view.sources or ["No reports for these filters."]:
-        st.markdown(f"- {source}")
+    st.subheader(_("Sources and freshness"))
+    for source in view.sources or [_("No reports for these filters.")]:
+        st.markdown(f"- {_(source) if source in (SOURCE_PARTNERS, SOURCE_DEMO) else source}")
     notes = view.facts[C.NOTE].dropna().unique() if not view.facts.empty else []
     for note in notes:
-        st.caption(f"Note: {note}")
+        st.caption(_("Note: {note}").format(note=note))
     if view.last_updated is not None:
-        st.caption(f"Last updated: {pd.Timestamp(view.last_updated):%-d %B %Y %H:%M} UTC")  # type: ignore[arg-type]
+        when = pd.Timestamp(view.last_updated).to_pydatetime()  # type: ignore[arg-type]
+        st.caption(_("Last updated: {when} UTC").format(when=fmt.day_time(when)))
     if ctx is not None:  # the map's tables are not on this page
         render_privacy_note(ctx, view.figures.hidden_in(*(n for n in view.figures.tables if not n.startswith("map"))))

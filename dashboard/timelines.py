@@ -1,7 +1,12 @@
 """Timelines (``build_*`` Altair charts): the monthly series with its cumulative line against the target,
 breakdowns over time (stacked bars or small multiples), events and milestones as labelled vertical rules,
 and a period brush on an overview strip; the Home sparkline; and PNG/SVG downloads of any chart through
-vl-convert (offline). ``render_chart_downloads`` is the only function here that calls ``st.*``.
+vl-convert (offline). ``render_chart_downloads`` and ``render_indicator_timeline`` are the only functions
+here that call ``st.*``.
+
+Titles, legends, tooltips and event labels are translated when a chart is built, and every top-level chart
+carries the reader's number and date formats (:func:`dashboard.charts.with_locale`), in the page and in its
+PNG/SVG downloads alike.
 
 The target line is the period's target (annual targets of the years touched, added up) drawn on the
 cumulative axis, with a dotted "on track" path rising evenly from zero at the start of the period.
@@ -18,15 +23,18 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR
+from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR, with_locale
 from dashboard.filters import Period
+from dashboard.i18n import N_, _
 from dashboard.indicators import compute_total
-from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, EVENT_KINDS, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart
 BAR_COLOUR = "#9cc3e6"
 EVENT_COLOURS = {"twg_meeting": "#555555", "forum": "#CC79A7", "training": "#009E73", "milestone": "#E69F00"}
-EVENT_SHORT = {"twg_meeting": "tWG", "forum": "Forum", "training": "Training", "milestone": "Milestone"}
+EVENT_SHORT = {"twg_meeting": N_("tWG"), "forum": N_("Forum"), "training": N_("Training"), "milestone": N_("Milestone")}
+EVENT_STATUS = {"held": N_("held"), "planned": N_("planned")}
+MONTH = N_("Month")
 BRUSH = "period_brush"
 EXPORT_WIDTH = 820
 MAX_MEETING_LABELS = 6
@@ -78,8 +86,6 @@ _VOCAB_ORDER: dict[str, tuple[object, ...]] = {
 
 
 def _category_label(dim: str, value: str) -> str:
-    if dim == C.LAYER and value.isdigit():
-        return PYRAMID_LAYERS.get(int(value), value)
     return fmt.label(dim, value)
 
 
@@ -95,18 +101,30 @@ def compute_events(events: pd.DataFrame, period: Period) -> pd.DataFrame:
     if sub.empty:
         return pd.DataFrame(columns=cols)
     sub["date"] = pd.to_datetime(sub["event_date"])
-    sub["kind_label"] = sub["kind"].map(lambda k: EVENT_KINDS.get(str(k), str(k)))
+    sub["kind_label"] = sub["kind"].map(_kind_label)
     # Meetings every other month would bury the other labels: label them only when there are few.
     label_meetings = int((sub["kind"] == "twg_meeting").sum()) <= MAX_MEETING_LABELS
+    meeting = EVENT_SHORT["twg_meeting"]
     sub["label"] = [
-        ("" if k == "twg_meeting" and not label_meetings else
-         (EVENT_SHORT["twg_meeting"] if k == "twg_meeting" else _short(str(t))) + (" (planned)" if s == "planned" else ""))
+        "" if k == "twg_meeting" and not label_meetings else
+        _event_label(_(meeting) if k == "twg_meeting" else _short(str(t)), s == "planned")
         for k, t, s in zip(sub["kind"], sub["title"], sub["status"], strict=True)
     ]
+    sub["status"] = sub["status"].map(lambda v: _(EVENT_STATUS[v]) if v in EVENT_STATUS else str(v))
     demo = sub["is_demo"].astype(bool) if "is_demo" in sub else pd.Series(False, index=sub.index)
-    sub["source"] = [("demo" if d else str(s or "")) for d, s in zip(demo, sub.get("source", ""), strict=True)]
+    sub["source"] = [(_("demo") if d else str(s or "")) for d, s in zip(demo, sub.get("source", ""), strict=True)]
     sub["place"] = sub["place"].fillna("").astype(str) if "place" in sub else ""
     return sub[cols].sort_values("date", ignore_index=True)
+
+
+def _kind_label(kind: object) -> str:
+    """An event kind as the reader reads it (``tWG meeting``)."""
+    return fmt.label("event_kind", kind)
+
+
+def _event_label(text: str, planned: bool) -> str:
+    # Translators: the short label of a planned event on a chart ("Mental Health Forum… (planned)").
+    return _("{event} (planned)").format(event=text) if planned else text
 
 
 def _short(title: str, limit: int = 28) -> str:
@@ -122,9 +140,9 @@ def _x_parts(brush: alt.Parameter | None) -> tuple[Any, alt.Axis]:
     return scale, alt.Axis(format="%b %Y", labelAngle=0, tickCount=8)
 
 
-def _x(brush: alt.Parameter | None, title: str | None = "Month") -> alt.X:
+def _x(brush: alt.Parameter | None, title: str | None = MONTH) -> alt.X:
     scale, axis = _x_parts(brush)
-    return alt.X("date:T", title=title, scale=scale, axis=axis)
+    return alt.X("date:T", title=_(title) if title else None, scale=scale, axis=axis)
 
 
 def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None) -> list[alt.Chart]:
@@ -132,11 +150,11 @@ def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None)
     if events.empty:
         return []
     kinds = [k for k in EVENT_COLOURS if k in set(events["kind"])]
-    scale = alt.Scale(domain=[EVENT_KINDS[k] for k in kinds], range=[EVENT_COLOURS[k] for k in kinds])
-    colour = alt.Color("kind_label:N", title="Event", scale=scale)
-    tooltip = [alt.Tooltip("date:T", title="Date", format="%-d %b %Y"), alt.Tooltip("title:N", title="Event"),
-               alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("place:N", title="Place"),
-               alt.Tooltip("status:N", title="Status"), alt.Tooltip("source:N", title="Source")]
+    scale = alt.Scale(domain=[_kind_label(k) for k in kinds], range=[EVENT_COLOURS[k] for k in kinds])
+    colour = alt.Color("kind_label:N", title=_("Event"), scale=scale)
+    tooltip = [alt.Tooltip("date:T", title=_("Date"), format="%-d %b %Y"), alt.Tooltip("title:N", title=_("Event")),
+               alt.Tooltip("kind_label:N", title=_("Kind")), alt.Tooltip("place:N", title=_("Place")),
+               alt.Tooltip("status:N", title=_("Status")), alt.Tooltip("source:N", title=_("Source"))]
     base = alt.Chart(events)
     rules = base.mark_rule(strokeDash=[3, 3], strokeWidth=1.2, opacity=0.8).encode(
         x=_x(brush), color=colour, tooltip=tooltip)
@@ -155,31 +173,33 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
     data = compute_target_path(monthly, target).assign(date=lambda d: pd.to_datetime(d[C.MONTH]))
     selection = alt.selection_interval(encodings=["x"], name=BRUSH) if brush else None
     x_scale, x_axis = _x_parts(selection)
-    tooltip = [alt.Tooltip("yearmonth(date):T", title="Month", format="%b %Y"),
-               alt.Tooltip(f"{C.VALUE}:Q", title=f"{unit} that month", format=",.0f"),
-               alt.Tooltip("cumulative:Q", title="Cumulative", format=",.0f")]
+    tooltip = [alt.Tooltip("yearmonth(date):T", title=_("Month"), format="%B %Y"),
+               alt.Tooltip(f"{C.VALUE}:Q", title=_("{unit} that month").format(unit=unit), format=",.0f"),
+               alt.Tooltip("cumulative:Q", title=_("Cumulative"), format=",.0f")]
     if target:
-        tooltip.append(alt.Tooltip("target_path:Q", title="On track would be", format=",.0f"))
+        tooltip.append(alt.Tooltip("target_path:Q", title=_("On track would be"), format=",.0f"))
     bars = alt.Chart(data).mark_bar(color=BAR_COLOUR, clip=True, width=alt.RelativeBandSize(0.8)).encode(
-        x=alt.X("yearmonth(date):T", title="Month", scale=x_scale, axis=x_axis),
-        y=alt.Y(f"{C.VALUE}:Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f", titleColor="#4a7fb0")),
+        x=alt.X("yearmonth(date):T", title=_("Month"), scale=x_scale, axis=x_axis),
+        y=alt.Y(f"{C.VALUE}:Q", title=_("{unit} per month").format(unit=unit),
+                axis=alt.Axis(format=",.0f", titleColor="#4a7fb0")),
         tooltip=tooltip)
     # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
     # the right-hand axis together whatever the layering does with scales.
     top = max(float(data["cumulative"].fillna(0.0).max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
     right_scale = alt.Scale(domain=[0, top], nice=False)
-    mid = alt.X("yearmonth(date):T", bandPosition=0.5, scale=x_scale, axis=x_axis, title="Month")
+    mid = alt.X("yearmonth(date):T", bandPosition=0.5, scale=x_scale, axis=x_axis, title=_("Month"))
     layers: list[Any] = [bars, alt.Chart(data).mark_line(color=ACCENT, strokeWidth=2.5, clip=True).encode(
-        x=mid, tooltip=tooltip, y=alt.Y("cumulative:Q", title=f"cumulative {unit}", scale=right_scale,
+        x=mid, tooltip=tooltip, y=alt.Y("cumulative:Q", title=_("cumulative {unit}").format(unit=unit),
+                                      scale=right_scale,
                                       axis=alt.Axis(format=",.0f", titleColor=ACCENT, orient="right")))]
     if target:
-        target_frame = pd.DataFrame({"target": [target], "label": [f"Target {fmt.number(target)}"]})
+        target_frame = pd.DataFrame({"target": [target], "label": [_("Target {value}").format(value=fmt.number(target))]})
         layers += [
             alt.Chart(data).mark_line(color=TARGET_COLOUR, strokeDash=[1, 3], strokeWidth=1.5, clip=True).encode(
                 x=mid, y=alt.Y("target_path:Q", scale=right_scale, axis=None), tooltip=tooltip),
             alt.Chart(target_frame).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(
                 y=alt.Y("target:Q", scale=right_scale, axis=None),
-                tooltip=alt.Tooltip("target:Q", title="Target for the period", format=",.0f")),
+                tooltip=alt.Tooltip("target:Q", title=_("Target for the period"), format=",.0f")),
             alt.Chart(target_frame).mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-7, fontSize=11).encode(
                 y=alt.Y("target:Q", scale=right_scale, axis=None), x=alt.value(0), text="label:N"),
         ]
@@ -188,15 +208,16 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
     if title:
         main = main.properties(title=title)
     if selection is None:
-        return main
+        return with_locale(main)
     overview = alt.Chart(data).mark_area(color=BAR_COLOUR, line={"color": ACCENT}).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0, tickCount="year")),
         y=alt.Y(f"{C.VALUE}:Q", title=None, axis=None),
     ).add_params(selection).properties(height=45, width="container",
-                                       title=alt.TitleParams("Drag here to choose the months shown above", fontSize=11,
-                                                             fontWeight="normal", color="#666", anchor="start"))
-    return alt.vconcat(main, overview, spacing=6).configure_legend(orient="top", title=None).properties(
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+                                       title=alt.TitleParams(_("Drag here to choose the months shown above"),
+                                                             fontSize=11, fontWeight="normal", color="#666",
+                                                             anchor="start"))
+    return with_locale(alt.vconcat(main, overview, spacing=6).configure_legend(orient="top", title=None).properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
 
 
 def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
@@ -208,32 +229,33 @@ def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit
     scale = alt.Scale(domain=categories, range=OKABE_ITO[: len(categories)]) if len(categories) <= len(
         OKABE_ITO) else alt.Scale(domain=categories)
     colour = alt.Color(f"{dim}:N", title=label, scale=scale)
-    tooltip = [alt.Tooltip("date:T", title="Month", format="%b %Y"), alt.Tooltip(f"{dim}:N", title=label),
+    tooltip = [alt.Tooltip("date:T", title=_("Month"), format="%B %Y"), alt.Tooltip(f"{dim}:N", title=label),
                alt.Tooltip(f"{C.VALUE}:Q", title=unit, format=",.0f")]
+    per_month = _("{unit} per month").format(unit=unit)
     if mode == "small_multiples":
-        return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=2).encode(
+        return with_locale(alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=12), strokeWidth=2).encode(
             x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4)),
-            y=alt.Y(f"{C.VALUE}:Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f")),
+            y=alt.Y(f"{C.VALUE}:Q", title=per_month, axis=alt.Axis(format=",.0f")),
             color=alt.Color(f"{dim}:N", legend=None, scale=scale), tooltip=tooltip,
         ).properties(width=220, height=110).facet(
-            facet=alt.Facet(f"{dim}:N", title=None, sort=categories), columns=3)
+            facet=alt.Facet(f"{dim}:N", title=None, sort=categories), columns=3))
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("yearmonth(date):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y(f"sum({C.VALUE}):Q", title=f"{unit} per month", axis=alt.Axis(format=",.0f"), stack="zero"),
+        x=alt.X("yearmonth(date):T", title=_("Month"), axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y(f"sum({C.VALUE}):Q", title=per_month, axis=alt.Axis(format=",.0f"), stack="zero"),
         color=colour, order=alt.Order("rank:Q") if "rank" in data else alt.Undefined, tooltip=tooltip,
     )
     event_layers = build_event_layers(events if events is not None else pd.DataFrame())
     chart = alt.layer(bars, alt.layer(*event_layers)).resolve_scale(color="independent") if event_layers else bars
-    return chart.properties(height=280, width="container")
+    return with_locale(chart.properties(height=280, width="container"))
 
 
 def build_sparkline(monthly: pd.DataFrame, title: str = "") -> AnyChart:
     """A small monthly area for a headline figure, with the latest month marked (no axes)."""
     data = monthly.assign(date=pd.to_datetime(monthly[C.MONTH]))
-    tooltip = [alt.Tooltip("date:T", title="Month", format="%b %Y"),
-               alt.Tooltip(f"{C.VALUE}:Q", title="Value", format=",.0f")]
+    tooltip = [alt.Tooltip("date:T", title=_("Month"), format="%B %Y"),
+               alt.Tooltip(f"{C.VALUE}:Q", title=_("Value"), format=",.0f")]
     if "cumulative" in data:
-        tooltip.append(alt.Tooltip("cumulative:Q", title="Cumulative", format=",.0f"))
+        tooltip.append(alt.Tooltip("cumulative:Q", title=_("Cumulative"), format=",.0f"))
     area = alt.Chart(data).mark_area(
         line={"color": ACCENT}, color=alt.Gradient(gradient="linear", stops=[
             alt.GradientStop(color="#ffffff", offset=0), alt.GradientStop(color=BAR_COLOUR, offset=1)],
@@ -242,7 +264,7 @@ def build_sparkline(monthly: pd.DataFrame, title: str = "") -> AnyChart:
     last = alt.Chart(data.tail(1)).mark_point(color=ACCENT, filled=True, size=30).encode(
         x="date:T", y=f"{C.VALUE}:Q", tooltip=tooltip)
     chart = alt.layer(area, last).properties(height=50, width="container")
-    return chart.properties(title=title) if title else chart
+    return with_locale(chart.properties(title=title) if title else chart)
 
 
 # --- images ---------------------------------------------------------------------------------------------
@@ -275,17 +297,17 @@ def render_chart_downloads(chart: AnyChart, name: str) -> None:
     import streamlit as st
 
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:100] or "chart"
-    left, right, _ = st.columns([1, 1, 4])
+    left, right, _spare = st.columns([1, 1, 4])
     left.download_button("PNG", data=lambda: build_chart_image(chart, "png"), file_name=f"{stem}.png",
                          mime="image/png", key=f"dl_png_{stem}", icon=":material/image:", on_click="ignore",
-                         help="Download this chart as a PNG image")
+                         help=_("Download this chart as a PNG image"))
     right.download_button("SVG", data=lambda: build_chart_image(chart, "svg"), file_name=f"{stem}.svg",
                           mime="image/svg+xml", key=f"dl_svg_{stem}", icon=":material/image:", on_click="ignore",
-                          help="Download this chart as an SVG image (scalable, for print)")
+                          help=_("Download this chart as an SVG image (scalable, for print)"))
 
 
-BREAKDOWN_DIMS = {C.SEX: "Sex", C.AGE: "Age band", C.GROUP: "Population group", C.ORG_TYPE: "Organisation type",
-                  C.COUNTRY: "Country", C.LAYER: "Pyramid layer"}
+BREAKDOWN_DIMS = {C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Population group"),
+                  C.ORG_TYPE: N_("Organisation type"), C.COUNTRY: N_("Country"), C.LAYER: N_("Pyramid layer")}
 
 
 def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,
@@ -298,28 +320,28 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
 
     chart = build_timeline(monthly, unit, target, compute_events(events, period))
     st.altair_chart(chart, width="stretch")
-    st.caption("Bars: each month's figure (left axis). Line: cumulative by the indicator's rule (right axis), "
-               "against the target for the period's years (dashed) and an even pace towards it (dotted). "
-               "Vertical rules: tWG meetings, forums, trainings and milestones.")
+    st.caption(_("Bars: each month's figure (left axis). Line: cumulative by the indicator's rule (right axis), "
+                 "against the target for the period's years (dashed) and an even pace towards it (dotted). "
+                 "Vertical rules: tWG meetings, forums, trainings and milestones."))
     render_chart_downloads(chart, f"{name}_timeline")
     dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
             [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()])
     if not dims:
         return
-    with st.expander("Over time, broken down", expanded=False):
+    with st.expander(_("Over time, broken down"), expanded=False):
         left, right = st.columns([2, 2])
-        dim = left.selectbox("Break down by", dims, format_func=BREAKDOWN_DIMS.__getitem__, key="w_tl_dim")
-        mode = right.radio("Show as", ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",
-                           format_func=lambda m: "Stacked bars" if m == "stacked" else "Small multiples")
+        dim = left.selectbox(_("Break down by"), dims, format_func=lambda d: _(BREAKDOWN_DIMS[d]), key="w_tl_dim")
+        mode = right.radio(_("Show as"), ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",
+                           format_func=lambda m: _("Stacked bars") if m == "stacked" else _("Small multiples"))
         frame = (breakdowns[str(dim)] if breakdowns is not None else
                  compute_monthly_breakdown(facts, aggregation, period, str(dim)))
         if frame.empty:
-            st.info("Not reported with this breakdown for these filters.", icon=":material/search_off:")
+            st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
             return
-        breakdown = build_breakdown_timeline(frame, str(dim), BREAKDOWN_DIMS[str(dim)], unit, mode=str(mode),
+        breakdown = build_breakdown_timeline(frame, str(dim), _(BREAKDOWN_DIMS[str(dim)]), unit, mode=str(mode),
                                              events=compute_events(events, period) if mode == "stacked" else None)
         st.altair_chart(breakdown, width="stretch" if mode == "stacked" else "content")
         if aggregation == "unique_max":
-            st.caption("Each category's monthly figure uses the unique-people rule within that category, so the "
-                       "categories may add up to more than the month's total.")
+            st.caption(_("Each category's monthly figure uses the unique-people rule within that category, so the "
+                         "categories may add up to more than the month's total."))
         render_chart_downloads(breakdown, f"{name}_by_{dim}")

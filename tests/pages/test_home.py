@@ -1,12 +1,18 @@
-"""Home: headline figures match the database, filters change them, the briefing is a complete HTML file."""
+"""Home: headline figures match the database, filters change them, the briefing is a complete HTML file;
+the page in Ukrainian and Polish."""
 
 from __future__ import annotations
 
 import os
+import threading
 
 from sqlalchemy import create_engine, text
 
+from dashboard import i18n
+from dashboard.filters import Filters
+from dashboard.home import briefing_bytes, compute_overview
 from tests.pages.conftest import no_exception, run_page
+from tests.pages.test_briefing import make_context
 
 
 def sql_sum(indicator: str, first: str, last: str, country: str | None = None) -> float:
@@ -83,3 +89,70 @@ def test_indicator_without_reports_in_the_period_says_so_instead_of_zero() -> No
     assert any("Nothing was reported" in c.value for c in at.caption)
     everything = run_page("Home.py", period="all")
     assert metric(everything, "Communities with Resilience Centres") not in ("no reports", "0")
+
+
+NBSP = "\u00a0"
+
+
+def grouped(value: float) -> str:
+    """A whole number as Ukrainian and Polish write it: ``1 522`` with a no-break space."""
+    return f"{value:,.0f}".replace(",", NBSP)
+
+
+def test_home_in_ukrainian() -> None:
+    at = run_page("Home.py", lang="uk")
+    no_exception(at)
+    headings = [h.value for h in at.subheader]
+    assert headings[:2] == ["Ключові показники за період", "З останньої зустрічі"]
+    assert "Не звітували за жовт. 2026" in headings and "Key figures for the period" not in headings
+    expected = sql_sum("SPECIALISTS_TRAINED", "2026-01", "2026-11")
+    assert expected >= 1000
+    values = [m.value for m in at.metric]
+    assert grouped(expected) in values  # 1 522, not 1,522
+    assert "немає звітів" in values and "no reports" not in values
+    assert any(m.delta and m.delta.endswith("порівняно з попереднім періодом") for m in at.metric)
+    events = " ".join(m.value for m in at.markdown)
+    assert "10 грудня 2026" in events and "8 жовтня 2026" in events and "джерело: демо" in events
+    captions = " ".join(c.value for c in at.caption)
+    assert "організацій звітували протягом попередніх трьох місяців" in captions  # 5: the "many" plural form
+    tables = [df.value for df in at.dataframe if "Останній звіт" in df.value.columns]
+    assert tables and "Організація" in tables[0].columns
+    button = next(b for b in at.get("download_button") if "dl_briefing" in b.proto.id)
+    assert button.proto.label == "Завантажити брифінг (HTML, для друку, працює офлайн)"
+
+
+def test_home_in_polish() -> None:
+    at = run_page("Home.py", lang="pl")
+    no_exception(at)
+    headings = [h.value for h in at.subheader]
+    assert headings[0] == "Kluczowe dane za okres" and "Brak raportów za paź 2026" in headings
+    values = [m.value for m in at.metric]
+    assert grouped(sql_sum("SPECIALISTS_TRAINED", "2026-01", "2026-11")) in values
+    assert "brak raportów" in values
+    events = " ".join(m.value for m in at.markdown)
+    assert "10 grudnia 2026" in events and "8 października 2026" in events
+    captions = " ".join(c.value for c in at.caption)
+    assert "5 organizacji raportowało w poprzednich trzech miesiącach" in captions
+
+
+def test_english_home_is_unchanged() -> None:
+    at = run_page("Home.py", lang="en")
+    no_exception(at)
+    headings = [h.value for h in at.subheader]
+    assert headings[:2] == ["Key figures for the period", "Since the last meeting"]
+    assert f"{sql_sum('SPECIALISTS_TRAINED', '2026-01', '2026-11'):,.0f}" in [m.value for m in at.metric]
+    assert any(m.delta and m.delta.endswith(" vs previous period") for m in at.metric)
+    assert any("organisations reported in the previous three months" in c.value for c in at.caption)
+
+
+def test_the_briefing_download_is_built_in_the_readers_language_in_another_thread() -> None:
+    # Streamlit runs a deferred download in a worker thread, where the page's language is not set.
+    with i18n.language("uk"):
+        ctx = make_context(Filters())
+        data = compute_overview(ctx)
+    out: list[bytes] = []
+    worker = threading.Thread(target=lambda: out.append(briefing_bytes(ctx, data, "uk")))
+    worker.start()
+    worker.join()
+    html = out[0].decode("utf-8")
+    assert html.startswith("<!doctype html><html lang='uk'>") and "<h2>Ключові показники</h2>" in html

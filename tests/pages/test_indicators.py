@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from sqlalchemy import create_engine, text
@@ -54,3 +55,77 @@ def test_every_breakdown_chart_offers_png_and_svg() -> None:
     ids = " ".join(b.proto.id for b in at.get("download_button"))
     for tab in ("place", "age_sex", "group", "org_type"):
         assert f"dl_png_PPL_REACHED_{tab}" in ids and f"dl_svg_PPL_REACHED_{tab}" in ids, tab
+
+
+NBSP = "\u00a0"
+
+
+def sql_total(code: str) -> float:
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.connect() as conn:
+        total = conn.execute(text(
+            "SELECT SUM(value) FROM facts f JOIN indicators i ON f.indicator_id = i.id WHERE i.code = :c"
+        ), {"c": code}).scalar_one()
+    engine.dispose()
+    return float(total)
+
+
+def chart_specs(at) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def test_indicator_page_in_ukrainian() -> None:
+    at = run_page("pages/1_Indicators.py", lang="uk", indicator="SPECIALISTS_TRAINED", period="all")
+    no_exception(at)
+    assert [h.value for h in at.main.subheader] == ["Ціль і досягнення", "Щомісячна динаміка", "Розподіли",
+                                                   "Джерела та актуальність"]
+    assert [h.value for h in at.main.header] != ["Specialists trained in MHPSS"]  # the name from the data
+    achieved = next(m for m in at.metric if m.label.startswith("Досягнуто"))
+    total = sql_total("SPECIALISTS_TRAINED")
+    assert total >= 1000 and achieved.value == f"{total:,.0f}".replace(",", NBSP)
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Визначення.**" in text and "**Як поєднуються дані.**" in text and "Summed over" not in text
+    assert [t.label for t in at.tabs] == ["За місцем", "За статтю та віком", "За групою населення",
+                                          "За типом організації"]
+    # Ukrainian oblasts by their Ukrainian names in the breakdown by place.
+    places = next(f.value for f in at.dataframe if "area" in f.value.columns)
+    assert "Полтавська область" in set(places["area"])
+    assert any(c.value.startswith("Останнє оновлення: ") and "2026" in c.value for c in at.caption)
+    # The charts format numbers and months the Ukrainian way, and their titles are Ukrainian.
+    specs = chart_specs(at)
+    locale = specs[0]["config"]["locale"]
+    assert locale["number"]["thousands"] == NBSP and locale["number"]["decimal"] == ","
+    assert locale["time"]["months"][10] == "листопад"
+    assert "Місяць" in json.dumps(specs[0], ensure_ascii=False)
+
+
+def test_indicator_page_in_polish() -> None:
+    at = run_page("pages/1_Indicators.py", lang="pl", indicator="IDP_HOTLINE_DEMAND", period="all")
+    no_exception(at)
+    assert next(m for m in at.metric if m.label == "Cel").value == "nie ustalono"
+    assert not any(m.label == "Postęp" for m in at.metric)
+    assert next(m for m in at.metric if m.label.startswith("Osiągnięto")).value == "31%"
+    assert any(c.value.startswith("Dla tego wyboru nie ustalono celu") for c in at.caption)
+    locale = chart_specs(at)[0]["config"]["locale"]
+    assert locale["time"]["months"][10] == "listopad"
+
+
+def test_unique_people_rule_is_explained_in_ukrainian() -> None:
+    at = run_page("pages/1_Indicators.py", lang="uk", indicator="PPL_REACHED")
+    no_exception(at)
+    caption = " ".join(c.value for c in at.caption)
+    assert "**унікальних осіб**" in caption and "Проста сума всіх звітів" in caption
+
+
+def test_english_indicator_page_is_unchanged() -> None:
+    at = run_page("pages/1_Indicators.py", lang="en", indicator="SPECIALISTS_TRAINED", period="all")
+    no_exception(at)
+    assert [h.value for h in at.main.header] == ["Specialists trained in MHPSS"]
+    assert [h.value for h in at.main.subheader] == ["Target and achievement", "Monthly trend", "Breakdowns",
+                                                   "Sources and freshness"]
+    achieved = next(m for m in at.metric if m.label.startswith("Achieved"))
+    assert achieved.value == f"{sql_total('SPECIALISTS_TRAINED'):,.0f}"
+    assert [t.label for t in at.tabs] == ["By place", "By sex and age", "By population group", "By organisation type"]
+    places = next(f.value for f in at.dataframe if "area" in f.value.columns)
+    assert "Poltava" in " ".join(places["area"])
+    assert chart_specs(at)[0]["config"]["locale"]["number"]["thousands"] == ","

@@ -196,3 +196,35 @@ def test_breakdown_categories_follow_the_vocabulary_order_and_skip_missing_value
     bar = next(d for d in _walk(spec) if d.get("mark") in ("bar", {"type": "bar"}))
     assert bar["encoding"]["color"]["scale"]["domain"] == ["0–4", "5–11", "18–59", "60+"]
     assert bar["encoding"]["order"]["field"] == "rank"
+
+
+def test_events_and_timeline_in_ukrainian() -> None:
+    from dashboard import i18n
+
+    with i18n.language("uk"):
+        events = T.compute_events(_events(), PERIOD)
+        assert events["label"].tolist() == ["ТРГ", "Training of trainers in psy…",
+                                            "Mental Health Forum, co-org… (заплановано)"]
+        assert events["kind_label"].tolist() == ["Зустріч ТРГ", "Навчання", "Форум"]
+        assert events["source"].tolist() == ["демо", "демо", "tWG highlights"]
+        chart = T.build_timeline(_monthly([100, 150, 120, 90, 200, 140]), "осіб", 1200.0, events)
+        svg = T.build_chart_image(chart, "svg").decode("utf-8")
+    spec = chart.to_dict()
+    assert spec["config"]["locale"]["time"]["shortMonths"][0] == "січ."
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "осіб за місяць" in text and "Наростаючим підсумком" in text and "Подія" in text
+    # Axis months and the target label as Ukrainian writes them (no-break space between thousands).
+    assert "січ. 2025" in svg and "Ціль 1\u00a0200" in svg and "Target" not in svg
+
+
+def test_polish_chart_formats_and_english_default() -> None:
+    from dashboard import i18n
+
+    with i18n.language("pl"):
+        spec = T.build_sparkline(_monthly([1, 2, 3, 4, 5, 6])).to_dict()
+    assert spec["config"]["locale"]["time"]["months"][0] == "styczeń"
+    assert spec["config"]["locale"]["number"] == {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
+                                                  "currency": ["", ""]}
+    english = T.build_sparkline(_monthly([1, 2, 3, 4, 5, 6])).to_dict()
+    assert english["config"]["locale"]["number"]["thousands"] == ","
+    assert english["config"]["locale"]["time"]["shortMonths"][8] == "Sep"
