@@ -6,6 +6,11 @@ duplicates and overlapping periods (:mod:`dashboard.quality_duplicates`), comple
 (:mod:`dashboard.quality_completeness`) and the unique-people comparison (:mod:`dashboard.quality_unique`).
 :func:`compute_alerts` turns their findings into :class:`Alert` rows, most serious first; follow-up items a
 co-lead has marked as reviewed are left out.
+
+Alerts hold no translated text: their message (:class:`~dashboard.quality_text.Text`) is put into words in the
+reader's language when it is read (``alert.message``), so alerts may be computed once and shown in any
+language. Check labels (:data:`CHECK_LABELS`) are marked with ``N_``: translate them where shown
+(:func:`check_label`).
 """
 
 from __future__ import annotations
@@ -16,42 +21,59 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.i18n import N_, _
 from dashboard.quality_completeness import compute_last_due_month
 from dashboard.quality_duplicates import compute_duplicates
 from dashboard.quality_outliers import compute_follow_up
 from dashboard.quality_rules import RULES, Rule, Violation, evaluate_rules
+from dashboard.quality_text import Ago, Text
 
 __all__ = ["RULES", "Alert", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from", "compute_items",
-           "compute_review_status", "check_stale", "describe_item"]
+           "compute_review_status", "check_stale", "check_label", "describe_item", "describe_where"]
 
 STALE_DAYS = 45
 # Warnings in the order a co-lead should read them (errors always come first).
 CHECK_ORDER = ("stale", "duplicate", "overlap", "near_duplicate", "outlier", "jump")
 CHECK_LABELS = {
-    "duplicate": "Same report from two organisations",
-    "near_duplicate": "Near-identical rows from two organisations",
-    "overlap": "Overlapping periods from different imports",
-    "outlier": "Outlier (robust z-score)",
-    "jump": "Month-over-month jump",
-    "stale": "No recent import",
+    "duplicate": N_("Same report from two organisations"),
+    "near_duplicate": N_("Near-identical rows from two organisations"),
+    "overlap": N_("Overlapping periods from different imports"),
+    "outlier": N_("Outlier (robust z-score)"),
+    "jump": N_("Month-over-month jump"),
+    "stale": N_("No recent import"),
 }
+
+
+def check_label(check: str) -> str:
+    """A follow-up check's code (``outlier``) as its label in the current language."""
+    return _(CHECK_LABELS[check]) if check in CHECK_LABELS else check
 
 
 @dataclass(frozen=True)
 class Alert:
+    """One finding for Home and the briefing: severity, the check or rule code, what is wrong (``text``, put
+    into words when read), the fact ids concerned and where (codes)."""
+
     severity: str  # "error" or "warning"
     check: str
-    message: str
+    text: Text
     rows: tuple[int, ...] = ()  # fact ids concerned, when the alert is about report rows
+    where: str = ""
+
+    @property
+    def message(self) -> str:
+        """Where, then what is wrong, in the current language."""
+        return f"{self.where}: {self.text}" if self.where else str(self.text)
 
 
 def check_stale(last_import: datetime | None, today: date, days: int = STALE_DAYS) -> list[Alert]:
     """An alert when nothing was imported for more than ``days`` days (or ever)."""
     if last_import is None or pd.isna(last_import):
-        return [Alert("warning", "stale", "No import has been committed yet.")]
+        return [Alert("warning", "stale", Text.of(N_("No import has been committed yet.")))]
     age = (today - pd.Timestamp(last_import).date()).days
     if age > days:
-        return [Alert("warning", "stale", f"The last import was {age} days ago.")]
+        # Translators: {when} is a duration with its direction, e.g. "70 days ago".
+        return [Alert("warning", "stale", Text.of(N_("The last import was {when}."), when=Ago(age)))]
     return []
 
 
@@ -90,23 +112,28 @@ def compute_review_status(items: pd.DataFrame, reviews: pd.DataFrame | None) -> 
     return out
 
 
-def describe_item(item: pd.Series | dict[str, object]) -> str:
-    """One line for a follow-up item: where it is, then what is wrong."""
+def describe_where(item: pd.Series | dict[str, object]) -> str:
+    """Where a follow-up item is, as codes: organisation · indicator · area · month."""
     where = [str(item.get(k) or "") for k in (C.ORGANISATION, C.INDICATOR, C.PCODE, C.MONTH)]
     if item.get("check") in ("duplicate", "near_duplicate", "overlap"):
         where[0] = ""  # the detail names the organisations
-    return " · ".join(w for w in where if w) + f": {item.get('detail')}"
+    return " · ".join(w for w in where if w)
+
+
+def describe_item(item: pd.Series | dict[str, object]) -> str:
+    """One line for a follow-up item in the current language: where it is, then what is wrong."""
+    return f"{describe_where(item)}: {item.get('detail')}"
 
 
 def compute_alerts_from(violations: list[Violation], items: pd.DataFrame, stale: list[Alert]) -> list[Alert]:
     """Alerts from findings already computed: rule ``violations``, follow-up ``items`` (with their review
     status; reviewed ones are left out) and ``stale``. Errors first, then warnings: no recent import, rule
     warnings (in :data:`RULES` order), then the follow-up checks in :data:`CHECK_ORDER`."""
-    alerts = [Alert(v.severity, v.rule, v.message, v.rows) for v in violations]
+    alerts = [Alert(v.severity, v.rule, v.text, v.rows, v.where) for v in violations]
     pending = items[items["status"] != "reviewed"] if "status" in items else items
     for item in pending.to_dict("records"):
-        alerts.append(Alert(str(item["severity"]), str(item["check"]), describe_item(item),
-                            tuple(item["rows"])))  # type: ignore[arg-type]
+        alerts.append(Alert(str(item["severity"]), str(item["check"]), item["detail"],  # type: ignore[arg-type]
+                            tuple(item["rows"]), describe_where(item)))  # type: ignore[arg-type]
     alerts += stale
     rule_order = [rule.name for rule in RULES]
     order = {name: i for i, name in enumerate((*CHECK_ORDER[:1], *rule_order, *CHECK_ORDER[1:]))}

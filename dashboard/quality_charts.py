@@ -1,19 +1,43 @@
 """Charts of the Data quality page (``build_*``: they return Altair charts and never call ``st.*``).
 
 Status colours are Okabe–Ito (distinguishable with the common colour-vision deficiencies), and every status
-is also written in words in the tables next to the charts.
+is also written in words in the tables next to the charts. Titles, legends and month labels are in the
+current language, and numbers are formatted for it (the chart's number locale).
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard import format as fmt
+from dashboard import i18n
 from dashboard.charts import OKABE_ITO
+from dashboard.i18n import _
 from dashboard.quality_completeness import LATE, MISSING, NOT_DUE, ON_TIME
 
+Top = TypeVar("Top", alt.Chart, alt.LayerChart)
 STATUS_COLOURS = {ON_TIME: OKABE_ITO[0], LATE: OKABE_ITO[1], MISSING: OKABE_ITO[5], NOT_DUE: "#bbbbbb"}
+
+
+def _months(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with a ``label`` column (the month in the current language) and the labels in month order."""
+    labelled = frame.assign(label=frame[C.MONTH].map(fmt.month_label))
+    order = labelled.drop_duplicates(C.MONTH).sort_values(C.MONTH)["label"].tolist()
+    return labelled, order
+
+
+def _localised(chart: Top) -> Top:
+    """The (top-level) chart with numbers formatted for the current language (decimal mark, thousands
+    separator); month labels are already words in that language."""
+    out = chart.copy(deep=False)
+    config = chart.config.copy(deep=True) if chart.config is not alt.Undefined else alt.Config()
+    config.locale = alt.Locale(number=i18n.d3_locale())
+    out.config = config
+    return out
 
 
 def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
@@ -21,39 +45,44 @@ def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
     (some reports not due yet) are left out: their share would look like a drop."""
     data = trend[~trend["open"] & (trend["expected"] > 0)].melt(id_vars=[C.MONTH, "expected", "reported", "on_time"],
                       value_vars=["completeness_pct", "on_time_pct"], var_name="measure", value_name="pct")
-    data["measure"] = data["measure"].map({"completeness_pct": "Reported (any time)",
-                                           "on_time_pct": "Reported on time"})
-    data["date"] = pd.to_datetime(data[C.MONTH])
-    return (
+    data["measure"] = data["measure"].map({"completeness_pct": _("Reported (any time)"),
+                                           "on_time_pct": _("Reported on time")})
+    data, order = _months(data)
+    month = _("Month")
+    chart = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("yearmonth(date):T", title="Month"),
-            y=alt.Y("pct:Q", title="% of expected", scale=alt.Scale(domain=[0, 100])),
+            x=alt.X("label:O", title=month, sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("pct:Q", title=_("% of expected"), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(range=[OKABE_ITO[0], OKABE_ITO[1]]),
                             legend=alt.Legend(orient="top")),
             strokeDash=alt.StrokeDash("measure:N", legend=None),
-            tooltip=[alt.Tooltip("yearmonth(date):T", title="Month"), alt.Tooltip("measure:N", title="Measure"),
+            tooltip=[alt.Tooltip("label:O", title=month), alt.Tooltip("measure:N", title=_("Measure")),
                      alt.Tooltip("pct:Q", title="%", format=".0f"),
-                     alt.Tooltip("expected:Q", title="Expected"), alt.Tooltip("reported:Q", title="Reported"),
-                     alt.Tooltip("on_time:Q", title="On time")],
+                     alt.Tooltip("expected:Q", title=_("Expected")), alt.Tooltip("reported:Q", title=_("Reported")),
+                     alt.Tooltip("on_time:Q", title=_("On time"))],
         )
         .properties(height=260, width="container")
     )
+    return _localised(chart)
 
 
 def build_series_with_flags(series: pd.DataFrame, flagged: pd.DataFrame) -> alt.LayerChart:
     """One indicator × organisation monthly series as a line, flagged months as large points, the median as a
     dashed rule."""
-    data = series.assign(date=pd.to_datetime(series[C.MONTH]))
+    data, order = _months(series)
+    month = _("Month")
+    x = alt.X("label:O", title=month, sort=order, axis=alt.Axis(labelAngle=0))
     line = alt.Chart(data).mark_line(point=True, color=OKABE_ITO[0]).encode(
-        x=alt.X("yearmonth(date):T", title="Month"),
-        y=alt.Y(f"{C.VALUE}:Q", title="Monthly value", axis=alt.Axis(format=",.0f")),
-        tooltip=[alt.Tooltip("yearmonth(date):T", title="Month"),
-                 alt.Tooltip(f"{C.VALUE}:Q", title="Value", format=",.0f")],
+        x=x,
+        y=alt.Y(f"{C.VALUE}:Q", title=_("Monthly value"), axis=alt.Axis(format=",.0f")),
+        tooltip=[alt.Tooltip("label:O", title=month),
+                 alt.Tooltip(f"{C.VALUE}:Q", title=_("Value"), format=",.0f")],
     )
     median = alt.Chart(pd.DataFrame({"median": [float(series[C.VALUE].median())]})).mark_rule(
-        color="#555555", strokeDash=[4, 4]).encode(y="median:Q", tooltip=alt.Tooltip("median:Q", format=",.0f"))
-    points = alt.Chart(flagged.assign(date=pd.to_datetime(flagged[C.MONTH]))).mark_point(
-        size=160, filled=True, color=OKABE_ITO[5]).encode(x="yearmonth(date):T", y=f"{C.VALUE}:Q")
-    return alt.LayerChart(layer=[line, median, points]).properties(height=220, width="container")
+        color="#555555", strokeDash=[4, 4]).encode(
+        y="median:Q", tooltip=alt.Tooltip("median:Q", title=_("Median"), format=",.0f"))
+    points = alt.Chart(_months(flagged[[C.MONTH, C.VALUE]])[0]).mark_point(size=160, filled=True, color=OKABE_ITO[5]).encode(
+        x=alt.X("label:O", sort=order), y=f"{C.VALUE}:Q")
+    return _localised(alt.LayerChart(layer=[line, median, points]).properties(height=220, width="container"))

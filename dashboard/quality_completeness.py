@@ -11,6 +11,8 @@ The rules, also shown on the Data quality page:
   passed late.
 - **Missing**: expected, no report, and the due date has passed. Before the due date the month is
   **not due yet**, and it does not count against completeness.
+
+Statuses are codes (:data:`STATUSES`); :func:`status_label` says them in the current language.
 """
 
 from __future__ import annotations
@@ -21,12 +23,20 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard.filters import month_add
+from dashboard.i18n import pgettext
 
 LOOKBACK = 3
 DEADLINE_DAY = 15
 FIRST_IMPORT = "first_import"  # column of report arrivals: when the first batch carrying the report finished
 ON_TIME, LATE, MISSING, NOT_DUE, NOT_EXPECTED = "on time", "late", "missing", "not due yet", ""
 STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE)
+
+
+def status_label(status: str) -> str:
+    """A completeness status (:data:`STATUSES`) in the current language; blank (not expected) stays blank."""
+    labels = {ON_TIME: pgettext("report status", "on time"), LATE: pgettext("report status", "late"),
+              MISSING: pgettext("report status", "missing"), NOT_DUE: pgettext("report status", "not due yet")}
+    return labels.get(status, status)
 
 
 def months_between(start: str, end: str) -> list[str]:

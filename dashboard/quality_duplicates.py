@@ -14,15 +14,23 @@ Three checks:
 - **overlapping periods**: one organisation's rows for the same indicator, activity, area and breakdown cell
   whose periods (period_start..period_end) overlap, from different import batches: the overlap is counted
   twice. (A newer report for exactly the same period replaces the older one on import and is not current.)
+
+An item's ``detail`` is a :class:`~dashboard.quality_text.Text`, put into words in the reader's language when it
+is shown (``str(detail)``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.i18n import N_
 from dashboard.quality_outliers import item_key
+from dashboard.quality_text import And, Num, Text
 
 MIN_TOTAL = 10.0
 NEAR_TOLERANCE = 0.02
@@ -40,6 +48,17 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame(columns=ITEM_COLUMNS)
+
+
+def _texts(texts: Iterable[Text]) -> pd.Series:
+    """Details as an object column (they become words only when shown)."""
+    return pd.Series(list(texts), dtype=object)
+
+
+def _day(value: object) -> date | str:
+    """A period bound as a date (shown per locale), or as it is when it cannot be read."""
+    when = pd.to_datetime(value, errors="coerce")
+    return str(value) if pd.isna(when) else when.date()
 
 
 def compute_duplicate_reports(frame: pd.DataFrame, min_total: float = MIN_TOTAL) -> pd.DataFrame:
@@ -70,9 +89,11 @@ def compute_duplicate_reports(frame: pd.DataFrame, min_total: float = MIN_TOTAL)
         "severity": "warning",
         C.INDICATOR: items[C.INDICATOR], C.ACTIVITY: items[C.ACTIVITY], C.PCODE: items[C.PCODE],
         C.MONTH: items[C.MONTH], "organisations": items["organisations"], C.VALUE: items["total"],
-        "detail": [f"{' and '.join(orgs)} reported the same {n} cell{'s' if n != 1 else ''} adding up to "
-                   f"{total:,.0f}: probably one activity reported by the implementing and the reporting partner"
-                   for orgs, n, total in zip(items["organisations"], items["_cells"], items["total"], strict=True)],
+        "detail": _texts(Text.of(N_("{organisations} reported the same figures adding up to {total} (cells: {cells}): "
+                                    "probably one activity reported by the implementing and the reporting partner"),
+                                 organisations=And(tuple(orgs)), total=Num(total, 0), cells=int(n))
+                         for orgs, n, total in zip(items["organisations"], items["_cells"], items["total"],
+                                                   strict=True)),
         "rows": [ids.get((r.indicator, r.activity, r.pcode, r.month), ()) for r in items.itertuples()],
     })[ITEM_COLUMNS]
 
@@ -125,8 +146,12 @@ def compute_near_duplicates(frame: pd.DataFrame, tolerance: float = NEAR_TOLERAN
         "severity": "warning",
         C.INDICATOR: items[C.INDICATOR], C.ACTIVITY: items[C.ACTIVITY], C.PCODE: items[C.PCODE],
         C.MONTH: items[C.MONTH], "organisations": orgs, C.VALUE: items["value_a"],
-        "detail": [f"{r.n} of {r.cells} row{'s' if r.cells != 1 else ''} within {tolerance:.0%}: {o[0]} "
-                   f"{r.value_a:,.0f}, {o[1]} {r.value_b:,.0f}" for r, o in zip(items.itertuples(), orgs, strict=True)],
+        "detail": _texts(Text.of(N_("rows within {tolerance} of each other: {n} of {cells}; {first} {first_value}, "
+                                    "{second} {second_value}"),
+                                 tolerance=Num(100 * tolerance, percent=True), n=int(r.n), cells=int(r.cells),
+                                 first=o[0], first_value=Num(r.value_a, 0), second=o[1],
+                                 second_value=Num(r.value_b, 0))
+                         for r, o in zip(items.itertuples(), orgs, strict=True)),
         "rows": [tuple(sorted(int(i) for i in a + b)) for a, b in zip(items["ids_a"], items["ids_b"], strict=True)],
     })[ITEM_COLUMNS]
 
@@ -162,10 +187,15 @@ def compute_overlaps(frame: pd.DataFrame) -> pd.DataFrame:
         "severity": "warning",
         C.INDICATOR: items[C.INDICATOR], C.ACTIVITY: items[C.ACTIVITY], C.PCODE: items[C.PCODE],
         C.MONTH: items["month"], "organisations": [(r[C.ORGANISATION],) for r in recs], C.VALUE: items["value_b"],
-        "detail": [f"{r[C.ORGANISATION]}: {r[f'{C.PERIOD_START}_a']} to {r[f'{C.PERIOD_END}_a']} "
-                   f"(import #{r[f'{C.BATCH}_a']}, {r['value_a']:,.0f}) overlaps {r[f'{C.PERIOD_START}_b']} to "
-                   f"{r[f'{C.PERIOD_END}_b']} (import #{r[f'{C.BATCH}_b']}, {r['value_b']:,.0f}); the overlap "
-                   "is counted twice" for r in recs],
+        "detail": _texts(Text.of(N_("{organisation}: {start} to {end} (import #{batch}, {value}) overlaps {other_start} "
+                                    "to {other_end} (import #{other_batch}, {other_value}); the overlap is counted "
+                                    "twice"),
+                                 organisation=r[C.ORGANISATION], start=_day(r[f"{C.PERIOD_START}_a"]),
+                                 end=_day(r[f"{C.PERIOD_END}_a"]), batch=str(r[f"{C.BATCH}_a"]),
+                                 value=Num(r["value_a"], 0), other_start=_day(r[f"{C.PERIOD_START}_b"]),
+                                 other_end=_day(r[f"{C.PERIOD_END}_b"]), other_batch=str(r[f"{C.BATCH}_b"]),
+                                 other_value=Num(r["value_b"], 0))
+                         for r in recs),
         "rows": [tuple(sorted(int(i) for i in set(r["ids_a"]) | set(r["ids_b"]))) for r in recs],
     })[ITEM_COLUMNS]
 

@@ -7,6 +7,9 @@ month without reports is missing, not zero: it is a completeness problem, not an
 Robust z-score (Iglewicz and Hoaglin's modified z): ``z = 0.6745 × (x − median) / MAD`` with MAD the median
 absolute deviation from the median; ``|z| > 3.5`` flags. When more than half the months share one value
 (MAD = 0), the mean absolute deviation stands in: ``z = (x − median) / (1.253314 × MeanAD)``.
+
+An item's ``detail`` is a :class:`~dashboard.quality_text.Text`, put into words in the reader's language when it
+is shown (``str(detail)``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.i18n import N_
+from dashboard.quality_text import Num, Text
 
 Z_THRESHOLD = 3.5
 MIN_MONTHS = 6  # fewer months than this give no stable median
@@ -77,7 +82,8 @@ def compute_outliers(frame: pd.DataFrame, since: str | None = None, threshold: f
                      & (distance >= min_relative * series["median"].abs())
                      & (series[C.MONTH] >= (since or ""))]
     return _items(frame, flagged, "outlier", "median",
-                  [f"{r.value:,.0f} against a usual {r.median:,.0f} (robust z-score {r.z:+.1f})"
+                  [Text.of(N_("{value} against a usual {median} (robust z-score {z})"), value=Num(r.value, 0),
+                           median=Num(r.median, 0), z=Num(round(r.z, 1), 1, sign=True))
                    for r in flagged.itertuples()])
 
 
@@ -100,13 +106,16 @@ def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float =
     flagged = series.assign(previous=previous)[(rise | fall) & (change >= minimum)
                                                & (series[C.MONTH] >= (since or ""))]
     return _items(frame, flagged, "jump", "previous",
-                  [f"{r.value:,.0f}, " + (f"{r.value / r.previous:,.1f}× the previous month ({r.previous:,.0f})"
-                                          if r.value > r.previous else
-                                          f"down from {r.previous:,.0f} the month before")
+                  [Text.of(N_("{value}, {factor}× the previous month ({previous})"), value=Num(r.value, 0),
+                           factor=Num(r.value / r.previous, 1), previous=Num(r.previous, 0))
+                   if r.value > r.previous else
+                   Text.of(N_("{value}, down from {previous} the month before"), value=Num(r.value, 0),
+                           previous=Num(r.previous, 0))
                    for r in flagged.itertuples()])
 
 
-def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: str, details: list[str]) -> pd.DataFrame:
+def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: str,
+           details: list[Text]) -> pd.DataFrame:
     """Follow-up items (columns :data:`ITEM_COLUMNS`) for the ``flagged`` series months of one check, with the
     fact ids of ``frame`` they concern; ``reference`` names the column the value is compared with."""
     out = pd.DataFrame({
@@ -115,7 +124,7 @@ def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: st
         "severity": "warning",
         C.INDICATOR: flagged[C.INDICATOR], C.ORGANISATION: flagged[C.ORGANISATION], C.MONTH: flagged[C.MONTH],
         C.VALUE: flagged[C.VALUE], "reference": flagged[reference],
-        "detail": details,
+        "detail": pd.Series(details, index=flagged.index, dtype=object),
     })
     out["rows"] = _fact_ids(frame, out)
     return out.reset_index(drop=True)[ITEM_COLUMNS]

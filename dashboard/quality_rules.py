@@ -6,6 +6,11 @@ importer can run the same rules on a file before it is written (it may pass its 
 ``location`` and ``period_month`` are understood as ``pcode`` and ``month``). A violation lists the report
 rows it concerns: fact ids when the frame has an ``id`` column, otherwise the frame's index labels (the
 rows of an import file).
+
+Messages are :class:`~dashboard.quality_text.Text`: they are put into words in the reader's language when
+they are read (``violation.message``), never when the rules run, so violations can be cached or computed by
+the importer and shown in any language. Rule titles and descriptions are marked with ``N_`` and translated
+where they are shown (:func:`rule_title`).
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.i18n import N_, _, pgettext
+from dashboard.quality_text import And, Label, Month, Num, Text
 from dashboard.vocab import ALL
 
 ROW = "_row"  # fact id or frame index label, whichever identifies a report row
 REPORT = "_report"  # integer id of the report (organisation × indicator × activity × area × month) a row is in
 MASK = "_mask"  # bit mask of the breakdown dimensions a row is disaggregated on (0: a total row)
 DIMS = [C.SEX, C.AGE, C.GROUP, C.DISABILITY]
-DIM_WORDS = {C.SEX: "sex", C.AGE: "age band", C.GROUP: "population group", C.DISABILITY: "disability"}
+
 REPORT_KEY = [C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH]
 IMPORT_COLUMNS = {"location": C.PCODE, "period_month": C.MONTH}  # importer frame name -> read-path name
 
@@ -43,11 +50,14 @@ CEILINGS: dict[str, float] = {
 # (smaller, larger, severity, why): the first indicator may not exceed the second for the same organisation,
 # area and month when both are reported. The catalogue has no training-participants indicator yet; the pair
 # applies as soon as one is imported under that code.
+# The message names both indicators ({small}, {large}) and their values, and says why.
 ORDERED_PAIRS: tuple[tuple[str, str, str, str], ...] = (
     ("SPECIALISTS_TRAINED", "TRAINING_PARTICIPANTS", "error",
-     "specialists who completed a training are among its participants"),
+     N_("{small} is {small_value}, more than {large} ({large_value}); specialists who completed a training are "
+        "among its participants")),
     ("TRAININGS_HELD", "SPECIALISTS_TRAINED", "warning",
-     "every training held should have trained at least one person"),
+     N_("{small} is {small_value}, more than {large} ({large_value}); every training held should have trained "
+        "at least one person")),
 )
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 TOLERANCE = 0.5  # counts: a difference up to half a person is rounding, not an error
@@ -55,16 +65,28 @@ TOLERANCE = 0.5  # counts: a difference up to half a person is rounding, not an 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: which rule, how bad, what is wrong (in words) and the report rows concerned."""
+    """One broken rule: which rule, how bad, what is wrong (``text``, put into words when read), the report
+    rows concerned, and where (codes: organisation · indicator · area · month, as far as they apply)."""
 
     rule: str
     severity: str  # "error" or "warning"
-    message: str
+    text: Text
     rows: tuple[int, ...]
     indicator: str = ""
     organisation: str = ""
     pcode: str = ""
     month: str = ""
+    where: str = ""
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, in the current language."""
+        return str(self.text)
+
+    @property
+    def message(self) -> str:
+        """Where, then what is wrong, in the current language."""
+        return f"{self.where}: {self.problem}" if self.where else self.problem
 
 
 @dataclass(frozen=True)
@@ -81,11 +103,27 @@ RuleFunction = Callable[[pd.DataFrame, RuleInputs], list[Violation]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A validation rule: its code ``name`` (stored with reviews, never translated), its ``title`` and
+    ``description`` (English, marked with ``N_``: translate where shown), severity and function."""
+
     name: str
     title: str
     description: str
     severity: str
     function: RuleFunction = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A breakdown dimension as it reads after "the breakdown by" in the current language."""
+
+    column: str
+
+    def __str__(self) -> str:
+        words = {C.SEX: pgettext("breakdown by", "sex"), C.AGE: pgettext("breakdown by", "age band"),
+                 C.GROUP: pgettext("breakdown by", "population group"),
+                 C.DISABILITY: pgettext("breakdown by", "disability")}
+        return words.get(self.column, self.column)
 
 
 def _ids(values: pd.Series) -> tuple[int, ...]:
@@ -94,10 +132,6 @@ def _ids(values: pd.Series) -> tuple[int, ...]:
 
 def _where(org: object, indicator: object, pcode: object, month: object) -> str:
     return " · ".join(str(x) for x in (org, indicator, pcode, month) if isinstance(x, str) and x)
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def lookup(values: pd.Series, mapping: dict[str, float]) -> np.ndarray:
@@ -191,7 +225,7 @@ def _compare_breakdowns(frame: pd.DataFrame, inputs: RuleInputs) -> pd.DataFrame
             if bad.empty:
                 continue
             bad["parent"], bad["child"] = parent, child
-            bad["label"] = [", ".join(str(r[d]) for d in _dims_of(parent)) for r in bad.to_dict("records")]
+            bad["label"] = [tuple(Label(d, str(r[d])) for d in _dims_of(parent)) for r in bad.to_dict("records")]
             bad["rows"] = [a + b for a, b in zip(_rows_of(top, keys, bad), _rows_of(kids, keys, bad), strict=True)]
             found.append(bad)
     result = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
@@ -205,17 +239,24 @@ def _breakdown_violations(frame: pd.DataFrame, inputs: RuleInputs, over: bool) -
         return []
     diff = compared["parts"] - compared["parent_value"]
     bad = compared[diff > TOLERANCE] if over else compared[diff < -TOLERANCE]
+    templates = {  # (over, of a subtotal)
+        (True, False): N_("the breakdown by {dimensions} adds up to {parts}, more than the reported total ({total})"),
+        (True, True): N_("the breakdown by {dimensions} adds up to {parts}, more than the figure for {cell} "
+                         "({total})"),
+        (False, False): N_("the breakdown by {dimensions} adds up to {parts}, less than the reported total "
+                           "({total})"),
+        (False, True): N_("the breakdown by {dimensions} adds up to {parts}, less than the figure for {cell} "
+                          "({total})"),
+    }
     out = []
     for r in bad.to_dict("records"):
-        by = " and ".join(DIM_WORDS[d] for d in _dims_of(int(r["child"]) & ~int(r["parent"])))
-        of = f"the figure for {r['label']}" if r["label"] else "the reported total"
-        verb = "more than" if over else "less than"
+        dims = And(tuple(Dimension(d) for d in _dims_of(int(r["child"]) & ~int(r["parent"]))))
+        text = Text.of(templates[over, bool(r["label"])], dimensions=dims, parts=float(r["parts"]),
+                       total=float(r["parent_value"]), cell=r["label"])
         out.append(Violation(
             "breakdown_exceeds_total" if over else "breakdown_short_of_total", "error" if over else "warning",
-            f"{_where(r[C.ORGANISATION], r[C.INDICATOR], r[C.PCODE], r[C.MONTH])}: the breakdown by {by} adds up "
-            f"to {_n(r['parts'])}, {verb} {of} ({_n(r['parent_value'])})",
-            tuple(sorted(r["rows"])), str(r[C.INDICATOR]), str(r[C.ORGANISATION]), str(r[C.PCODE]),
-            str(r[C.MONTH]),
+            text, tuple(sorted(r["rows"])), str(r[C.INDICATOR]), str(r[C.ORGANISATION]), str(r[C.PCODE]),
+            str(r[C.MONTH]), _where(r[C.ORGANISATION], r[C.INDICATOR], r[C.PCODE], r[C.MONTH]),
         ))
     return out
 
@@ -257,11 +298,11 @@ def rule_ordered_pairs(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violatio
         bad = both[both["small"] > both["large"] + TOLERANCE].reset_index()
         rows = _rows_of(top[top[C.INDICATOR].isin([small, large])], where, bad)
         for r, ids in zip(bad.to_dict("records"), rows, strict=True):
-            out.append(Violation(
-                "indicator_order", severity,
-                f"{_where(r[C.ORGANISATION], '', r[C.PCODE], r[C.MONTH])}: {small} is {_n(r['small'])}, more than "
-                f"{large} ({_n(r['large'])}); {why}",
-                ids, small, str(r[C.ORGANISATION]), str(r[C.PCODE]), str(r[C.MONTH])))
+            text = Text.of(why, small=small, small_value=float(r["small"]), large=large,
+                           large_value=float(r["large"]))
+            out.append(Violation("indicator_order", severity, text, ids, small, str(r[C.ORGANISATION]),
+                                 str(r[C.PCODE]), str(r[C.MONTH]), _where(r[C.ORGANISATION], "", r[C.PCODE],
+                                                                          r[C.MONTH])))
     return out
 
 
@@ -290,27 +331,27 @@ def rule_people_within_population(frame: pd.DataFrame, inputs: RuleInputs) -> li
     groups = dens[dens["measure"] == "refugees_present"].set_index([C.PCODE, C.GROUP])["value"]
     per_group["population"] = groups.reindex(pd.MultiIndex.from_frame(per_group[[C.PCODE, C.GROUP]])).to_numpy()
     out: list[Violation] = []
-    checks = ((per_area, area, "error", "unique people reached", "the area's population"),
-              (per_group, [*area, C.GROUP], "warning", "{group} people reached",
-               "the {group} population recorded there"))
-    for table, keys, severity, what, limit in checks:
+    checks = ((per_area, area, "error",
+               N_("{value} unique people reached, more than the area's population ({population})")),
+              (per_group, [*area, C.GROUP], "warning",
+               N_("{value} people reached in the group “{group}”, more than the population of this group recorded "
+                  "there ({population})")))
+    for table, keys, severity, template in checks:
         bad = table[table[C.VALUE] > table["population"]]
         for r, ids in zip(bad.to_dict("records"), _rows_of(top, keys, bad), strict=True):
-            group = str(r.get(C.GROUP, ""))
-            out.append(Violation(
-                "people_within_population", severity,
-                f"{_where('', r[C.INDICATOR], r[C.PCODE], r[C.MONTH])}: {_n(r[C.VALUE])} "
-                f"{what.format(group=group)}, more than {limit.format(group=group)} ({_n(r['population'])})",
-                ids, str(r[C.INDICATOR]), "", str(r[C.PCODE]), str(r[C.MONTH])))
+            text = Text.of(template, value=float(r[C.VALUE]), population=float(r["population"]),
+                           group=Label("population_group", str(r.get(C.GROUP, ""))))
+            out.append(Violation("people_within_population", severity, text, ids, str(r[C.INDICATOR]), "",
+                                 str(r[C.PCODE]), str(r[C.MONTH]), _where("", r[C.INDICATOR], r[C.PCODE], r[C.MONTH])))
     return out
 
 
 def _row_violations(frame: pd.DataFrame, mask: pd.Series, rule: str, severity: str,
-                    describe: Callable[[dict[str, object]], str]) -> list[Violation]:
+                    describe: Callable[[dict[str, object]], Text]) -> list[Violation]:
     return [
-        Violation(rule, severity, f"{_where(r[C.ORGANISATION], r[C.INDICATOR], r[C.PCODE], r[C.MONTH])}: "
-                  f"{describe(r)}", (int(r[ROW]),),  # type: ignore[call-overload]
-                  str(r[C.INDICATOR]), str(r[C.ORGANISATION]), str(r[C.PCODE]), str(r[C.MONTH]))
+        Violation(rule, severity, describe(r), (int(r[ROW]),),  # type: ignore[call-overload]
+                  str(r[C.INDICATOR]), str(r[C.ORGANISATION]), str(r[C.PCODE]), str(r[C.MONTH]),
+                  _where(r[C.ORGANISATION], r[C.INDICATOR], r[C.PCODE], r[C.MONTH]))
         for r in frame[mask].to_dict("records")
     ]
 
@@ -320,8 +361,16 @@ def rule_impossible_value(frame: pd.DataFrame, inputs: RuleInputs) -> list[Viola
     value = pd.to_numeric(frame[C.VALUE], errors="coerce")
     percent = frame[C.INDICATOR].isin(PERCENT_INDICATORS)
     bad = value.isna() | (value < 0) | (percent & (value > 100))
-    return _row_violations(frame, bad, "impossible_value", "error",
-                           lambda r: f"value {r[C.VALUE]} is impossible (negative, missing or a share above 100%)")
+
+    def describe(r: dict[str, object]) -> Text:
+        number = pd.to_numeric(pd.Series([r[C.VALUE]]), errors="coerce").iloc[0]
+        if pd.isna(number):
+            return Text.of(N_("the value is missing or not a number"))
+        if number < 0:
+            return Text.of(N_("the value {value} is negative"), value=float(number))
+        return Text.of(N_("{value} is a share above 100%"), value=Num(float(number), percent=True))
+
+    return _row_violations(frame, bad, "impossible_value", "error", describe)
 
 
 def rule_implausibly_large(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
@@ -329,8 +378,10 @@ def rule_implausibly_large(frame: pd.DataFrame, inputs: RuleInputs) -> list[Viol
     ceiling = lookup(frame[C.INDICATOR], {k: v for k, v in CEILINGS.items() if k not in PERCENT_INDICATORS})
     bad = pd.Series(frame[C.VALUE].to_numpy() > ceiling, index=frame.index)  # NaN ceilings compare False
     return _row_violations(frame, bad, "implausibly_large", "warning",
-                           lambda r: f"{_n(float(r[C.VALUE]))} in one report row is above the plausible "  # type: ignore[arg-type]
-                                     f"ceiling of {_n(CEILINGS[str(r[C.INDICATOR])])} for this indicator")
+                           lambda r: Text.of(N_("{value} in one report row is above the plausible ceiling of "
+                                                "{ceiling} for this indicator"),
+                                             value=float(r[C.VALUE]),  # type: ignore[arg-type]
+                                             ceiling=CEILINGS[str(r[C.INDICATOR])]))
 
 
 def rule_fractional_count(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
@@ -338,7 +389,8 @@ def rule_fractional_count(frame: pd.DataFrame, inputs: RuleInputs) -> list[Viola
     value = pd.to_numeric(frame[C.VALUE], errors="coerce")
     bad = value.notna() & (np.floor(value) != value) & ~frame[C.INDICATOR].isin(PERCENT_INDICATORS)
     return _row_violations(frame, bad, "fractional_count", "warning",
-                           lambda r: f"{r[C.VALUE]} is a count but not a whole number")
+                           lambda r: Text.of(N_("{value} is a count but not a whole number"),
+                                             value=float(r[C.VALUE])))  # type: ignore[arg-type]
 
 
 def rule_future_month(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
@@ -349,9 +401,9 @@ def rule_future_month(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation
     future = frame[frame[C.MONTH] > this_month]
     out = []
     for (org, month), rows in future.groupby([C.ORGANISATION, C.MONTH])[ROW]:
-        out.append(Violation("future_month", "error",
-                             f"{org}: {len(rows)} report rows for {month}, a month that has not started",
-                             _ids(rows), "", str(org), "", str(month)))
+        text = Text.of(N_("reports for {month}, a month that has not started yet (report rows: {rows})"),
+                       month=Month(str(month)), rows=len(rows))
+        out.append(Violation("future_month", "error", text, _ids(rows), "", str(org), "", str(month), str(org)))
     return out
 
 
@@ -364,41 +416,63 @@ def rule_period_consistency(frame: pd.DataFrame, inputs: RuleInputs) -> list[Vio
     month = lookup(frame[C.MONTH], {m: float(m[:4]) * 100 + float(m[5:7]) for m in frame[C.MONTH].dropna().unique()
                                     if MONTH_RE.match(str(m))})
     bad = start.isna() | end.isna() | (end < start) | pd.Series(month_of_start != month, index=frame.index)
-    return _row_violations(frame, bad, "period_consistency", "error",
-                           lambda r: f"period {r[C.PERIOD_START]} to {r[C.PERIOD_END]} is not a valid period for "
-                                     f"month {r[C.MONTH]}")
+
+    def describe(r: dict[str, object]) -> Text:
+        first, last = (pd.to_datetime(r[c], errors="coerce") for c in (C.PERIOD_START, C.PERIOD_END))
+        if pd.isna(first) or pd.isna(last):
+            return Text.of(N_("the period start ({start}) or end ({end}) is missing or not a date"),
+                           start=str(r[C.PERIOD_START] or ""), end=str(r[C.PERIOD_END] or ""))
+        if last < first:
+            return Text.of(N_("the period ends ({end}) before it starts ({start})"), start=first.date(),
+                           end=last.date())
+        return Text.of(N_("the month {month} is not the month the period starts in ({start})"),
+                       month=Month(str(r[C.MONTH])), start=first.date())
+
+    return _row_violations(frame, bad, "period_consistency", "error", describe)
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("breakdown_exceeds_total", "Breakdown above its total",
-         "Disaggregated rows (for example female + male + other) add up to more than the total (or subtotal) "
-         "the same organisation reported for the same indicator, activity, area and month.",
+    Rule("breakdown_exceeds_total", N_("Breakdown above its total"),
+         N_("Disaggregated rows (for example female + male + other) add up to more than the total (or subtotal) "
+            "the same organisation reported for the same indicator, activity, area and month."),
          "error", rule_breakdown_exceeds_total),
-    Rule("breakdown_short_of_total", "Breakdown below its total",
-         "Disaggregated rows add up to less than the reported total: female + male + other should equal the "
-         "total when both are reported (put unknown sex under other/unknown).",
+    Rule("breakdown_short_of_total", N_("Breakdown below its total"),
+         N_("Disaggregated rows add up to less than the reported total: female + male + other should equal the "
+            "total when both are reported (put unknown sex under other/unknown)."),
          "warning", rule_breakdown_short_of_total),
-    Rule("indicator_order", "Indicators out of order",
-         "Specialists trained may not exceed training participants, and trainings held should not exceed "
-         "specialists trained, for the same organisation, area and month when both are reported.",
+    Rule("indicator_order", N_("Indicators out of order"),
+         N_("Specialists trained may not exceed training participants, and trainings held should not exceed "
+            "specialists trained, for the same organisation, area and month when both are reported."),
          "error", rule_ordered_pairs),
-    Rule("people_within_population", "More people than live there",
-         "Unique people reached in an area and month (largest report per population group) above the area's "
-         "resident population (error) or above its recorded refugee/IDP population (warning).",
+    Rule("people_within_population", N_("More people than live there"),
+         N_("Unique people reached in an area and month (largest report per population group) above the area's "
+            "resident population (error) or above its recorded refugee/IDP population (warning)."),
          "error", rule_people_within_population),
-    Rule("impossible_value", "Impossible value",
-         "Negative or missing values, and percentages above 100.", "error", rule_impossible_value),
-    Rule("implausibly_large", "Implausibly large value",
-         "One report row above the indicator's plausible ceiling (for example more than 200 trainings by one "
-         "organisation in one area and month).", "warning", rule_implausibly_large),
-    Rule("fractional_count", "Count that is not a whole number",
-         "People, trainings and contacts are counted in whole numbers.", "warning", rule_fractional_count),
-    Rule("future_month", "Month in the future",
-         "Reports for a month that has not started yet.", "error", rule_future_month),
-    Rule("period_consistency", "Invalid period",
-         "The period ends before it starts, or the reported month is not the month the period starts in.",
+    Rule("impossible_value", N_("Impossible value"),
+         N_("Negative or missing values, and percentages above 100."), "error", rule_impossible_value),
+    Rule("implausibly_large", N_("Implausibly large value"),
+         N_("One report row above the indicator's plausible ceiling (for example more than 200 trainings by one "
+            "organisation in one area and month)."), "warning", rule_implausibly_large),
+    Rule("fractional_count", N_("Count that is not a whole number"),
+         N_("People, trainings and contacts are counted in whole numbers."), "warning", rule_fractional_count),
+    Rule("future_month", N_("Month in the future"),
+         N_("Reports for a month that has not started yet."), "error", rule_future_month),
+    Rule("period_consistency", N_("Invalid period"),
+         N_("The period ends before it starts, or the reported month is not the month the period starts in."),
          "error", rule_period_consistency),
 )
+_TITLES = {rule.name: rule.title for rule in RULES}
+
+
+def rule_title(name: str) -> str:
+    """The title of rule ``name`` in the current language (the name itself when it is not a rule)."""
+    return _(_TITLES[name]) if name in _TITLES else name
+
+
+def severity_label(severity: str) -> str:
+    """``error`` / ``warning`` in the current language."""
+    labels = {"error": pgettext("severity", "error"), "warning": pgettext("severity", "warning")}
+    return labels.get(severity, severity)
 
 
 def evaluate_rules(frame: pd.DataFrame, denominators: pd.DataFrame | None = None, today: date | None = None,
@@ -417,7 +491,8 @@ def evaluate_rules(frame: pd.DataFrame, denominators: pd.DataFrame | None = None
 
 
 def compute_violation_table(violations: list[Violation]) -> pd.DataFrame:
-    """Violations as a table: rule, severity, organisation, indicator, area, month, problem, rows, fact ids."""
+    """Violations as a table: rule, severity, organisation, indicator, area, month, problem (what is wrong, in
+    the current language), rows, fact ids."""
     return pd.DataFrame({
         "rule": [v.rule for v in violations],
         "severity": [v.severity for v in violations],
@@ -425,7 +500,7 @@ def compute_violation_table(violations: list[Violation]) -> pd.DataFrame:
         C.INDICATOR: [v.indicator for v in violations],
         C.PCODE: [v.pcode for v in violations],
         C.MONTH: [v.month for v in violations],
-        "problem": [v.message for v in violations],
+        "problem": [v.problem for v in violations],
         "rows": [len(v.rows) for v in violations],
         "fact_ids": [", ".join(map(str, v.rows[:20])) + (" …" if len(v.rows) > 20 else "") for v in violations],
     })

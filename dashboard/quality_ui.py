@@ -3,6 +3,10 @@ plus :func:`render_unique_people_comparison`, which the Indicators page shows fo
 
 Writes (reporting plan, reviews) go through :mod:`dashboard.quality_store`; after a write the page reruns
 with the new data version and shows what was saved.
+
+Everything shown is in the reader's language: findings are put into words when drawn (their messages are
+:class:`~dashboard.quality_text.Text`), codes (rule and check names, statuses) are translated through their
+``*_label`` functions, and what is stored (review keys, check names) stays language-neutral.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, quality_store, roles
+from dashboard import cache, names, quality_store, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.filters import Period, month_add, month_of
+from dashboard.i18n import _, format_datetime, ngettext
 from dashboard.quality import (
-    CHECK_LABELS,
     RULES,
     Alert,
     Violation,
+    check_label,
     check_stale,
     compute_alerts_from,
     compute_items,
@@ -39,10 +44,11 @@ from dashboard.quality_completeness import (
     compute_matrix,
     compute_trend,
     months_between,
+    status_label,
 )
 from dashboard.quality_outliers import compute_series
-from dashboard.quality_rules import compute_violation_table
-from dashboard.quality_unique import RULE_LABELS, SHORT_LABELS, compute_explanation, compute_unique_comparison
+from dashboard.quality_rules import compute_violation_table, rule_title, severity_label
+from dashboard.quality_unique import RULE_LABELS, compute_explanation, compute_unique_comparison, rule_label
 from dashboard.timelines import render_chart_downloads
 from dashboard.ui import PageContext, render_empty
 
@@ -66,8 +72,8 @@ class QualityReport:
     trend: pd.DataFrame
     backfills: pd.DataFrame
     plan: pd.DataFrame
-    indicator_names: dict[str, str]
-    area_names: dict[str, str]
+    indicator_names: dict[str, str]  # code -> name in the reader's language
+    area_names: dict[str, str]  # pcode -> name for the reader
     today: date
 
 
@@ -93,8 +99,7 @@ def compute_report(ctx: PageContext) -> QualityReport:
         alerts=compute_alerts_from(violations, items, stale), months=months, completeness=completeness,
         trend=compute_trend(completeness, months),
         backfills=compute_backfills(arrivals[arrivals[C.MONTH].isin(months)]), plan=plan,
-        indicator_names=dict(zip(inds["code"], inds["name"], strict=True)),
-        area_names=dict(zip(locs["pcode"], locs["name_en"], strict=True)), today=ctx.today,
+        indicator_names=names.indicator_names(inds), area_names=names.area_names(locs), today=ctx.today,
     )
 
 
@@ -128,8 +133,8 @@ def may_edit(ctx: PageContext) -> bool:
 def render_access(ctx: PageContext) -> bool:
     """False (with a notice) when the page is not available to this viewer: it lists organisation-level rows."""
     if not roles.can(ctx, "quality"):
-        st.info("Data quality is a page for the tWG co-leads and analysts: it lists organisation-level reports, "
-                "so it is not part of the public view.", icon=":material/lock:")
+        st.info(_("Data quality is a page for the tWG co-leads and analysts: it lists organisation-level reports, "
+                  "so it is not part of the public view."), icon=":material/lock:")
         roles.note_refusal(ctx.access, "quality", ctx.url)
         return False
     return True
@@ -154,152 +159,184 @@ def render_summary(report: QualityReport) -> None:
     open_items = report.items[report.items["status"] != "reviewed"]
     c1, c2, c3, c4, c5 = st.columns(5)
     if due.empty:
-        c1.metric("Completeness", "–", help="No month in the period is due yet.")
+        c1.metric(_("Completeness"), "–", help=_("No month in the period is due yet."))
     else:
         last = due.iloc[-1]
-        c1.metric(f"Completeness, {fmt.month_label(str(last[C.MONTH]))}", fmt.percent(last["completeness_pct"]),
-                  help=f"{int(last['reported'])} of {int(last['expected'])} expected organisations reported; "
-                       f"{int(last['on_time'])} on time.")
-    c2.metric("Rule errors", fmt.number(errors))
-    c3.metric("Rule warnings", fmt.number(len(report.violations) - errors))
-    c4.metric("Outliers and jumps to review", fmt.number(int(open_items["check"].isin(FOLLOW_UP_CHECKS).sum())))
-    c5.metric("Possible duplicates to review", fmt.number(int(open_items["check"].isin(DUPLICATE_CHECKS).sum())))
+        expected = int(last["expected"])
+        c1.metric(_("Completeness, {month}").format(month=fmt.month_label(str(last[C.MONTH]))),
+                  fmt.percent(last["completeness_pct"]),
+                  help=ngettext("{reported} of {expected} expected organisation reported; {on_time} on time.",
+                                "{reported} of {expected} expected organisations reported; {on_time} on time.",
+                                expected).format(reported=fmt.number(int(last["reported"])),
+                                                 expected=fmt.number(expected),
+                                                 on_time=fmt.number(int(last["on_time"]))))
+    c2.metric(_("Rule errors"), fmt.number(errors))
+    c3.metric(_("Rule warnings"), fmt.number(len(report.violations) - errors))
+    c4.metric(_("Outliers and jumps to review"),
+              fmt.number(int(open_items["check"].isin(FOLLOW_UP_CHECKS).sum())))
+    c5.metric(_("Possible duplicates to review"),
+              fmt.number(int(open_items["check"].isin(DUPLICATE_CHECKS).sum())))
 
 
 def render_top_alerts(report: QualityReport, limit: int = 10) -> None:
     """The most serious findings first (the same list Home shows)."""
-    st.subheader("Most serious first")
+    st.subheader(_("Most serious first"))
     if not report.alerts:
-        st.success("No data-quality alerts for this selection.", icon=":material/check_circle:")
+        st.success(_("No data-quality alerts for this selection."), icon=":material/check_circle:")
         return
-    st.caption(f"{len(report.alerts)} alerts" + (f"; the first {limit}:" if len(report.alerts) > limit else ":"))
+    count = len(report.alerts)
+    if count > limit:
+        st.caption(ngettext("{n} alert; the first {limit}:", "{n} alerts; the first {limit}:", count).format(
+            n=fmt.number(count), limit=fmt.number(limit)))
+    else:
+        st.caption(ngettext("{n} alert:", "{n} alerts:", count).format(n=fmt.number(count)))
     for alert in report.alerts[:limit]:
         (st.error if alert.severity == "error" else st.warning)(alert.message)
 
 
 def render_completeness(ctx: PageContext, report: QualityReport) -> None:
     """The reporting rules in words, the trend, the organisation × month matrix and any back-fill note."""
-    st.subheader("Completeness and timeliness")
-    st.markdown(
-        f"**Expected** to report for a month: every organisation that reported for any of the {LOOKBACK} months "
-        "before, and every organisation the reporting plan lists for that month.  \n"
-        f"**On time**: the first import carrying the month's report finished by the {DEADLINE_DAY}th of the "
-        "following month (import finish time, UTC); **late** after that.  \n"
-        f"**Missing**: expected, no report, and the {DEADLINE_DAY}th of the following month has passed; "
-        "before then the month is **not due yet** and does not count against completeness.")
+    st.subheader(_("Completeness and timeliness"))
+    st.markdown("  \n".join((
+        ngettext("**Expected** to report for a month: every organisation that reported for the month before, and "
+                 "every organisation the reporting plan lists for that month.",
+                 "**Expected** to report for a month: every organisation that reported for any of the {n} months "
+                 "before, and every organisation the reporting plan lists for that month.",
+                 LOOKBACK).format(n=LOOKBACK),
+        _("**On time**: the first import carrying the month's report finished by day {day} of the following month "
+          "(import finish time, UTC); **late** after that.").format(day=DEADLINE_DAY),
+        _("**Missing**: expected, no report, and day {day} of the following month has passed; before then the "
+          "month is **not due yet** and does not count against completeness.").format(day=DEADLINE_DAY))))
     if not report.months:
-        render_empty("No month of this period has started yet.")
+        render_empty(_("No month of this period has started yet."))
         return
     batches = cache.batches(ctx.url, ctx.version).set_index("id")
     for row in report.backfills.itertuples():
         batch = batches.loc[row.batch_id] if row.batch_id in batches.index else None
-        what = f"import #{row.batch_id}" + (f" ({batch['source']})" if batch is not None else "")
-        st.info(f"{what.capitalize()} brought reports for {row.months} months ({fmt.month_label(row.first_month)} "
-                f"to {fmt.month_label(row.last_month)}) at once, so they count as late for every month whose due "
-                "date had passed when it finished." + (" This is the demo data's single batch."
-                                                       if batch is not None and bool(batch["is_demo"]) else ""),
-                icon=":material/info:")
+        values = {"batch": row.batch_id, "source": batch["source"] if batch is not None else "",
+                  "n": fmt.number(row.months), "first": fmt.month_label(row.first_month),
+                  "last": fmt.month_label(row.last_month)}
+        text = (ngettext("Import #{batch} ({source}) brought reports for {n} month ({first} to {last}) at once, so "
+                         "they count as late for every month whose due date had passed when it finished.",
+                         "Import #{batch} ({source}) brought reports for {n} months ({first} to {last}) at once, so "
+                         "they count as late for every month whose due date had passed when it finished.",
+                         row.months) if batch is not None else
+                ngettext("Import #{batch} brought reports for {n} month ({first} to {last}) at once, so they count "
+                         "as late for every month whose due date had passed when it finished.",
+                         "Import #{batch} brought reports for {n} months ({first} to {last}) at once, so they count "
+                         "as late for every month whose due date had passed when it finished.", row.months))
+        if batch is not None and bool(batch["is_demo"]):
+            text += " " + _("This is the demo data's single batch.")
+        st.info(text.format(**values), icon=":material/info:")
     trend = report.trend
     if trend["expected"].sum() == 0 and not report.completeness["reported"].any():
-        render_empty("Nobody reported or was expected to report in this period.")
+        render_empty(_("Nobody reported or was expected to report in this period."))
         return
     if (~trend["open"] & (trend["expected"] > 0)).any():
         chart = build_completeness_trend(trend)
         st.altair_chart(chart, width="stretch")
         render_chart_downloads(chart, "completeness_trend")
     if trend["open"].any():
-        st.caption("Months with reports not due yet are left out of the chart; the table shows them.")
+        st.caption(_("Months with reports not due yet are left out of the chart; the table shows them."))
     table = pd.DataFrame({
-        "Month": trend[C.MONTH].map(fmt.month_label), "Expected": trend["expected"], "Reported": trend["reported"],
-        "On time": trend["on_time"], "Late": trend["late"], "Missing": trend["missing"],
-        "Not due yet": trend["not_due"], "Reported without being expected": trend["new"],
-        "Completeness": trend["completeness_pct"].map(fmt.percent),
-        "On time %": trend["on_time_pct"].map(fmt.percent),
+        _("Month"): trend[C.MONTH].map(fmt.month_label), _("Expected"): trend["expected"],
+        _("Reported"): trend["reported"], _("On time"): trend["on_time"], _("Late"): trend["late"],
+        _("Missing"): trend["missing"], _("Not due yet"): trend["not_due"],
+        _("Reported without being expected"): trend["new"],
+        _("Completeness"): trend["completeness_pct"].map(fmt.percent),
+        _("On time %"): trend["on_time_pct"].map(fmt.percent),
     })
     st.dataframe(table, hide_index=True, width="stretch", key="dq_trend")
-    st.markdown("**Who reported, month by month** (blank: not expected and no report)")
+    st.markdown(_("**Who reported, month by month** (blank: not expected and no report)"))
     matrix = compute_matrix(report.completeness, report.months)
-    shown = matrix.rename(columns={m: fmt.month_label(m) for m in report.months} | {C.ORGANISATION: "Organisation"})
-    colours = {status: f"background-color: {colour}33" for status, colour in STATUS_COLOURS.items()}
+    shown = matrix.assign(**{m: matrix[m].map(status_label) for m in report.months}).rename(
+        columns={m: fmt.month_label(m) for m in report.months} | {C.ORGANISATION: _("Organisation")})
+    colours = {status_label(status): f"background-color: {colour}33" for status, colour in STATUS_COLOURS.items()}
     st.dataframe(shown.style.map(lambda v: colours.get(v, "")), hide_index=True, width="stretch", key="dq_matrix")
 
 
 def render_reporting_plan(ctx: PageContext, report: QualityReport) -> None:
     """The reporting plan: its entries, and (for co-leads) forms to add and remove entries."""
-    st.subheader("Reporting plan")
-    st.caption("Organisations listed here are expected to report in the months given even without recent "
-               "reports (for example a new partner). Entries are not tied to an area.")
+    st.subheader(_("Reporting plan"))
+    st.caption(_("Organisations listed here are expected to report in the months given even without recent "
+                 "reports (for example a new partner). Entries are not tied to an area."))
     plan = cache.reporting_plan(ctx.url, ctx.version)
+    open_ended = _("open-ended")
     if plan.empty:
-        st.caption("The plan is empty: expectations come from recent reports only.")
+        st.caption(_("The plan is empty: expectations come from recent reports only."))
     else:
         st.dataframe(pd.DataFrame({
-            "Entry": plan["id"], "Organisation": plan[C.ORGANISATION], "From": plan["month_from"],
-            "To": plan["month_to"].fillna("open-ended"), "Note": plan["note"].fillna(""),
-            "Added by": plan["created_by"].fillna(""),
+            _("Entry"): plan["id"], _("Organisation"): plan[C.ORGANISATION], _("From"): plan["month_from"],
+            _("To"): plan["month_to"].fillna(open_ended), _("Note"): plan["note"].fillna(""),
+            _("Added by"): plan["created_by"].fillna(""),
         }), hide_index=True, width="stretch", key="dq_plan")
     if not may_edit(ctx):
         return
     orgs = cache.organisations(ctx.url, ctx.version)["name"].tolist()
     with st.form("dq_plan_add", clear_on_submit=True):
-        st.markdown("**Add an organisation to the plan**")
+        st.markdown(_("**Add an organisation to the plan**"))
         c1, c2, c3 = st.columns([3, 1, 1])
-        organisation = c1.selectbox("Organisation", orgs, key="dq_plan_org")
-        start = c2.text_input("From month", value=month_of(report.today), key="dq_plan_from", placeholder="2025-01")
-        end = c3.text_input("To month (empty: open-ended)", key="dq_plan_to", placeholder="2025-12")
-        note = st.text_input("Note", key="dq_plan_note")
-        added = st.form_submit_button("Add to the plan")
+        organisation = c1.selectbox(_("Organisation"), orgs, key="dq_plan_org")
+        start = c2.text_input(_("From month"), value=month_of(report.today), key="dq_plan_from",
+                              placeholder="2025-01")
+        end = c3.text_input(_("To month (empty: open-ended)"), key="dq_plan_to", placeholder="2025-12")
+        note = st.text_input(_("Note"), key="dq_plan_note")
+        added = st.form_submit_button(_("Add to the plan"))
     if added:
         try:
             roles.require(ctx, "review")
             entry = quality_store.add_plan_entry(cache.engine(ctx.url), str(organisation), start, end, note,
                                                  current_actor())
         except quality_store.QualityStoreError as exc:
-            st.error(f"Not added: {exc}.")
+            st.error(_("Not added: {reason}.").format(reason=exc))
         else:
-            _flash(f"Added {organisation} to the reporting plan from {start} (entry {entry}).")
+            _flash(_("Added {organisation} to the reporting plan from {month} (entry {entry}).").format(
+                organisation=organisation, month=start, entry=entry))
     if not plan.empty:
         with st.form("dq_plan_remove"):
-            labels = {int(r.id): f"{r.id}: {r.organisation}, {r.month_from} to {r.month_to or 'open-ended'}"
-                      for r in plan.itertuples()}
-            entry_id = st.selectbox("Entry", list(labels), format_func=labels.__getitem__, key="dq_plan_entry")
-            removed = st.form_submit_button("Remove from the plan")
+            labels = {int(r.id): _("{entry}: {organisation}, {start} to {end}").format(
+                entry=r.id, organisation=r.organisation, start=r.month_from, end=r.month_to or open_ended)
+                for r in plan.itertuples()}
+            entry_id = st.selectbox(_("Entry"), list(labels), format_func=labels.__getitem__, key="dq_plan_entry")
+            removed = st.form_submit_button(_("Remove from the plan"))
         if removed and entry_id is not None:
             try:
                 roles.require(ctx, "review")
                 quality_store.delete_plan_entry(cache.engine(ctx.url), int(entry_id), current_actor())
             except quality_store.QualityStoreError as exc:
-                st.error(f"Not removed: {exc}.")
+                st.error(_("Not removed: {reason}.").format(reason=exc))
             else:
-                _flash(f"Removed entry {labels[int(entry_id)]} from the reporting plan.")
+                _flash(_("Removed entry {entry} from the reporting plan.").format(entry=labels[int(entry_id)]))
 
 
 def render_rules(report: QualityReport) -> None:
     """The rule table (declared in :data:`RULES`) with counts, then every violation with its fact ids."""
-    st.subheader("Validation rules")
+    st.subheader(_("Validation rules"))
     counts = pd.Series([v.rule for v in report.violations], dtype=str).value_counts()
+    checks = _("What it checks")
     st.dataframe(pd.DataFrame({
-        "Rule": [r.title for r in RULES], "What it checks": [r.description for r in RULES],
-        "Severity": [r.severity for r in RULES], "Violations": [int(counts.get(r.name, 0)) for r in RULES],
+        _("Rule"): [_(r.title) for r in RULES], checks: [_(r.description) for r in RULES],
+        _("Severity"): [severity_label(r.severity) for r in RULES],
+        _("Violations"): [int(counts.get(r.name, 0)) for r in RULES],
     }), hide_index=True, width="stretch", key="dq_rules",
-        column_config={"What it checks": st.column_config.TextColumn(width="large")})
+        column_config={checks: st.column_config.TextColumn(width="large")})
     if not report.violations:
-        st.success("Every report row passes every rule.", icon=":material/check_circle:")
+        st.success(_("Every report row passes every rule."), icon=":material/check_circle:")
         return
-    titles = {r.name: r.title for r in RULES}
-    present = [r.name for r in RULES if counts.get(r.name, 0)]
-    chosen = st.selectbox("Show violations of", ["", *present], key="dq_rule_pick",
-                          format_func=lambda n: titles.get(n, "every rule"))
+    # Labels are fixed now, in the reader's language (format functions may be called outside this run).
+    labels = {"": _("every rule")} | {r.name: rule_title(r.name) for r in RULES if counts.get(r.name, 0)}
+    chosen = st.selectbox(_("Show violations of"), list(labels), key="dq_rule_pick", format_func=labels.__getitem__)
     table = compute_violation_table([v for v in report.violations if not chosen or v.rule == chosen])
+    problem = _("Problem")
     st.dataframe(pd.DataFrame({
-        "Severity": table["severity"], "Rule": table["rule"].map(titles),
-        "Organisation": table[C.ORGANISATION], "Indicator": table[C.INDICATOR].map(
+        _("Severity"): table["severity"].map(severity_label), _("Rule"): table["rule"].map(rule_title),
+        _("Organisation"): table[C.ORGANISATION], _("Indicator"): table[C.INDICATOR].map(
             lambda c: report.indicator_names.get(c, c)),
-        "Area": table[C.PCODE].map(lambda p: report.area_names.get(p, p)), "Month": table[C.MONTH],
+        _("Area"): table[C.PCODE].map(lambda p: report.area_names.get(p, p)), _("Month"): table[C.MONTH],
         # The other columns say where; the problem column says what.
-        "Problem": table["problem"].str.split(": ", n=1).str[-1], "Rows": table["rows"], "Fact ids": table["fact_ids"],
+        problem: table["problem"], _("Rows"): table["rows"], _("Fact ids"): table["fact_ids"],
     }), hide_index=True, width="stretch", key="dq_violations",
-        column_config={"Problem": st.column_config.TextColumn(width="large")})
+        column_config={problem: st.column_config.TextColumn(width="large")})
 
 
 def _item_label(report: QualityReport, item: dict[str, object]) -> str:
@@ -311,65 +348,71 @@ def _item_label(report: QualityReport, item: dict[str, object]) -> str:
 
 
 def _items_table(report: QualityReport, items: pd.DataFrame, reviewed: bool = False) -> pd.DataFrame:
+    """Follow-up items as the table people read (headers and findings in the current language)."""
     table = pd.DataFrame({
-        "Check": items["check"].map(CHECK_LABELS), "Organisation": items[C.ORGANISATION],
-        "Indicator": items[C.INDICATOR].map(lambda c: report.indicator_names.get(c, c)),
-        "Area": items[C.PCODE].map(lambda p: report.area_names.get(p, p) if p else ""), "Month": items[C.MONTH],
-        "What was found": items["detail"], "Fact ids": items["rows"].map(
-            lambda r: ", ".join(map(str, r[:12])) + (" …" if len(r) > 12 else "")),
+        _("Check"): items["check"].map(check_label), _("Organisation"): items[C.ORGANISATION],
+        _("Indicator"): items[C.INDICATOR].map(lambda c: report.indicator_names.get(c, c)),
+        _("Area"): items[C.PCODE].map(lambda p: report.area_names.get(p, p) if p else ""),
+        _("Month"): items[C.MONTH], _("What was found"): items["detail"].map(str),
+        _("Fact ids"): items["rows"].map(lambda r: ", ".join(map(str, r[:12])) + (" …" if len(r) > 12 else "")),
     })
     if reviewed:
-        table["Comment"] = items["comment"].fillna("")
-        table["Reviewed by"] = items["reviewed_by"].fillna("")
-        table["Reviewed"] = pd.to_datetime(items["reviewed_at"]).dt.strftime("%-d %b %Y %H:%M")
+        table[_("Comment")] = items["comment"].fillna("")
+        table[_("Reviewed by")] = items["reviewed_by"].fillna("")
+        table[_("Reviewed")] = [format_datetime(None if pd.isna(t) else pd.Timestamp(t).to_pydatetime())
+                                for t in items["reviewed_at"]]
     return table
 
 
 def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str, ...], key: str, title: str,
                      explanation: str) -> None:
-    """A follow-up list: open items, a form to mark one reviewed with a comment, and the reviewed ones."""
+    """A follow-up list: open items, a form to mark one reviewed with a comment, and the reviewed ones.
+    ``title`` and ``explanation`` are shown as given (already in the reader's language)."""
     st.subheader(title)
     st.caption(explanation)
     items = report.items[report.items["check"].isin(checks)]
     open_items = items[items["status"] != "reviewed"].reset_index(drop=True)
     done = items[items["status"] == "reviewed"].reset_index(drop=True)
     if open_items.empty:
-        st.success("Nothing to review." + (f" ({len(done)} reviewed.)" if len(done) else ""),
-                   icon=":material/check_circle:")
+        st.success(_("Nothing to review (already reviewed: {n}).").format(n=fmt.number(len(done))) if len(done)
+                   else _("Nothing to review."), icon=":material/check_circle:")
     else:
-        st.caption(f"{len(open_items)} to review" + (f"; {len(done)} already reviewed" if len(done) else ""))
+        st.caption(_("To review: {n}; already reviewed: {reviewed}").format(
+            n=fmt.number(len(open_items)), reviewed=fmt.number(len(done))) if len(done) else
+            _("To review: {n}").format(n=fmt.number(len(open_items))))
+        found = _("What was found")
         st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open",
-                     column_config={"What was found": st.column_config.TextColumn(width="large")})
+                     column_config={found: st.column_config.TextColumn(width="large")})
         labels = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in open_items.to_dict("records")}
         if may_edit(ctx):
             with st.form(f"{key}_form", clear_on_submit=True):
-                chosen = st.selectbox("Item", list(labels), format_func=labels.__getitem__, key=f"{key}_item")
-                comment = st.text_input("Comment (what was checked, who confirmed it)", key=f"{key}_comment")
-                submitted = st.form_submit_button("Mark as reviewed")
+                chosen = st.selectbox(_("Item"), list(labels), format_func=labels.__getitem__, key=f"{key}_item")
+                comment = st.text_input(_("Comment (what was checked, who confirmed it)"), key=f"{key}_comment")
+                submitted = st.form_submit_button(_("Mark as reviewed"))
             if submitted and chosen:
                 check, item_key = str(chosen).split("|", 1)
                 roles.require(ctx, "review")
                 quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.REVIEWED, comment,
                                          current_actor())
-                _flash(f"Marked as reviewed: {labels[str(chosen)]}")
+                _flash(_("Marked as reviewed: {item}").format(item=labels[str(chosen)]))
         if "outlier" in checks:
             _render_series(report, open_items)
     if done.empty:
         return
-    if st.toggle("Show reviewed items", key=f"{key}_show_reviewed"):
+    if st.toggle(_("Show reviewed items"), key=f"{key}_show_reviewed"):
         st.dataframe(_items_table(report, done, reviewed=True), hide_index=True, width="stretch", key=f"{key}_done")
         if may_edit(ctx):
             reopen = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in done.to_dict("records")}
             with st.form(f"{key}_reopen_form"):
-                chosen = st.selectbox("Reviewed item", list(reopen), format_func=reopen.__getitem__,
+                chosen = st.selectbox(_("Reviewed item"), list(reopen), format_func=reopen.__getitem__,
                                       key=f"{key}_reopen_item")
-                again = st.form_submit_button("Reopen")
+                again = st.form_submit_button(_("Reopen"))
             if again and chosen:
                 check, item_key = str(chosen).split("|", 1)
                 roles.require(ctx, "review")
                 quality_store.set_review(cache.engine(ctx.url), check, item_key, quality_store.OPEN, None,
                                          current_actor())
-                _flash(f"Reopened: {reopen[str(chosen)]}")
+                _flash(_("Reopened: {item}").format(item=reopen[str(chosen)]))
 
 
 def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
@@ -379,7 +422,7 @@ def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
     pairs = flagged[[C.INDICATOR, C.ORGANISATION]].drop_duplicates()
     labels = {f"{r.indicator}|{r.organisation}": f"{r.organisation} · {report.indicator_names.get(r.indicator, r.indicator)}"
               for r in pairs.itertuples()}
-    chosen = st.selectbox("Series to look at", list(labels), format_func=labels.__getitem__, key="dq_series")
+    chosen = st.selectbox(_("Series to look at"), list(labels), format_func=labels.__getitem__, key="dq_series")
     indicator, organisation = str(chosen).split("|", 1)
     history = report.history
     series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
@@ -387,75 +430,79 @@ def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
     chart = build_series_with_flags(series, marks)
     st.altair_chart(chart, width="stretch")
     render_chart_downloads(chart, f"outliers_{indicator}_{organisation}")
-    st.caption("Monthly values (including the 12 months before the period, which set the usual level); flagged "
-               "months are the large points, the dashed line is the median.")
+    st.caption(ngettext("Monthly values (including the month before the period, which sets the usual level); "
+                        "flagged months are the large points, the dashed line is the median.",
+                        "Monthly values (including the {n} months before the period, which set the usual level); "
+                        "flagged months are the large points, the dashed line is the median.",
+                        HISTORY_MONTHS).format(n=HISTORY_MONTHS))
 
 
 def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     """Both counting rules for every unique-people indicator, then the comparison for one of them."""
-    st.subheader("Unique people reached: cluster rule against the plain sum")
-    inds = cache.indicators(ctx.url, ctx.version)
+    st.subheader(_("Unique people reached: cluster rule against the plain sum"))
+    inds = names.localized_indicators(cache.indicators(ctx.url, ctx.version))
     unique = inds[inds["aggregation"] == "unique_max"]
     facts = ctx.facts(with_indicator=False)
     rows = []
     for row in unique.itertuples():
         comp = compute_unique_comparison(facts[facts[C.INDICATOR] == row.code])
-        rows.append({"Indicator": row.name, SHORT_LABELS["unique_max"]: fmt.number(comp.unique),
-                     SHORT_LABELS["sum"]: fmt.number(comp.plain), "Difference": fmt.number(comp.difference),
-                     "Difference, % of the plain sum": fmt.percent(None if comp.share is None else 100 * comp.share)})
+        rows.append({_("Indicator"): row.name, rule_label("unique_max", short=True): fmt.number(comp.unique),
+                     rule_label("sum", short=True): fmt.number(comp.plain), _("Difference"): fmt.number(comp.difference),
+                     _("Difference, % of the plain sum"): fmt.percent(None if comp.share is None else 100 * comp.share)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="dq_unique_summary")
     codes = unique["code"].tolist()
     if not codes:
         return
     default = codes.index(ctx.filters.indicator) if ctx.filters.indicator in codes else 0
-    names = dict(zip(unique["code"], unique["name"], strict=True))
-    code = st.selectbox("Indicator", codes, index=default, format_func=names.__getitem__, key="dq_unique_indicator")
+    labels = dict(zip(unique["code"], unique["name"], strict=True))
+    code = st.selectbox(_("Indicator"), codes, index=default, format_func=labels.__getitem__,
+                        key="dq_unique_indicator")
     render_unique_people_comparison(facts[facts[C.INDICATOR] == code], unique[unique["code"] == code].iloc[0],
-                                    key="dq_unique_rule")
+                                    key="dq_unique_rule", area_names=report.area_names)
 
 
 def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Series, key: str | None = None,
-                                    per_area: bool = True) -> str:
+                                    per_area: bool = True, area_names: dict[str, str] | None = None) -> str:
     """Side by side: the unique-people figure (cluster rule) and the plain sum of ``frame`` (one indicator's
     facts), the difference in words and (``per_area``) per area. A switch picks the rule for the per-area
     table; the chosen rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure
     names its rule. The per-area table is not suppressed: leave it out (``per_area=False``) in a public view
-    until small-cell suppression covers it."""
+    until small-cell suppression covers it. ``area_names`` (pcode -> name for the reader) overrides the frame's
+    area names."""
     comp = compute_unique_comparison(frame)
-    unit = str(indicator_row.get("unit", "people"))
     code = str(indicator_row.get("code", indicator_row.name if indicator_row.name is not None else ""))
-    st.markdown("**How unique people are counted**")
-    rule = st.radio("Rule for the figures below", list(RULE_LABELS), format_func=RULE_LABELS.__getitem__,
+    st.markdown(_("**How unique people are counted**"))
+    rules = {r: rule_label(r) for r in RULE_LABELS}
+    rule = st.radio(_("Rule for the figures below"), list(rules), format_func=rules.__getitem__,
                     horizontal=True, key=key or f"unique_rule_{code}") or "unique_max"
-    in_use = " · in use"
+
+    def in_use(label: str, which: str) -> str:
+        return _("{label} · in use").format(label=label) if which == rule else label
+
     c1, c2, c3 = st.columns(3)
-    c1.metric(SHORT_LABELS["unique_max"] + (in_use if rule == "unique_max" else ""), fmt.number(comp.unique),
-              help=RULE_LABELS["unique_max"] + ": for each area and population group, the largest figure reported "
-                   "by any one organisation and activity; then areas and groups are added up.")
-    c2.metric(SHORT_LABELS["sum"] + (in_use if rule == "sum" else ""), fmt.number(comp.plain),
-              help="Every report added up: a person reached by two partners or two activities counts twice.")
-    c3.metric("Difference (possible double counting)", fmt.number(comp.difference),
-              help=None if comp.share is None else f"{comp.share:.0%} of the plain sum")
-    st.markdown(compute_explanation(comp, unit))
+    c1.metric(in_use(rule_label("unique_max", short=True), "unique_max"), fmt.number(comp.unique),
+              help=_("{rule}: for each area and population group, the largest figure reported by any one "
+                     "organisation and activity; then areas and groups are added up.").format(
+                  rule=rule_label("unique_max")))
+    c2.metric(in_use(rule_label("sum", short=True), "sum"), fmt.number(comp.plain),
+              help=_("Every report added up: a person reached by two partners or two activities counts twice."))
+    c3.metric(_("Difference (possible double counting)"), fmt.number(comp.difference),
+              help=None if comp.share is None else _("{share} of the plain sum").format(
+                  share=fmt.percent(100 * comp.share)))
+    st.markdown(compute_explanation(comp))
     if comp.by_area.empty or not per_area:
         return str(rule)
     by_area = comp.by_area
-    columns = {"unique_max": ("Unique", by_area["unique"]), "sum": ("Plain sum", by_area["plain"])}
+    columns = {"unique_max": (_("Unique"), by_area["unique"]), "sum": (_("Plain sum"), by_area["plain"])}
     order = [rule, *(r for r in columns if r != rule)]  # the rule in use first
-    table = {"Area": by_area[C.AREA]}
+    areas = by_area[C.AREA]
+    if area_names:
+        areas = by_area[C.PCODE].map(area_names).fillna(areas)
+    table = {_("Area"): areas}
     for r in order:
         name, values = columns[r]
-        table[name + (in_use if r == rule else "")] = values.map(fmt.number)
-    table["Difference"] = by_area["difference"].map(fmt.number)
-    table["Organisation × activity series"] = by_area["reporters"].astype(int)
+        table[in_use(name, r)] = values.map(fmt.number)
+    table[_("Difference")] = by_area["difference"].map(fmt.number)
+    table[_("Organisation × activity series")] = by_area["reporters"].astype(int)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
-    return str(rule)
-    by_area = comp.by_area
-    chosen = by_area["unique"] if rule == "unique_max" else by_area["plain"]
-    st.dataframe(pd.DataFrame({
-        "Area": by_area[C.AREA], f"{unit.capitalize()} ({'unique' if rule == 'unique_max' else 'plain sum'})":
-        chosen.map(fmt.number), "Unique": by_area["unique"].map(fmt.number),
-        "Plain sum": by_area["plain"].map(fmt.number), "Difference": by_area["difference"].map(fmt.number),
-        "Organisation × activity series": by_area["reporters"].astype(int),
-    }), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
     return str(rule)

@@ -4,6 +4,9 @@ The cluster rule (aggregation ``unique_max``, :func:`dashboard.indicators.comput
 and population group the largest figure reported by any one organisation × activity counts, then areas and
 groups are added up. The plain sum adds every report and counts a person reached by two partners (or two
 activities) twice. Both are shown, always labelled with the rule they use.
+
+:data:`RULE_LABELS` and :data:`SHORT_LABELS` are marked with ``N_``: translate them where shown
+(:func:`rule_label`); :func:`compute_explanation` writes in the current language.
 """
 
 from __future__ import annotations
@@ -13,13 +16,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import columns as C
+from dashboard.i18n import N_, _, format_number, format_percent, ngettext
 from dashboard.indicators import compute_plain_sum, compute_total
 
 RULE_LABELS = {
-    "unique_max": "Unique people (largest report per area and population group)",
-    "sum": "Plain sum of all reports (counts people twice)",
+    "unique_max": N_("Unique people (largest report per area and population group)"),
+    "sum": N_("Plain sum of all reports (counts people twice)"),
 }
-SHORT_LABELS = {"unique_max": "Unique people (cluster rule)", "sum": "Plain sum (counts people twice)"}
+SHORT_LABELS = {"unique_max": N_("Unique people (cluster rule)"), "sum": N_("Plain sum (counts people twice)")}
+
+
+def rule_label(rule: str, short: bool = False) -> str:
+    """The counting rule ``unique_max`` or ``sum`` in words, in the current language."""
+    labels = SHORT_LABELS if short else RULE_LABELS
+    return _(labels[rule]) if rule in labels else rule
 
 
 @dataclass(frozen=True)
@@ -70,22 +80,33 @@ def compute_unique_comparison(frame: pd.DataFrame) -> UniqueComparison:
 
 
 def _n(value: float) -> str:
-    return f"{value:,.0f}"
+    return format_number(round(value), 0)
 
 
-def compute_explanation(comparison: UniqueComparison, unit: str = "people") -> str:
-    """The difference between the two rules, in words."""
+def compute_explanation(comparison: UniqueComparison) -> str:
+    """The difference between the two rules, in words (in the current language)."""
     c = comparison
     if c.plain == 0:
-        return f"No {unit} were reported for this selection, so both rules give 0."
-    text = (f"Adding up every report gives {_n(c.plain)} {unit}. The same person can be reached by several "
-            "organisations or activities in one area, so the cluster rule takes, for each area and population "
-            "group, only the largest figure reported by any one organisation and activity, then adds up the "
-            f"areas: {_n(c.unique)} unique {unit}. ")
+        return _("No people were reported for this selection, so both rules give 0.")
+    plain, unique = round(c.plain), round(c.unique)
+    text = " ".join((
+        ngettext("Adding up every report gives {n} person.", "Adding up every report gives {n} people.",
+                 plain).format(n=_n(plain)),
+        _("The same person can be reached by several organisations or activities in one area, so the cluster "
+          "rule takes, for each area and population group, only the largest figure reported by any one "
+          "organisation and activity, then adds up the areas."),
+        ngettext("That gives {n} unique person.", "That gives {n} unique people.", unique).format(n=_n(unique)),
+    ))
     if c.difference <= 0:
-        return text + ("The two agree: in every area and population group only one organisation and activity "
-                       "reported, so nobody can have been counted twice.")
-    return text + (f"The difference, {_n(c.difference)} ({c.share:.0%} of the plain sum), is the possible "
-                   f"double counting: in {c.areas_with_overlap} of {c.areas} areas more than one organisation or "
-                   "activity reported for the same population group. The unique figure is a floor: it assumes "
-                   "every smaller report reached people the largest one also reached.")
+        return text + " " + _("The two agree: in every area and population group only one organisation and "
+                              "activity reported, so nobody can have been counted twice.")
+    overlap = ngettext(
+        "The difference, {difference} ({share} of the plain sum), is the possible double counting: in "
+        "{overlapping} of {areas} area more than one organisation or activity reported for the same population "
+        "group.",
+        "The difference, {difference} ({share} of the plain sum), is the possible double counting: in "
+        "{overlapping} of {areas} areas more than one organisation or activity reported for the same population "
+        "group.", c.areas).format(difference=_n(c.difference), share=format_percent(100 * (c.share or 0)),
+                                  overlapping=format_number(c.areas_with_overlap), areas=format_number(c.areas))
+    return " ".join((text, overlap, _("The unique figure is a floor: it assumes every smaller report reached "
+                                      "people the largest one also reached.")))

@@ -4,7 +4,7 @@ the unique-people rule, with a follow-up list to mark as reviewed."""
 import streamlit as st
 
 from dashboard import quality_ui as dq
-from dashboard.i18n import N_
+from dashboard.i18n import N_, _
 from dashboard.ui import setup_page
 
 ctx = setup_page(N_("Data quality"), ":material/health_and_safety:",
@@ -16,7 +16,7 @@ dq.render_flash()
 report = dq.compute_report(ctx)
 dq.render_summary(report)
 overview, completeness, rules, outliers, duplicates, unique = st.tabs(
-    ["Overview", "Completeness", "Validation rules", "Outliers", "Duplicates", "Unique people"])
+    [_("Overview"), _("Completeness"), _("Validation rules"), _("Outliers"), _("Duplicates"), _("Unique people")])
 with overview:
     dq.render_top_alerts(report)
 with completeness:
@@ -25,15 +25,15 @@ with completeness:
 with rules:
     dq.render_rules(report)
 with outliers:
-    dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", "Outliers and jumps",
-                        "Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
-                        "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
-                        "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
-                        "explained; it then leaves this list and Home's alerts.")
+    dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", _("Outliers and jumps"),
+                        _("Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
+                          "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
+                          "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
+                          "explained; it then leaves this list and Home's alerts."))
 with duplicates:
-    dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", "Duplicates and double counting",
-                        "The same report from two organisations (an implementing and a reporting partner), rows "
-                        "of two organisations within 2% of each other, and one organisation's overlapping "
-                        "periods from different imports.")
+    dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", _("Duplicates and double counting"),
+                        _("The same report from two organisations (an implementing and a reporting partner), rows "
+                          "of two organisations within 2% of each other, and one organisation's overlapping "
+                          "periods from different imports."))
 with unique:
     dq.render_unique_people(ctx, report)

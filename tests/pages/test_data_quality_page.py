@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, select, update
 
-from dashboard import quality_store, store
+from dashboard import i18n, quality_store, store
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
 from tests.pages.conftest import no_exception, run_page
 
@@ -160,8 +160,8 @@ def test_duplicates_and_overlapping_periods(problems: dict[str, list[int]]) -> N
     assert dup["Fact ids"] == ", ".join(map(str, problems["duplicate"]))
     overlap = by_check.loc["Overlapping periods from different imports"]
     assert overlap["Organisation"] == HOPE
-    assert "2026-01-01 to 2026-03-31" in overlap["What was found"] and "2026-02-01 to 2026-02-28" in overlap[
-        "What was found"]
+    assert "1 January 2026 to 31 March 2026" in overlap["What was found"]
+    assert "1 February 2026 to 28 February 2026" in overlap["What was found"]
     assert overlap["Fact ids"] == f"{problems['quarter'][0]}, {problems['month'][0]}"
 
 
@@ -251,3 +251,89 @@ def test_indicator_page_compares_the_rules_for_unique_people_only() -> None:
     trainings = run_page("pages/1_Indicators.py", indicator="TRAININGS_HELD")
     no_exception(trainings)
     assert not any(m.label.startswith("Unique people") for m in trainings.metric)
+
+
+# The page in Ukrainian and Polish: (language, what a reader sees) for the same known problems.
+IN_LANGUAGE = {
+    "uk": {
+        "tabs": ["Огляд", "Повнота", "Правила перевірки", "Викиди", "Дублікати", "Унікальні особи"],
+        "errors": "Помилки за правилами", "rule": "Правило", "checks": "Що перевіряє", "count": "Порушення",
+        "over": "Розподіл більший за підсумок", "problem": "Проблема", "severity": "Серйозність", "error": "помилка",
+        "broken": "розподіл за статтю у сумі дає 110, більше ніж повідомлений загальний підсумок (100)",
+        "found": "Що виявлено", "outlier": "2\xa0400 при звичному рівні 120 (робастна z-оцінка +",
+        "statuses": ["", "вчасно", "із запізненням", "відсутній", "відсутній", "ще не настав термін"],
+        "organisation": "Організація", "months": ["черв. 2026", "лип. 2026", "серп. 2026", "вер. 2026", "жовт. 2026",
+                                                  "лист. 2026"],
+        "button": "Позначити як перевірене", "open_ended": "безстроково", "to": "По",
+    },
+    "pl": {
+        "tabs": ["Przegląd", "Kompletność", "Reguły walidacji", "Wartości odstające", "Duplikaty", "Unikalne osoby"],
+        "errors": "Błędy reguł", "rule": "Reguła", "checks": "Co sprawdza", "count": "Naruszenia",
+        "over": "Podział większy niż suma", "problem": "Problem", "severity": "Waga", "error": "błąd",
+        "broken": "podział według płci sumuje się do 110, więcej niż zgłoszona suma ogólna (100)",
+        "found": "Co wykryto", "outlier": "2\xa0400 przy zwykłym poziomie 120 (odporny wynik z +",
+        "statuses": ["", "na czas", "z opóźnieniem", "brak", "brak", "termin jeszcze nie minął"],
+        "organisation": "Organizacja", "months": ["cze 2026", "lip 2026", "sie 2026", "wrz 2026", "paź 2026",
+                                                  "lis 2026"],
+        "button": "Oznacz jako sprawdzone", "open_ended": "bezterminowo", "to": "Do",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", sorted(IN_LANGUAGE))
+def test_page_in_ukrainian_and_polish(problems: dict[str, list[int]], lang: str) -> None:
+    words = IN_LANGUAGE[lang]
+    at = run_page(PAGE, lang=lang)
+    no_exception(at)
+    assert [t.label for t in at.tabs] == words["tabs"]
+    assert metric(at, words["errors"]) == "1"
+    assert not any(m.label.startswith(("Rule errors", "Completeness", "Outliers")) for m in at.metric)
+    rules = table_with(at, words["checks"]).set_index(words["rule"])[words["count"]]
+    assert rules[words["over"]] == 1
+    first = table_with(at, words["problem"]).iloc[0]
+    assert first[words["severity"]] == words["error"] and first[words["problem"]] == words["broken"]
+    # The rule message keeps its numbers and its place (codes) on the overview list, as on Home.
+    assert [e.value for e in at.error] == [f"{WHO} · PPL_REACHED · PL14 · 2026-05: {words['broken']}"]
+    found = table_with(at, words["found"])[words["found"]]
+    assert any(text.startswith(words["outlier"]) for text in found)
+    matrix = table_with(at, words["months"][1]).set_index(words["organisation"])
+    assert [matrix.loc[MOH, m] for m in words["months"]] == words["statuses"]
+    assert table_with(at, words["to"])[words["to"]].tolist() == [words["open_ended"]]
+    assert words["button"] in [b.label for b in at.button]
+    assert "Mark as reviewed" not in [b.label for b in at.button]
+
+
+def test_reviewing_in_ukrainian_stores_the_language_neutral_key(problems: dict[str, list[int]]) -> None:
+    at = run_page(PAGE, lang="uk")
+    key = f"outlier|HELPLINE_CONTACTS|{IRF}|2026-08"
+    at.selectbox(key="dq_outliers_item").set_value(key)
+    at.text_input(key="dq_outliers_comment").input("Кампанія на телебаченні")
+    with i18n.language("uk"):  # AppTest formats the widgets' options in the test's thread, as the reader sees them
+        next(b for b in at.button if b.label == "Позначити як перевірене").click().run()
+    no_exception(at)
+    assert any(s.value.startswith("Позначено як перевірене:") for s in at.success)
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.connect() as conn:
+        stored = conn.execute(select(store.reviews.c.check_name, store.reviews.c.item_key)).all()
+    engine.dispose()
+    assert [tuple(r) for r in stored] == [("outlier", f"HELPLINE_CONTACTS|{IRF}|2026-08")]
+    english = run_page(PAGE)  # the same review, read in English
+    english.toggle(key="dq_outliers_show_reviewed").set_value(True).run()
+    assert table_with(english, "Reviewed by")["Check"].tolist() == ["Outlier (robust z-score)"]
+
+
+def test_plan_errors_in_polish(problems: dict[str, list[int]]) -> None:
+    at = run_page(PAGE, lang="pl")
+    at.text_input(key="dq_plan_from").input("wrzesień")
+    with i18n.language("pl"):
+        next(b for b in at.button if b.label == "Dodaj do planu").click().run()
+    assert [e.value for e in at.error if e.value.startswith("Nie dodano")] == [
+        "Nie dodano: Miesiąc początkowy musi mieć postać 2025-01, otrzymano 'wrzesień'."]
+
+
+def test_home_alerts_in_ukrainian(problems: dict[str, list[int]]) -> None:
+    at = run_page("Home.py", lang="uk")
+    no_exception(at)
+    errors = [e.value for e in at.error]
+    assert errors and errors[0] == (f"{WHO} · PPL_REACHED · PL14 · 2026-05: розподіл за статтю у сумі дає 110, більше "
+                                    "ніж повідомлений загальний підсумок (100)")

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from dashboard import columns as C
-from dashboard.quality import check_stale, compute_alerts, compute_items, compute_review_status
+from dashboard import i18n
+from dashboard.quality import check_label, check_stale, compute_alerts, compute_items, compute_review_status
 from tests.unit.quality_frames import fact, frame, monthly
 
 TODAY = date(2025, 12, 10)
@@ -92,3 +93,17 @@ def test_months_still_being_reported_are_not_judged_for_outliers() -> None:
     assert list(zip(items["check"], items["month"], strict=True)) == [("outlier", "2025-11")]
     assert compute_items(data, until="2025-10").empty
     assert [a.check for a in compute_alerts(data, TODAY, RECENT)] == []
+
+
+def test_alerts_read_in_ukrainian_and_polish() -> None:
+    """The same alerts, read in another language: where (codes) stays, what is wrong is translated."""
+    alerts = compute_alerts(problem_frame(), TODAY, datetime(2025, 10, 1))
+    stale = next(a for a in alerts if a.check == "stale")
+    outlier = next(a for a in alerts if a.check == "outlier")
+    with i18n.language("uk"):
+        assert stale.message == "Останній імпорт був 70 днів тому."
+        assert outlier.message.startswith("Org S · PPL_REACHED · 2024-09: 1\xa0000 при звичному рівні 100 (робастна")
+        assert check_label("outlier") == "Викид (робастна z-оцінка)"
+    with i18n.language("pl"):
+        assert stale.message == "Ostatni import odbył się 70 dni temu."
+    assert stale.message == "The last import was 70 days ago."

@@ -79,8 +79,9 @@ def test_exact_duplicates_are_not_also_near_duplicates() -> None:
     data = frame(*cells(A, 600, 400), *cells(B, 600, 400))
     out = compute_duplicates(data)
     assert out["check"].tolist() == ["duplicate"]
-    assert out.iloc[0]["detail"] == ("Org A and Org B reported the same 2 cells adding up to 1,000: probably one "
-                                     "activity reported by the implementing and the reporting partner")
+    assert str(out.iloc[0]["detail"]) == ("Org A and Org B reported the same figures adding up to 1,000 (cells: 2): "
+                                          "probably one activity reported by the implementing and the reporting "
+                                          "partner")
 
 
 def q1(**extra: Any) -> dict[str, Any]:
@@ -110,8 +111,9 @@ def test_overlapping_periods(case: str, rows: list[dict[str, Any]], expected: li
 
 def test_overlap_detail_names_periods_and_imports() -> None:
     out = compute_overlaps(frame(q1(value=90, batch_id=1), fact(month="2025-02", value=30, batch_id=2)))
-    assert out.iloc[0]["detail"] == ("Org A: 2025-01-01 to 2025-03-31 (import #1, 90) overlaps 2025-02-01 to "
-                                     "2025-02-28 (import #2, 30); the overlap is counted twice")
+    assert str(out.iloc[0]["detail"]) == ("Org A: 1 January 2025 to 31 March 2025 (import #1, 90) overlaps "
+                                          "1 February 2025 to 28 February 2025 (import #2, 30); the overlap is "
+                                          "counted twice")
 
 
 def test_no_items_on_an_empty_frame() -> None:

@@ -58,7 +58,7 @@ def test_outlier_lists_every_fact_of_the_month_and_explains() -> None:
     item = out.iloc[0]
     assert item["rows"] == (9, 18)
     assert item["key"] == "PPL_REACHED|Org A|2024-09"
-    assert item["detail"].startswith("1,000 against a usual 100 (robust z-score +")
+    assert str(item["detail"]).startswith("1,000 against a usual 100 (robust z-score +")
 
 
 def test_since_judges_with_history_but_flags_only_recent_months() -> None:
@@ -84,7 +84,8 @@ def test_jumps(case: str, values: list[float], expected: list[str]) -> None:
 
 def test_jump_detail_in_words() -> None:
     out = compute_jumps(frame(*monthly([100, 500, 100])))
-    assert out["detail"].tolist() == ["500, 5.0× the previous month (100)", "100, down from 500 the month before"]
+    assert [str(d) for d in out["detail"]] == ["500, 5.0× the previous month (100)",
+                                               "100, down from 500 the month before"]
 
 
 def test_follow_up_merges_both_checks_newest_first() -> None:

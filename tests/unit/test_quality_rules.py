@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from dashboard import columns as C
+from dashboard import i18n
 from dashboard.quality import RULES, evaluate_rules
-from dashboard.quality_rules import compute_violation_table
+from dashboard.quality_rules import compute_violation_table, rule_title, severity_label
 from tests.unit.quality_frames import fact, frame
 
 TODAY = date(2026, 11, 25)
@@ -197,3 +198,52 @@ def test_importer_frames_without_ids_name_the_file_rows() -> None:
 
 def test_empty_frame_has_no_violations() -> None:
     assert evaluate_rules(frame(), DENOMINATORS, TODAY) == []
+
+
+def test_messages_are_put_into_words_in_the_readers_language() -> None:
+    """A violation holds no text: read in Ukrainian or Polish it keeps its numbers, formatted for that language."""
+    found = evaluate_rules(frame(fact(value=1000), fact(value=600, **F), fact(value=500, **M),
+                                 fact(value=60_000, month="2025-04")))
+    assert [v.rule for v in found] == ["breakdown_exceeds_total", "implausibly_large"]
+    over, large = found
+    with i18n.language("uk"):
+        assert over.message == ("Org A · PPL_REACHED · PL14 · 2025-03: розподіл за статтю у сумі дає 1\xa0100, більше "
+                                "ніж повідомлений загальний підсумок (1\xa0000)")
+        assert large.problem == ("60\xa0000 в одному рядку звіту перевищує правдоподібну межу 50\xa0000 для цього "
+                                 "індикатора")
+        assert rule_title(over.rule) == "Розподіл більший за підсумок" and severity_label("error") == "помилка"
+    with i18n.language("pl"):
+        assert over.problem == ("podział według płci sumuje się do 1\xa0100, więcej niż zgłoszona suma ogólna "
+                                "(1\xa0000)")
+    assert over.problem == "the breakdown by sex adds up to 1,100, more than the reported total (1,000)"
+
+
+def test_two_dimensions_and_a_subtotal_in_words() -> None:
+    """Sex × age cells above the sex subtotal: the dimension and the cell are named in the reader's language."""
+    found = evaluate_rules(frame(fact(value=10, **F), fact(value=8, age_band="0-4", **F),
+                                 fact(value=4, age_band="60+", **F)))
+    assert [v.problem for v in found] == ["the breakdown by age band adds up to 12, more than the figure for Female "
+                                          "(10)"]
+    with i18n.language("uk"):
+        assert found[0].problem.startswith("розподіл за віковими групами у сумі дає 12, більше ніж значення для «")
+
+
+ROW_MESSAGES = [
+    (fact(value=-3), "the value -3 is negative", "значення -3 від'ємне"),
+    (fact(indicator="IDP_HOTLINE_DEMAND", value=120.5), "120.5% is a share above 100%",
+     "120,5% — частка понад 100%"),
+    (fact(value=12.25), "12.25 is a count but not a whole number", "12,25 — це кількість, але не ціле число"),
+    (fact(month="2025-03", period_start=date(2025, 3, 31), period_end=date(2025, 3, 1)),
+     "the period ends (1 March 2025) before it starts (31 March 2025)",
+     "період закінчується (1 березня 2025) раніше, ніж починається (31 березня 2025)"),
+    (fact(month="2026-12"), "reports for December 2026, a month that has not started yet (report rows: 1)",
+     "звіти за грудень 2026 — місяць, який ще не почався (рядків звіту: 1)"),
+]
+
+
+@pytest.mark.parametrize(("row", "english", "ukrainian"), ROW_MESSAGES, ids=[m[1] for m in ROW_MESSAGES])
+def test_row_messages_in_english_and_ukrainian(row: dict[str, object], english: str, ukrainian: str) -> None:
+    found = evaluate_rules(frame(row), today=TODAY)
+    assert [v.problem for v in found] == [english]
+    with i18n.language("uk"):
+        assert [v.problem for v in found] == [ukrainian]

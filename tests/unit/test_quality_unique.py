@@ -53,12 +53,12 @@ def test_explanation_in_words() -> None:
         fact(value=50, **MP), fact(value=100, **MZ), fact(value=70, organisation="Org B", **MZ)))
     text = compute_explanation(comparison)
     assert "Adding up every report gives 220 people." in text
-    assert "then adds up the areas: 150 unique people." in text
+    assert "then adds up the areas. That gives 150 unique people." in text
     assert "The difference, 70 (32% of the plain sum), is the possible double counting: in 1 of 2 areas" in text
 
 
 def test_explanation_when_the_rules_agree_or_nothing_was_reported() -> None:
-    agree = compute_explanation(compute_unique_comparison(frame(fact(value=10))), "children")
-    assert "10 children" in agree and "The two agree" in agree
+    agree = compute_explanation(compute_unique_comparison(frame(fact(value=10))))
+    assert "gives 10 people" in agree and "The two agree" in agree
     assert compute_explanation(compute_unique_comparison(frame())) == (
         "No people were reported for this selection, so both rules give 0.")
