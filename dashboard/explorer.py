@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -73,24 +74,26 @@ def _labelled(values: pd.Series, column: str, shown: DisplayNames) -> pd.Series:
         labeller = i18n.format_month
     else:
         return values
-    present = values.dropna().unique()
-    mapping = {v: labeller(v) for v in present}
-    return values.map(mapping).astype(object).where(values.notna(), None)
+    # Label each distinct code once; the column becomes categorical (a code per row, one label per value).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = [str(labeller(v)) for v in uniques]
+    categories, inverse = np.unique(np.asarray(labels + [""], dtype=str), return_inverse=True)  # "": no code
+    lookup = np.append(np.asarray(inverse[:-1], dtype=np.int64), -1)  # code -1 (missing) -> -1 (NA)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], categories=categories), index=values.index)
 
 
 def compute_display_rows(frame: pd.DataFrame, shown: DisplayNames) -> pd.DataFrame:
     """The rows as the table shows them: labels and names instead of codes, headers in the reader's
     language; values stay numbers and dates stay dates."""
-    cols = [c for c in ROW_COLUMNS if c in frame.columns]
-    out = pd.DataFrame(index=range(len(frame)))
-    for col in cols:
-        values = frame[col].reset_index(drop=True)
+    data: dict[str, pd.Series] = {}
+    for col in [c for c in ROW_COLUMNS if c in frame.columns]:
+        values = frame[col]
         if col == C.AREA and C.PCODE in frame.columns and shown.areas:
-            values = _labelled(frame[C.PCODE].reset_index(drop=True), C.PCODE, shown)
+            values = _labelled(frame[C.PCODE], C.PCODE, shown)
         elif col != C.PCODE:
             values = _labelled(values, col, shown)
-        out[_(DISPLAY_COLUMNS[col])] = values.to_numpy()
-    return out
+        data[_(DISPLAY_COLUMNS[col])] = values
+    return pd.DataFrame(data, index=frame.index).reset_index(drop=True)
 
 
 def compute_grouped(frame: pd.DataFrame, dims: list[str], measure: str, aggregations: dict[str, str]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ def test_query_parameters_set_the_sidebar_filters() -> None:
     assert at.multiselect(key="w_adm1").value == ["PL-MZ"]
     assert at.selectbox(key="w_preset").value == "custom"
     assert at.selectbox(key="w_from").value == "2024-01" and at.selectbox(key="w_to").value == "2024-06"
-    months = set(at.dataframe[0].value["period_start"].astype(str).str.slice(0, 7)) if len(at.dataframe) else set()
+    months = set(at.dataframe[0].value["Period start"].astype(str).str.slice(0, 7)) if len(at.dataframe) else set()
     assert months <= {f"2024-0{m}" for m in range(1, 7)}
 
 
