@@ -1,7 +1,9 @@
 """Sub-commands for partner files: ``import FILE``, ``template OUT.xlsx``, ``rollback BATCH_ID``, ``history``.
 
 Exit 0 with a one-line summary on success; exit 2 with one line per problem on rejected input (each line
-names the row, column and value); never a traceback for a problem a user can cause.
+names the row, column and value); never a traceback for a problem a user can cause. The command line speaks
+English (the catalogue's source language), whatever language the calling process last used; the template it
+writes is the English one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import i18n
 from dashboard.settings import load_settings, resolve_database_url
 from dashboard.store import StoreError, describe_error, get_engine, upgrade
 
@@ -131,12 +134,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """A database failure half-way (locked file, lost connection) is one line and exit 2: the transaction
-    was rolled back, so nothing was written."""
+    was rolled back, so nothing was written. The command runs in English."""
     def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except SQLAlchemyError as exc:
-            return _fail([f"error: {describe_error(exc)}; nothing was written"])
+        with i18n.language(i18n.DEFAULT):
+            try:
+                return command(args)
+            except SQLAlchemyError as exc:
+                return _fail([f"error: {describe_error(exc)}; nothing was written"])
 
     return run
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
@@ -132,3 +133,65 @@ def test_public_view_cannot_import(fixture_db_url: str, monkeypatch) -> None:  #
     no_exception(at)
     assert "not available in the public view" in screen(at)
     assert not at.file_uploader
+
+
+@pytest.mark.parametrize("lang, labels, sheets, no_history", [
+    ("uk", ["Завантажити порожній шаблон 4W (.xlsx)", "Файл 4W або HXL від партнера (CSV або XLSX)"],
+     ["Інструкції", "Дані 4W", "Списки"], "Ще жодного файлу не імпортовано."),
+    ("pl", ["Pobierz pusty szablon 4W (.xlsx)", "Plik 4W lub HXL od partnera (CSV lub XLSX)"],
+     ["Instrukcja", "Dane 4W", "Listy"], "Nie zaimportowano jeszcze żadnego pliku."),
+])
+def test_page_in_ukrainian_and_polish(fixture_db_url: str, lang: str, labels: list[str], sheets: list[str],
+                                      no_history: str) -> None:
+    at = run_page(PAGE, lang=lang)
+    no_exception(at)
+    assert [at.get("download_button")[0].proto.label, at.file_uploader[0].proto.label] == labels
+    assert no_history in screen(at)
+    book = load_workbook(io.BytesIO(download_bytes(at, "import_template_download")))
+    assert book.sheetnames == sheets
+    assert [c.value for c in book[sheets[1]][2]][:3] == ["#org+name", "#activity+code", "#adm1+code"]
+    # A good file goes through in the same language, numbers formatted for it.
+    at = upload(at, "partner.csv", hxl_csv())
+    no_exception(at)
+    assert at.button(key="import_confirm").label == {"uk": "Імпортувати 3 значення з partner.csv",
+                                                      "pl": "Importuj 3 wartości z pliku partner.csv"}[lang]
+    at = at.button(key="import_confirm").click().run()
+    no_exception(at)
+    history = at.dataframe[-1].value
+    assert history.iloc[0].tolist()[2:5] == ["partner.csv", 3, {"uk": "зафіксовано", "pl": "zatwierdzono"}[lang]]
+    assert {"uk": "імпортовано partner.csv як пакет", "pl": "zaimportowano partner.csv jako partię"}[lang] in screen(at)
+
+
+def test_bad_file_on_the_ukrainian_page_names_row_column_and_value_in_ukrainian(fixture_db_url: str) -> None:
+    bad = hxl_csv([ROW[0], "UA-99", *ROW[2:]], [*ROW[:5], "sixty", "40"])
+    at = upload(run_page(PAGE, lang="uk"), "bad.csv", bad)
+    no_exception(at)
+    assert "**2 проблеми, які потрібно виправити.**" in screen(at)
+    report = table(at, "проблема")
+    assert list(report.columns) == ["тип", "аркуш", "рядок", "стовпець", "значення", "проблема"]
+    assert report[["тип", "рядок", "стовпець", "значення"]].astype(str).values.tolist() == [
+        ["помилка", "3", "#adm1+code", "UA-99"], ["помилка", "4", "#reached+f", "sixty"]]
+    assert report["проблема"].tolist() == [
+        "невідома локація (можливо, ви мали на увазі UA-09 / Луганська область або UA-59 / Сумська область?)",
+        "не число"]
+    download = pd.read_csv(io.BytesIO(download_bytes(at, "import_report_download")))
+    assert download.columns.tolist() == list(report.columns) and download["значення"].tolist() == ["UA-99", "sixty"]
+    # The same session switched to English checks the file again and reports in English.
+    at.query_params["lang"] = "en"
+    at = at.run()
+    no_exception(at)
+    assert "2 problems to fix." in screen(at)
+    assert table(at, "problem")["problem"].iloc[1] == "not a number"
+
+
+def test_column_mapping_on_the_polish_page(fixture_db_url: str) -> None:
+    data = csv_bytes([["Partner", "Oblast", "Month", "Female", "Male"], ["WHO", "Lviv", "2024-05", "6", "4"]])
+    at = upload(run_page(PAGE, lang="pl"), "plain.csv", data)
+    no_exception(at)
+    assert "Ten plik nie ma wiersza tagów HXL" in screen(at)
+    proposed = table(at, "Tag HXL")
+    assert proposed["Kolumna w pliku"].tolist() == ["Partner", "Oblast", "Month", "Female", "Male"]
+    at = at.button(key="import_mapping_save").click().run()
+    no_exception(at)
+    assert metric(at, "Nowe wartości") == "2"
+    assert at.button(key="import_confirm").label == "Importuj 2 wartości z pliku plain.csv"
