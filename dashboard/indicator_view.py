@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, exports, names, privacy
+from dashboard import cache, exports, i18n, names, privacy
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown
@@ -230,12 +230,19 @@ def compute_tab(view: IndicatorView, name: str) -> pd.DataFrame:
     return table.sort_values(C.VALUE, ascending=False, na_position="last", ignore_index=True)
 
 
-def _column_config(columns: list[str]) -> dict[str, Any]:
-    """Headers in the reader's language for a breakdown table (the frame keeps its column names)."""
-    config: dict[str, Any] = {c: st.column_config.TextColumn(_(COLUMN_TITLES[c])) for c in columns
-                              if c in COLUMN_TITLES}
-    config[C.VALUE] = st.column_config.NumberColumn(_(COLUMN_TITLES[C.VALUE]), format="localized")
-    return config
+def render_breakdown_table(frame: pd.DataFrame, dims: list[str], suppressed: bool) -> None:
+    """A breakdown tab's table with its headers in the reader's language. In English the frame keeps its
+    column names (``area``, ``value``: what the English pages have always sent) and the headers come from the
+    column configuration; in other languages the columns are renamed too, so no English name is sent."""
+    shown = frame[[*dims, SHOWN_TEXT]].rename(columns={SHOWN_TEXT: C.VALUE}) if suppressed else frame[[*dims, C.VALUE]]
+    english = i18n.current() == i18n.DEFAULT
+    titles = {c: _(COLUMN_TITLES[c]) for c in shown.columns if c in COLUMN_TITLES}
+    column = {c: c if english else titles[c] for c in titles}  # the column's name in the frame sent
+    shown = shown.rename(columns=column)
+    config: dict[str, Any] = {column[c]: st.column_config.TextColumn(titles[c]) for c in titles if c != C.VALUE}
+    config[column[C.VALUE]] = (st.column_config.TextColumn(titles[C.VALUE]) if suppressed else
+                               st.column_config.NumberColumn(titles[C.VALUE], format="localized"))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def render_breakdowns(view: IndicatorView) -> None:
@@ -255,19 +262,14 @@ def render_breakdowns(view: IndicatorView) -> None:
             st.altair_chart(chart, width="stretch")
             render_chart_downloads(chart, f"{view.code}_{name}")
             dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
-            config = _column_config(dims)
+            render_breakdown_table(frame, dims, view.suppressed)
             if view.suppressed:
-                config[C.VALUE] = st.column_config.TextColumn(_(COLUMN_TITLES[C.VALUE]))
-                st.dataframe(frame[[*dims, SHOWN_TEXT]].rename(columns={SHOWN_TEXT: C.VALUE}), hide_index=True,
-                             width="stretch", column_config=config)
                 hidden = int((frame[STATUS] != privacy.SHOWN).sum())
                 if hidden:
                     st.caption(ngettext(
                         "{n} of these figures is hidden: see the note on small numbers at the end of the page.",
                         "{n} of these figures are hidden: see the note on small numbers at the end of the page.",
                         hidden).format(n=fmt.number(hidden)))
-            else:
-                st.dataframe(frame[[*dims, C.VALUE]], hide_index=True, width="stretch", column_config=config)
 
 
 def compute_figures_table(view: IndicatorView) -> pd.DataFrame:

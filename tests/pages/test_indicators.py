@@ -87,9 +87,9 @@ def test_indicator_page_in_ukrainian() -> None:
     assert "**Визначення.**" in text and "**Як поєднуються дані.**" in text and "Summed over" not in text
     assert [t.label for t in at.tabs] == ["За місцем", "За статтю та віком", "За групою населення",
                                           "За типом організації"]
-    # Ukrainian oblasts by their Ukrainian names in the breakdown by place.
-    places = next(f.value for f in at.dataframe if "area" in f.value.columns)
-    assert "Полтавська область" in set(places["area"])
+    # Ukrainian oblasts by their Ukrainian names in the breakdown by place, under Ukrainian headers.
+    places = next(f.value for f in at.dataframe if "Територія" in f.value.columns)
+    assert "Полтавська область" in set(places["Територія"]) and "Значення" in places.columns
     assert any(c.value.startswith("Останнє оновлення: ") and "2026" in c.value for c in at.caption)
     # The charts format numbers and months the Ukrainian way, and their titles are Ukrainian.
     specs = chart_specs(at)
