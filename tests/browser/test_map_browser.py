@@ -1,5 +1,6 @@
-"""Headless Chromium: the Map page's deck.gl canvas draws the bubbles, the map's CSV downloads, and the
-Indicators page's timeline draws with its target and downloads as PNG and SVG."""
+"""Headless Chromium: the Map page's deck.gl canvas draws the bubbles, the map's CSV downloads (in Ukrainian
+too: translated headers, the same machine values), and the Indicators page's timeline draws with its target and
+downloads as PNG and SVG."""
 
 from __future__ import annotations
 
@@ -58,6 +59,22 @@ def test_map_data_downloads_as_csv(live_server: str, page) -> None:  # type: ign
     table = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert len(table) == 16 and set(table["country"]) == {"POL"}
     assert info.value.suggested_filename.startswith("mhpss_map_TRAININGS_HELD_value_admin1")
+
+
+def test_the_map_in_ukrainian_draws_and_downloads(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/Map?lang=uk&indicator=TRAININGS_HELD&period=all&country=POL")
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_text("немає звітів", exact=True).first.wait_for(timeout=30_000)
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(timeout=60_000)
+    assert _coloured_pixels(_drawn(canvas, 200)) > 200
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Завантажити дані карти (CSV)").click()
+    table = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), dtype=str)
+    assert list(table.columns[:4]) == ["P-код", "код ISO 3166-2", "територія", "країна"]
+    assert len(table) == 16 and set(table["країна"]) == {"POL"}  # codes, not "Польща"
+    assert table["значення"].dropna().str.fullmatch(r"\d+(\.\d+)?").all()  # dot decimals
 
 
 def test_indicator_timeline_renders_and_downloads(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
