@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -42,6 +43,8 @@ from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GRO
 FILTERS_KEY = "mhpss_filters"
 LANG_KEY = "w_lang"
 LANG_PARAM = "lang"
+DRAWN_LANG_KEY = "mhpss_lang_drawn"  # the language the widgets were last drawn in
+PAGE_KEY = "mhpss_page"  # the page the session's previous run drew
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,18 @@ class PageContext:
         return cache.facts(self.url, self.version, filters or self.filters, period or self.period, with_indicator,
                            self.audience)
 
+    def cube(self, *, with_indicator: bool = True, period: Period | None = None, filters: Filters | None = None,
+             dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Values summed at the grain the indicator rules need (see :func:`dashboard.cache.cube`): the same
+        totals as :meth:`facts` by every rule, from far fewer rows. For figures, not for listing reports."""
+        return cache.cube(self.url, self.version, filters or self.filters, period or self.period, with_indicator,
+                          self.audience, dims)
+
+    def computed(self, target: str, *args: object) -> Any:
+        """``target`` (``"module:function"``) called with this context and ``args``, memoised per context and
+        language (see :func:`dashboard.cache.computed`): a rerun with the same filters computes nothing."""
+        return cache.computed(target, self, i18n.current(), args)
+
     def indicators(self) -> pd.DataFrame:
         """The indicators this viewer may see (published ones for the public)."""
         return cache.indicators(self.url, self.version, self.audience)
@@ -92,7 +107,9 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
 
     ``title`` and ``intro`` are English text marked with ``N_`` in the page; they are translated here, once
     the language is known."""
+    page = title  # the English title names the page
     lang = i18n.set_language(_choose_language())
+    _redraw_widgets_on_language_change(lang)
     title, intro = i18n._(title), (i18n._(intro) if intro else "")
     st.set_page_config(page_title=f"{title} · {i18n._('MHPSS dashboard')}", page_icon=icon, layout="wide")
     try:
@@ -126,6 +143,10 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     chosen = _filters_from_url_or_session(url, version, audience)
     if audience.public:
         chosen = _public_choice(url, version, chosen, audience)
+    if _page_changed(page) and filters:
+        # Each page draws its own sidebar widgets (Streamlit ties a widget's state to its page): hand the
+        # filters chosen on the previous page to this page's widgets, or they would start empty.
+        _reset_widgets(chosen)
     events = cache.events(url, version)
     if filters:
         chosen = render_sidebar_filters(url, version, chosen, audience)
@@ -164,6 +185,37 @@ def _choose_language() -> str:
     browser = i18n.normalise(getattr(st.context, "locale", None)) or i18n.DEFAULT
     st.session_state[LANG_KEY] = browser
     return browser
+
+
+def _page_changed(page: str) -> bool:
+    """Whether this run draws another page than the session's previous run (reader followed a page link)."""
+    previous = st.session_state.get(PAGE_KEY)
+    st.session_state[PAGE_KEY] = page
+    return previous is not None and previous != page
+
+
+def _redraw_widgets_on_language_change(lang: str) -> None:
+    """After a language change, hand every choice widget its own value again, so the browser redraws it.
+
+    A keyed widget keeps its state in the browser, shown as the option's label: without this a chosen
+    country would still read "Poland" after switching to Ukrainian (while the options say "Польща"), and the
+    next click would send back a label the new options no longer have. Only values a choice or text widget
+    can hold are set (strings, whole numbers, lists of them): buttons, uploads and editors may not be set
+    through the session state, and their values are of other types."""
+    drawn = st.session_state.get(DRAWN_LANG_KEY)
+    st.session_state[DRAWN_LANG_KEY] = lang
+    if drawn is None or drawn == lang:
+        return
+    for key in list(st.session_state):
+        value = st.session_state[key]
+        if key == LANG_KEY or not isinstance(key, str):
+            continue
+        if _is_choice(value) or (isinstance(value, list | tuple) and all(_is_choice(v) for v in value)):
+            st.session_state[key] = value
+
+
+def _is_choice(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def render_language_choice(lang: str) -> None:
