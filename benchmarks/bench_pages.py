@@ -235,7 +235,11 @@ def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_r
     def step(label: str, measure: Callable[[], Row | list[Row]]) -> None:
         log(f"  {label}…")
         got = measure()
-        out.extend(got if isinstance(got, list) else [got])
+        for row in got if isinstance(got, list) else [got]:
+            out.append(row)
+            log(f"    {row['name']}: " + (f"ERROR {row['error']}" if row.get("error") else
+                f"median {row['median_ms']:,.0f} ms, baseline {row['baseline_median_ms'] or 0:,.0f} ms, "
+                f"peak {row['peak_rss_mb']} MB"))
 
     if "cold" not in skipped:
         step("cold start (AppTest)", lambda: measure_cold(db, rows, runs, baseline))

@@ -5,14 +5,18 @@ its own. Each prints one JSON line (times in ms). The database and the date come
 Usage (by bench_pages): ``python -m benchmarks.page_runs SCENARIO [PAGE] [--runs K] [--t0 EPOCH]`` with
 SCENARIO one of ``cold`` (Home in AppTest; ``--t0`` is the parent's clock when it started this process),
 ``warm PAGE``, ``filter PAGE``, ``baseline-cold``, ``baseline-warm PAGE``, ``baseline-filter PAGE``,
-``export-csv``, ``export-xlsx``.
+``export-csv``, ``export-xlsx``. ``--profile OUT`` writes a cProfile of the measured runs of ``warm`` or
+``filter`` (for example ``python -m benchmarks.page_runs filter pages/2_Explorer.py --runs 3 --profile
+/tmp/explorer.prof`` with ``MHPSS_DATABASE_URL`` and ``MHPSS_TODAY`` set).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import sys
 import time
@@ -62,11 +66,39 @@ def _app(page: str) -> Any:
     return AppTest.from_file(str(REPO / page), default_timeout=TIMEOUT)
 
 
-def _run(at: Any) -> float:
+class _Profile:
+    """cProfile of the measured script runs only (``--profile``). AppTest runs the script in its own thread,
+    so the profiler is switched on inside that thread."""
+
+    profiler: cProfile.Profile | None = None
+    measuring = False
+
+    @classmethod
+    def install(cls) -> None:
+        from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+        cls.profiler = cProfile.Profile()
+        original = LocalScriptRunner._run_script_thread
+
+        def profiled(runner: Any) -> None:
+            if not (cls.measuring and cls.profiler):
+                return original(runner)
+            cls.profiler.enable()
+            try:
+                return original(runner)
+            finally:
+                cls.profiler.disable()
+
+        LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign,assignment]
+
+
+def _run(at: Any, measured: bool = True) -> float:
     """One script run in ms; a page exception fails the scenario (a figure for a broken page is no figure)."""
+    _Profile.measuring = measured
     started = time.perf_counter()
     at.run()
     elapsed = (time.perf_counter() - started) * 1000
+    _Profile.measuring = False
     if at.exception:
         raise RuntimeError(f"page exception: {at.exception[0].value}"[:500])
     return elapsed
@@ -81,14 +113,14 @@ def cold(t0: float) -> dict[str, Any]:
 def warm(page: str, runs: int) -> dict[str, Any]:
     """The first run of ``page`` (not counted), then ``runs`` reruns with nothing changed."""
     at = _app(page)
-    first = _run(at)
+    first = _run(at, measured=False)
     return {"first_ms": first, "times_ms": [_run(at) for _ in range(runs)]}
 
 
 def filter_change(page: str, runs: int) -> dict[str, Any]:
     """The first run, then ``runs`` reruns each after choosing a period preset and country not chosen before."""
     at = _app(page)
-    first = _run(at)
+    first = _run(at, measured=False)
     times, chosen = [], []
     for _, filters in zip(range(runs), filter_cycle(), strict=False):
         at.selectbox(key="w_preset").set_value(filters.preset)
@@ -140,7 +172,7 @@ def explorer_rows() -> Any:
     explorer.render_downloads = keep  # type: ignore[assignment]
     at = _app("pages/2_Explorer.py")
     at.query_params["period"] = "all"
-    _run(at)
+    _run(at, measured=False)
     if not kept:
         raise RuntimeError("the Explorer page did not call explorer.render_downloads(ctx, rows)")
     return kept[-1]
@@ -186,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--t0", type=float, default=0.0)
     parser.add_argument("--limit", type=int, default=EXPORT_ROWS, help="most rows exported")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the measured page runs here and print "
+                        "its top functions to stderr (warm, filter)")
     args = parser.parse_args(argv)
+    if args.profile:
+        _Profile.install()
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "cold": lambda: cold(args.t0),
         "warm": lambda: warm(args.page, args.runs),
@@ -198,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         "export-xlsx": lambda: export("xlsx", args.runs, args.limit),
     }
     result = scenarios[args.scenario]()
+    if args.profile and _Profile.profiler:
+        _Profile.profiler.dump_stats(args.profile)
+        pstats.Stats(_Profile.profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     print(json.dumps(result))
     return 0
 
