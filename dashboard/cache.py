@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -231,3 +232,18 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
     rows = facts(url, version, Filters(), period, False, FULL_ACCESS)
     return compute_alerts(rows, today, freshness(url, version).last_import, denominators(url, version),
                           reviews(url, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def computed(target: str, ctx: Any, lang: str, args: tuple[Any, ...] = ()) -> Any:
+    """A page's whole computation, memoised: ``target`` names a function (``"dashboard.home:compute_overview"``)
+    called as ``function(ctx, *args)`` in language ``lang``. The key is the page context (database URL, data
+    version, filters, period, today, settings and who is looking), the language and ``args``, so a rerun
+    with the same choices (a click elsewhere on the page, a widget that changes nothing here) costs a cache
+    hit, and new data or another viewer never sees a stale or someone else's result."""
+    import importlib
+
+    module, _sep, name = target.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    with i18n.language(lang):
+        return function(ctx, *args)

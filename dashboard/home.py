@@ -32,7 +32,7 @@ from dashboard.indicators import (
     compute_not_reported,
     compute_target,
 )
-from dashboard.quality import Alert, compute_alerts
+from dashboard.quality import Alert
 from dashboard.timelines import build_sparkline
 from dashboard.ui import PageContext, render_empty
 
@@ -53,8 +53,9 @@ class Overview:
 
 def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline], pd.DataFrame]:
     """Headline indicators for ``period`` against targets and the previous period (indicator filter ignored)."""
-    current = ctx.facts(with_indicator=False, period=period)
-    previous = ctx.facts(with_indicator=False, period=period.previous())
+    # Sums at the rules' grain (the cube): the same totals as the fact rows, from a fraction of them.
+    current = ctx.cube(with_indicator=False, period=period)
+    previous = ctx.cube(with_indicator=False, period=period.previous())
     inds = cache.indicators(ctx.url, ctx.version)
     targets = cache.targets(ctx.url, ctx.version)
     heads = inds[inds["is_headline"].astype(bool)]
@@ -73,7 +74,7 @@ def compute_public_overview(ctx: PageContext) -> Overview:
     if ctx.filters.indicator:
         heads = inds[inds["code"] == ctx.filters.indicator]
     targets = cache.targets(ctx.url, ctx.version)
-    facts = ctx.facts(with_indicator=False)
+    facts = ctx.cube(with_indicator=False)
     threshold = ctx.settings.suppression_threshold
     headlines, sparklines, shown, hidden = [], {}, {}, 0
     for _i, row in heads.iterrows():
@@ -96,6 +97,11 @@ def compute_public_overview(ctx: PageContext) -> Overview:
                     ctx.today, [], shown, hidden)
 
 
+def overview(ctx: PageContext) -> Overview:
+    """Everything Home shows (:func:`compute_overview`), computed once per context and language."""
+    return ctx.computed("dashboard.home:compute_overview")  # type: ignore[no-any-return]
+
+
 def compute_overview(ctx: PageContext) -> Overview:
     """Everything Home shows, for the context's filters and period (the public part only for the public)."""
     if not roles.can(ctx, "view_internal"):
@@ -113,8 +119,7 @@ def compute_overview(ctx: PageContext) -> Overview:
     org_months = cache.org_months(ctx.url, ctx.version, ctx.filters, window)
     first_last = cache.first_reports(ctx.url, ctx.version, ctx.filters)
     not_reported = compute_not_reported(first_last, org_months, last_complete)
-    alerts = compute_alerts(current, ctx.today, ctx.freshness.last_import, cache.denominators(ctx.url, ctx.version),
-                            cache.reviews(ctx.url, ctx.version))
+    alerts = cache.alerts(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.today)
     events = cache.events(ctx.url, ctx.version)
     sources = sorted({s for s in current[C.SOURCE].dropna().unique() if s})
     return Overview(headlines, sparklines, not_reported, last_complete, alerts, events, ctx.today, sources)
