@@ -305,3 +305,54 @@ def test_public_filters_have_no_organisations_and_ignore_organisation_links(monk
     assert "w_org" not in keys and "w_orgtype" not in keys
     assert any("organisation" in w.value for w in at.sidebar.warning)
     assert "org" not in at.query_params
+
+
+# --- in Ukrainian and Polish ----------------------------------------------------------------------------------
+
+
+def test_navigation_identity_and_refusals_in_ukrainian(monkeypatch: pytest.MonkeyPatch) -> None:
+    analyst = open_as("analyst", "pages/7_Admin.py", monkeypatch, lang="uk")
+    no_exception(analyst)
+    assert refused_text(analyst) == ("**Недоступно.** Сторінка «Адміністрування» доступна лише співголовам ТРГ "
+                                     "(адміністраторам). Ваша роль: Аналітик.")
+    assert audit_rows("denied")["detail"].tolist() == ["admin (Analyst)"]  # the log stays in English
+    home = open_as("analyst", "Home.py", monkeypatch, lang="uk")
+    assert [link.proto.label for link in home.get("page_link")] == [
+        "Огляд", "Індикатори", "Дослідник даних", "Карта", "Якість даних", "Джерела"]
+    assert any("Ви увійшли як **ana@unhcr\\.org** (Аналітик)" in c.value for c in home.sidebar.caption)
+    assert "Вийти" in [b.label for b in home.sidebar.button]
+    public = open_as("signed_out", "pages/2_Explorer.py", monkeypatch, lang="pl")
+    assert refused_text(public).startswith("**Brak uprawnień.** Eksplorator danych jest dostępny dla analityków")
+    assert "Zaloguj się" in [b.label for b in public.sidebar.button]
+
+
+def refused_text(at: AppTest) -> str:
+    return next(e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("lang", "subheaders", "who", "save"), [
+    ("uk", ["Опубліковані індикатори", "Журнал аудиту"], "хто", "Зберегти публікацію (1 зміна)"),
+    ("pl", ["Opublikowane wskaźniki", "Dziennik audytu"], "kto", "Zapisz publikację (1 zmiana)"),
+])
+def test_the_admin_page_in_ukrainian_and_polish(lang: str, subheaders: list[str], who: str, save: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import i18n
+
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    audit.record(engine, "ana@unhcr.org", "export", "CSV")
+    engine.dispose()
+    at = open_as("admin", "pages/7_Admin.py", monkeypatch, lang=lang)
+    no_exception(at)
+    assert [s.value for s in at.subheader] == subheaders
+    table = next(f.value for f in at.dataframe if who in f.value.columns)
+    assert "ana@unhcr.org" in table[who].tolist()
+    with i18n.language(lang):  # AppTest formats the widgets' values in the test's thread
+        at.multiselect(key="admin_published").unselect("TRAININGS_HELD").run()
+    assert at.button(key="admin_publish_save").label == save
+    with i18n.language(lang):
+        at.button(key="admin_publish_save").click().run()
+    no_exception(at)
+    assert at.success[0].value == {"uk": "Збережено: TRAININGS_HELD тепер відображається в публічному режимі так, "
+                                         "як обрано.",
+                                   "pl": "Zapisano: TRAININGS_HELD jest teraz w widoku publicznym zgodnie z wyborem."}[lang]
+    assert audit_rows("unpublish")["detail"].tolist() == ["TRAININGS_HELD"]

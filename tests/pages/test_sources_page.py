@@ -119,3 +119,32 @@ def test_the_public_view_has_no_refresh_button_and_no_configuration_details(srv:
     assert not at.button and "Refreshing is not available in the public view." in [i.value for i in at.info]
     assert list(table(at).columns) == ["Last success", "Rows", "Age (days)", "Last attempt", "Next due"]
     assert "MHPSS_" not in screen_text(at)
+
+
+def test_the_page_in_ukrainian_and_polish(srv: Replay) -> None:
+    engine = store.get_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(store.source_runs.insert().values(
+            source="unhcr", started_at=datetime(2026, 11, 16, 9, 0), finished_at=datetime(2026, 11, 16, 9, 1),
+            status="success", rows=1234, message="1234 denominators written"))
+        conn.execute(text("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'"))
+    engine.dispose()
+    uk = run_page(PAGE, lang="uk")
+    no_exception(uk)
+    shown = uk.dataframe[0].value.set_index("Джерело")
+    assert list(shown.columns[:3]) == ["Налаштовано", "Останнє успішне оновлення", "Рядки"]
+    assert shown.loc["UNHCR", "Налаштовано"] == "так"
+    assert shown.loc["KoboToolbox", "Налаштовано"] == "ні: задайте MHPSS_KOBO_TOKEN, MHPSS_KOBO_FORMS"
+    assert shown.loc["UNHCR", "Останнє успішне оновлення"] == "16 листопада 2026, 09:01 UTC"
+    assert shown.loc["ActivityInfo", "Останнє успішне оновлення"] == "ніколи"
+    warning = next(w.value for w in uk.warning if "UNHCR" in w.value)
+    assert warning.startswith("**Дані UNHCR не оновлювалися 9 днів** (останнє успішне оновлення 16 листопада 2026")
+    assert "застарілими через 7 днів" in warning
+    assert [b.label for b in uk.button] == ["Оновити UNHCR зараз", "Перевірити з'єднання"]
+    assert [s.value for s in uk.subheader] == ["Оновлення"]
+    pl = run_page(PAGE, lang="pl")
+    no_exception(pl)
+    shown = pl.dataframe[0].value.set_index("Źródło")
+    assert shown.loc["UNHCR", "Skonfigurowano"] == "tak" and shown.loc["UNHCR", "Następne odświeżenie"] == "teraz"
+    assert any(w.value.startswith("**Dane UNHCR nie były odświeżane od 9 dni**") for w in pl.warning)
+    assert table(run_page(PAGE)).loc["UNHCR", "Last success"] == "16 November 2026, 09:01 UTC"  # English as before

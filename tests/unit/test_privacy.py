@@ -112,6 +112,23 @@ def test_display_of_shown_small_and_hidden_figures() -> None:
     assert display(None, SMALL, 10) == "<10"
     assert display(None, HIDDEN, 5) == "hidden"
     assert "1 to 4" in footnote(5) and "“<5”" in footnote(5) and "3 figures are hidden" in footnote(5, 3)
+    assert footnote(5, 1).endswith("On this page 1 figure is hidden.")
+
+
+@pytest.mark.parametrize(("lang", "small", "hidden", "count"), [
+    ("uk", "від 1 до 4 показано як «<5»", "«приховано»", "На цій сторінці приховано 1\u00a0234 значення."),
+    ("pl", "od 1 do 4 są pokazywane jako „<5”", "„ukryte”", "Na tej stronie ukryto 1\u00a0234 wartości."),
+])
+def test_the_footnote_and_hidden_figures_in_ukrainian_and_polish(lang: str, small: str, hidden: str,
+                                                                  count: str) -> None:
+    from dashboard import i18n
+
+    with i18n.language(lang):
+        text = footnote(5, 1234)
+        assert small in text and hidden in text and text.endswith(count)
+        assert display(None, HIDDEN, 5) == hidden.strip("«»„”")
+        assert display(None, HIDDEN, 5, translate=False) == "hidden"  # machine-readable files
+        assert display(None, SMALL, 5) == "<5"
 
 
 @pytest.mark.parametrize(("role", "public", "suppresses"), [("public", True, True), ("analyst", False, False),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import roles
+from dashboard import i18n, roles
 from dashboard.roles import ADMIN, ANALYST, PUBLIC, Access, allowed, page_entries, resolve_access, role_for
 from dashboard.settings import SettingsError, load_settings
 
@@ -115,6 +115,10 @@ def test_pages_listed_for_each_role(tmp_path: Path) -> None:
     assert labels[ANALYST] == ["Overview", "Indicators", "Explorer", "Map", "Data quality", "Sources", "New tool"]
     assert labels[ADMIN] == ["Overview", "Indicators", "Explorer", "Map", "Data quality", "Import", "Sources",
                              "Admin", "New tool"]
+    with i18n.language("pl"):
+        polish = [label for _, label, _ in page_entries(Access(ADMIN, "x", "x"), tmp_path)]
+    assert polish == ["Przegląd", "Wskaźniki", "Eksplorator danych", "Mapa", "Jakość danych", "Import", "Źródła",
+                      "Administracja", "New tool"]  # a page not in roles.PAGES keeps its file name
 
 
 @pytest.mark.parametrize("text", ["[click](javascript:alert(1))", "![x](http://evil.example/t.png)", "<script>x</script>",
