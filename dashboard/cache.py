@@ -101,9 +101,11 @@ def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.D
 def indicator_figures(url: str, version: int, filters: Filters, period: Period, code: str,
                       audience: Audience) -> IndicatorFigures:
     """Every table the pages show for one indicator and selection, suppressed for the public."""
-    inds = indicators(url, version, audience).set_index("code", drop=False)
-    rows = facts(url, version, filters, period, False, audience)
-    return compute_indicator_figures(rows, inds.loc[code], period, locations(url, version), audience)
+    row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
+    # Only the indicator's own rows, except for "organisations reporting", which counts every report.
+    own = str(row["aggregation"]) != "distinct_organisations"
+    rows = facts(url, version, replace(filters, indicator=code) if own else filters, period, own, audience)
+    return compute_indicator_figures(rows, row, period, locations(url, version), audience)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

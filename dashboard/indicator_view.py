@@ -13,7 +13,7 @@ page is drawn. The figures download keeps its values machine-readable (numbers, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -94,10 +94,17 @@ def pick_indicator(ctx: PageContext) -> str:
     return str((headline if not headline.empty else inds).iloc[0]["code"])
 
 
+def page_view(ctx: PageContext, code: str) -> IndicatorView:
+    """The page's figures for indicator ``code`` (:func:`compute_view`), computed once per context and language."""
+    return ctx.computed("dashboard.indicator_view:compute_view", code)  # type: ignore[no-any-return]
+
+
 def compute_view(ctx: PageContext, code: str) -> IndicatorView:
     row = ctx.indicators().set_index("code", drop=False).loc[code]
     aggregation = str(row["aggregation"])
-    facts = indicator_rows(ctx.facts(with_indicator=False), code, aggregation)
+    own = aggregation != "distinct_organisations"  # "organisations reporting" counts every report
+    facts = indicator_rows(ctx.facts(filters=replace(ctx.filters, indicator=code)) if own
+                           else ctx.facts(with_indicator=False), code, aggregation)
     figures = ctx.figures(code)
     targets = cache.targets(ctx.url, ctx.version)
     batches = cache.batches(ctx.url, ctx.version)

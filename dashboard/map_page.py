@@ -102,10 +102,11 @@ def compute_page_view(ctx: PageContext, controls: MapControls, boundaries: Any |
     """The map view for the page's context: facts, locations, denominators and targets through the cache."""
     inds = ctx.indicators().set_index("code", drop=False)
     row = inds.loc[controls.indicator]
+    # Sums at the rules' grain (the cube) give the same area values as the report rows, from far fewer rows.
     if str(row["aggregation"]) == "distinct_organisations":
-        facts = ctx.facts(with_indicator=False)
+        facts = ctx.cube(with_indicator=False)
     else:
-        facts = ctx.facts(filters=replace(ctx.filters, indicator=controls.indicator))
+        facts = ctx.cube(filters=replace(ctx.filters, indicator=controls.indicator))
     view = compute_map_view(
         facts, row, cache.locations(ctx.url, ctx.version), cache.denominators(ctx.url, ctx.version),
         cache.targets(ctx.url, ctx.version), ctx.filters, ctx.period, controls.measure, controls.level,

@@ -7,7 +7,7 @@ from dashboard.ui import render_stale_sources, setup_page
 
 ctx = setup_page(N_("Indicators"), ":material/monitoring:", intro=N_("For donors: what each indicator means, how far it has come, "
                  "where and for whom, and where the figures come from. Choose the indicator in the sidebar."))
-data = view.compute_view(ctx, view.pick_indicator(ctx))
+data = view.page_view(ctx, view.pick_indicator(ctx))
 view.render_header(data)
 view.render_achievement(data)
 render_stale_sources(ctx, data.facts)
