@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dashboard.i18n import _
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_DATABASE_URL = "sqlite:///data/mhpss.db"
@@ -302,7 +304,7 @@ def _read_secrets(path: Path) -> Mapping[str, Any]:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot be read as TOML ({exc})") from exc
+        raise SettingsError(_("{path}: cannot be read as TOML ({reason})").format(path=path, reason=exc)) from exc
     # Settings may sit at the top level or in an [mhpss] table.
     merged: dict[str, Any] = dict(data)
     section = data.get("mhpss")
@@ -346,9 +348,11 @@ def _as_int(spec: SettingSpec, raw: str, minimum: int) -> int:
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise SettingsError(f"{spec.env} must be a whole number, got {raw!r}") from None
+        raise SettingsError(_("{setting} must be a whole number, got {value}").format(setting=spec.env, value=repr(raw))) \
+            from None
     if value < minimum:
-        raise SettingsError(f"{spec.env} must be {minimum} or more, got {value}")
+        raise SettingsError(_("{setting} must be {minimum} or more, got {value}").format(
+            setting=spec.env, minimum=minimum, value=value))
     return value
 
 
@@ -359,7 +363,8 @@ def _as_date(raw: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise SettingsError(f"MHPSS_TODAY must be a date like 2026-11-25, got {raw!r}") from None
+        raise SettingsError(_("{setting} must be a date like 2026-11-25, got {value}").format(
+            setting="MHPSS_TODAY", value=repr(raw))) from None
 
 
 def load_settings(
@@ -381,10 +386,12 @@ def load_settings(
     specs = {spec.name: spec for spec in SETTINGS}
     view = raw["view"].strip().lower()
     if view not in {"local", "public"}:
-        raise SettingsError(f"MHPSS_VIEW must be 'local' or 'public', got {raw['view']!r}")
+        raise SettingsError(_("{setting} must be {first} or {second}, got {value}").format(
+            setting="MHPSS_VIEW", first="'local'", second="'public'", value=repr(raw["view"])))
     read_path = raw["read_path"].strip().lower()
     if read_path not in {"snapshot", "database"}:
-        raise SettingsError(f"MHPSS_READ_PATH must be 'snapshot' or 'database', got {raw['read_path']!r}")
+        raise SettingsError(_("{setting} must be {first} or {second}, got {value}").format(
+            setting="MHPSS_READ_PATH", first="'snapshot'", second="'database'", value=repr(raw["read_path"])))
     settings = Settings(
         database_url=resolve_database_url(raw["database_url"].strip()),
         seed_rows=_as_int(specs["seed_rows"], raw["seed_rows"], 0),
@@ -418,15 +425,16 @@ def _as_people(spec: SettingSpec, raw: str) -> tuple[str, ...]:
         try:
             items = [str(item) for item in json.loads(text)]
         except ValueError:
-            raise SettingsError(f"{spec.env} must be a list of e-mail addresses or @domains, got {raw!r}") from None
+            raise SettingsError(_("{setting} must be a list of e-mail addresses or @domains, got {value}").format(
+                setting=spec.env, value=repr(raw))) from None
     else:
         items = text.replace(";", ",").replace(" ", ",").split(",")
     people = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
     for item in people:
         name, at, domain = item.rpartition("@")
         if not at or not domain or "." not in domain or "@" in name or any(c.isspace() for c in item):
-            raise SettingsError(f"{spec.env}: {item!r} is neither an e-mail address (name@org.org) nor a "
-                                "domain (@org.org)")
+            raise SettingsError(_("{setting}: {value} is neither an e-mail address (name@org.org) nor a domain "
+                                  "(@org.org)").format(setting=spec.env, value=repr(item)))
     return people
 
 
@@ -442,7 +450,8 @@ def _as_pairs(spec: SettingSpec, raw: str) -> tuple[tuple[str, str], ...]:
     for item in _as_list(raw):
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise SettingsError(f"{spec.env} must be a list of name=value pairs separated by commas, got {raw!r}")
+            raise SettingsError(_("{setting} must be a list of name=value pairs separated by commas, got {value}").format(
+                setting=spec.env, value=repr(raw)))
         pairs.append((key.strip(), value.strip()))
     return tuple(pairs)
 
@@ -452,7 +461,8 @@ def _as_source_ints(spec: SettingSpec, raw: str) -> tuple[tuple[str, int], ...]:
     values = {key: int(value) for key, value in _as_pairs(spec, spec.default)}
     for key, value in _as_pairs(spec, raw):
         if key not in LIVE_SOURCE_NAMES:
-            raise SettingsError(f"{spec.env}: unknown source {key!r} (known: {', '.join(LIVE_SOURCE_NAMES)})")
+            raise SettingsError(_("{setting}: unknown source {value} (known: {known})").format(
+                setting=spec.env, value=repr(key), known=", ".join(LIVE_SOURCE_NAMES)))
         values[key] = _as_int(spec, value, 1)
     return tuple((name, values[name]) for name in LIVE_SOURCE_NAMES)
 
@@ -462,15 +472,16 @@ def _live_source_settings(raw: dict[str, str], specs: dict[str, SettingSpec]) ->
     try:
         timeout = float(str(raw["http_timeout"]).strip())
     except ValueError:
-        raise SettingsError(f"{timeout_spec.env} must be a number of seconds, got {raw['http_timeout']!r}") from None
+        raise SettingsError(_("{setting} must be a number of seconds, got {value}").format(
+            setting=timeout_spec.env, value=repr(raw["http_timeout"]))) from None
     if timeout <= 0:
-        raise SettingsError(f"{timeout_spec.env} must be more than 0, got {raw['http_timeout']!r}")
+        raise SettingsError(_("{setting} must be more than 0, got {value}").format(
+            setting=timeout_spec.env, value=repr(raw["http_timeout"])))
     themes = _as_list(raw["hapi_themes"])
     unknown = sorted(set(themes) - {"population", "refugees", "presence"})
     if unknown:
-        raise SettingsError(
-            f"{specs['hapi_themes'].env}: unknown theme(s) {', '.join(unknown)} (known: population, refugees, presence)"
-        )
+        raise SettingsError(_("{setting}: unknown theme(s) {value} (known: {known})").format(
+            setting=specs["hapi_themes"].env, value=", ".join(unknown), known="population, refugees, presence"))
     return {
         "kobo_url": raw["kobo_url"].strip().rstrip("/"),
         "kobo_token": raw["kobo_token"].strip(),
