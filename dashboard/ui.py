@@ -93,7 +93,7 @@ class PageContext:
                                        self.audience)
 
 
-@st.cache_resource(show_spinner="Preparing the database (first run: seeding reference facts and demo data)…")
+@st.cache_resource(show_spinner=False)
 def _bootstrap(url: str, seed_rows: int) -> bool:
     from dashboard.bootstrap import ensure_database
 
@@ -114,7 +114,8 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     st.set_page_config(page_title=f"{title} · {i18n._('MHPSS dashboard')}", page_icon=icon, layout="wide")
     try:
         settings = load_settings()
-        _bootstrap(settings.database_url, settings.seed_rows)
+        with st.spinner(_("Preparing the database (first run: seeding reference facts and demo data)…")):
+            _bootstrap(settings.database_url, settings.seed_rows)
         url = settings.database_url
         version = cache.data_version(url)
         freshness = cache.freshness(url, version)
