@@ -249,3 +249,17 @@ def computed(target: str, ctx: Any, lang: str, args: tuple[Any, ...] = ()) -> An
     function = getattr(importlib.import_module(module), name)
     with i18n.language(lang):
         return function(ctx, *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def listing(url: str, version: int, filters: Filters, period: Period, audience: Audience,
+            limit: int) -> tuple[int, pd.DataFrame]:
+    """How many fact rows match, and the first ``limit`` of them (all of them when they are that few):
+    a table on screen never needs a million rows, and counting and reading a page is fast on any size."""
+    count = readpath.count_facts(reader(url, version), compute_public_filters(filters) if audience.public
+                                 else filters, period)
+    if count <= limit:
+        return count, facts(url, version, filters, period, True, audience)
+    if audience.public:
+        return count, facts(url, version, filters, period, True, audience).head(limit)
+    return count, readpath.read_facts(reader(url, version), filters, period, limit=limit)

@@ -9,13 +9,15 @@ costs a few dictionary look-ups per column, not a translation per cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, cache, exports, i18n, names, roles
+from dashboard import audit, cache, exports, i18n, names, queries, readpath, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.i18n import N_, _, ngettext
@@ -30,6 +32,35 @@ DISPLAY_COLUMNS = {
     C.PERIOD_END: N_("Period end"), C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Population group"),
     C.DISABILITY: N_("Disability"), C.VALUE: N_("Value"), C.IS_DEMO: N_("Demo data"), C.SOURCE: N_("Source"),
 }
+#: At most this many report rows are drawn on screen and downloads are prepared with the page; with more,
+#: the table shows the first ones and each download is built from all matching rows when it is asked for.
+MAX_SHOWN = 10_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The filtered report rows: how many match (``total``) and the first of them (``rows``)."""
+
+    total: int
+    rows: pd.DataFrame
+
+    @property
+    def complete(self) -> bool:
+        return len(self.rows) >= self.total
+
+
+def compute_listing(ctx: PageContext) -> Listing:
+    """The rows matching the page's filters (at most :data:`MAX_SHOWN` of them in memory)."""
+    total, rows = cache.listing(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.audience, MAX_SHOWN)
+    return Listing(total, rows)
+
+
+def read_all_rows(ctx: PageContext) -> pd.DataFrame:
+    """Every row matching the page's filters, read when a download of a long listing is asked for (in
+    Streamlit's download thread: no caching, no ``st`` calls)."""
+    return readpath.read_facts(cache.reader(ctx.url, ctx.version), ctx.filters, ctx.period)
+
+
 #: The rows table shows these (the month is in the period dates).
 ROW_COLUMNS = [c for c in DISPLAY_COLUMNS if c != C.MONTH]
 #: Dimensions the grouped view offers; an area is grouped by its P-code (two areas may share a name).
@@ -101,7 +132,9 @@ def compute_grouped(frame: pd.DataFrame, dims: list[str], measure: str, aggregat
     Codes and numbers only (see :func:`compute_display_grouped` for what the table shows)."""
     if frame.empty or not dims:
         return pd.DataFrame(columns=[*dims, C.VALUE])
-    if measure == "rows":
+    if measure == "rows":  # a cube row stands for the report rows it sums
+        if queries.ROWS in frame:
+            return frame.groupby(dims, dropna=False)[queries.ROWS].sum().rename(C.VALUE).reset_index()
         return frame.groupby(dims, dropna=False).size().rename(C.VALUE).reset_index()
     if measure == "sum":
         return frame.groupby(dims, dropna=False)[C.VALUE].sum().reset_index()
@@ -127,13 +160,16 @@ def compute_display_grouped(grouped: pd.DataFrame, measure: str, shown: DisplayN
     return out
 
 
-def render_rows(frame: pd.DataFrame, shown: DisplayNames) -> None:
-    n = len(frame)
+def render_rows(listing: Listing, shown: DisplayNames) -> None:
+    n, frame = listing.total, listing.rows
     st.markdown(ngettext("**{n} row** matches the filters.", "**{n} rows** match the filters.", n).format(
         n=i18n.format_number(n)))
     if frame.empty:
         render_empty(_("No data for these filters."))
         return
+    if not listing.complete:
+        st.caption(_("The table shows the first {shown} rows; the downloads below hold all {n}.").format(
+            shown=i18n.format_number(len(frame)), n=i18n.format_number(n)))
     table = compute_display_rows(frame, shown)
     value = _(DISPLAY_COLUMNS[C.VALUE])
     st.dataframe(table, hide_index=True, width="stretch", height=420, key="explorer_table", column_config={
@@ -144,12 +180,15 @@ def render_rows(frame: pd.DataFrame, shown: DisplayNames) -> None:
     })
 
 
-def render_grouped(frame: pd.DataFrame, aggregations: dict[str, str], shown: DisplayNames) -> None:
+def render_grouped(ctx: PageContext, aggregations: dict[str, str], shown: DisplayNames) -> None:
+    """The grouped view of every matching row, whatever the table shows: from the cube (sums at the rules'
+    grain, with the chosen breakdowns), so it costs a small query, not a pass over the rows."""
     st.subheader(_("Grouped view"))
     c1, c2 = st.columns([3, 2])
     dims = c1.multiselect(_("Group by"), GROUPABLE, default=[C.INDICATOR, C.COUNTRY],
                           format_func=lambda d: _(_GROUP_LABELS[d]), key="w_groupby")
     measure = c2.selectbox(_("Measure"), list(MEASURES), format_func=lambda m: _(MEASURES[m]), key="w_measure")
+    frame = ctx.cube(dims=tuple(sorted(d for d in dims if d not in queries.CUBE_KEYS))) if dims else pd.DataFrame()
     grouped = compute_grouped(frame, dims, measure, aggregations)
     if grouped.empty:
         render_empty(_("Choose at least one dimension, or widen the filters."))
@@ -169,38 +208,48 @@ def record_download(ctx: PageContext, kind: str, rows: int) -> None:
                  f"{ctx.period.end}")
 
 
-def render_downloads(ctx: PageContext, frame: pd.DataFrame, shown: DisplayNames | None = None) -> None:
-    """Download buttons for exactly ``frame`` (the rows on screen); each download is audit-logged."""
+def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | None = None) -> None:
+    """Download buttons for exactly the matching rows; each download is audit-logged. A complete listing's
+    files are made with the page; a long one's when the button is pressed, from all its rows."""
     st.subheader(_("Download these rows"))
     if not roles.can(ctx, "export"):
         st.caption(_("Downloading report rows is for analysts and the tWG co-leads."))
         return
     generated = exports.utcnow()
     stem = exports.file_stem(ctx.filters, ctx.period, generated)
-    disabled = frame.empty
-    rows = len(frame)
+    disabled = listing.total == 0
+    rows = listing.total
     lang = i18n.current()
     indicator_names = shown.indicators if shown else None
 
+    def all_rows() -> pd.DataFrame:
+        return listing.rows if listing.complete else read_all_rows(ctx)
+
     def xlsx() -> bytes:  # built when the button is pressed, in the language of the page that drew it
         with i18n.language(lang):
-            return exports.build_xlsx(frame, ctx.filters, ctx.period, generated, indicator_names)
+            return exports.build_xlsx(all_rows(), ctx.filters, ctx.period, generated, indicator_names)
+
+    def later(build: Callable[[pd.DataFrame], bytes | str]) -> bytes | str | Callable[[], bytes | str]:
+        """The file now for a complete listing, else a builder Streamlit calls when the button is pressed."""
+        if listing.complete:
+            return build(listing.rows)
+        return lambda: build(read_all_rows(ctx))
 
     cols = st.columns(5)
-    cols[0].download_button(_("CSV (UTF-8)"), exports.build_csv(frame), exports.safe_file_name(stem, "csv"),
+    cols[0].download_button(_("CSV (UTF-8)"), later(exports.build_csv), exports.safe_file_name(stem, "csv"),
                             "text/csv", key="dl_csv", disabled=disabled, on_click=record_download,
                             args=(ctx, "CSV", rows))
-    cols[1].download_button(_("CSV for Excel"), exports.build_csv(frame, excel=True),
+    cols[1].download_button(_("CSV for Excel"), later(partial(exports.build_csv, excel=True)),
                             exports.safe_file_name(stem + "_excel", "csv"), "text/csv", key="dl_csv_excel",
                             disabled=disabled, on_click=record_download, args=(ctx, "CSV for Excel", rows))
     cols[2].download_button(_("Excel (XLSX)"), xlsx, exports.safe_file_name(stem, "xlsx"),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
                             disabled=disabled, on_click=record_download, args=(ctx, "XLSX", rows))
-    cols[3].download_button(_("HXL-tagged CSV"), exports.build_hxl_csv(frame),
+    cols[3].download_button(_("HXL-tagged CSV"), later(exports.build_hxl_csv),
                             exports.safe_file_name(stem + "_hxl", "csv"), "text/csv", key="dl_hxl",
                             disabled=disabled, on_click=record_download, args=(ctx, "HXL CSV", rows))
     cols[4].download_button(_("Filters (JSON)"),
-                            exports.build_filters_json(ctx.filters, ctx.period, len(frame), generated),
+                            exports.build_filters_json(ctx.filters, ctx.period, rows, generated),
                             exports.safe_file_name(stem + "_filters", "json"), "application/json", key="dl_filters")
     st.caption(_("The CSV files carry the period and generation time in their names; the JSON file records every "
                  "filter. The XLSX file holds the data, a data dictionary and the filters. Column headers are in "

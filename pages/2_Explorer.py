@@ -6,10 +6,10 @@ from dashboard.ui import render_stale_sources, setup_page
 
 ctx = setup_page(N_("Explorer"), ":material/table_view:", intro=N_("For analysts: every report row behind the figures, grouped as you "
                  "need, and downloads of exactly the rows on screen."), requires="explore")
-rows = ctx.facts()
+listing = explorer.compute_listing(ctx)
 shown = explorer.display_names(ctx)
-explorer.render_rows(rows, shown)
-render_stale_sources(ctx, rows)
+explorer.render_rows(listing, shown)
+render_stale_sources(ctx, ctx.cube())
 inds = ctx.indicators()
-explorer.render_grouped(rows, dict(zip(inds["code"], inds["aggregation"], strict=True)), shown)
-explorer.render_downloads(ctx, rows, shown)
+explorer.render_grouped(ctx, dict(zip(inds["code"], inds["aggregation"], strict=True)), shown)
+explorer.render_downloads(ctx, listing, shown)
