@@ -77,6 +77,11 @@ class QualityReport:
     today: date
 
 
+def report(ctx: PageContext) -> QualityReport:
+    """The page's checks (:func:`compute_report`), run once per context and language."""
+    return ctx.computed("dashboard.quality_ui:compute_report")  # type: ignore[no-any-return]
+
+
 def compute_report(ctx: PageContext) -> QualityReport:
     """Run every check over the filtered facts of the period (outliers against 12 months more history)."""
     facts = ctx.facts()

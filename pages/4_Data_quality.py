@@ -13,7 +13,7 @@ ctx = setup_page(N_("Data quality"), ":material/health_and_safety:",
 if not dq.render_access(ctx):
     st.stop()
 dq.render_flash()
-report = dq.compute_report(ctx)
+report = dq.report(ctx)
 dq.render_summary(report)
 overview, completeness, rules, outliers, duplicates, unique = st.tabs(
     [_("Overview"), _("Completeness"), _("Validation rules"), _("Outliers"), _("Duplicates"), _("Unique people")])
