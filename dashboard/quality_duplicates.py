@@ -166,6 +166,18 @@ def compute_overlaps(frame: pd.DataFrame) -> pd.DataFrame:
     data = data[data.groupby(key, sort=False)[C.BATCH].transform("nunique") >= 2]
     if data.empty:
         return _empty()
+    # Pair up only the series where some period starts before an earlier one has ended (a sweep over the
+    # periods in start order): a monthly series from monthly imports has none, and pairing every month with
+    # every other month of a five-year series would cost millions of pairs.
+    data = data.sort_values([*key, C.PERIOD_START], kind="stable")
+    series = data.groupby(key, sort=False)
+    ended = pd.to_datetime(data[C.PERIOD_END])
+    latest_end = ended.groupby([data[k] for k in key], sort=False).cummax()
+    before = latest_end.groupby([data[k] for k in key], sort=False).shift(1)
+    overlapping = pd.to_datetime(data[C.PERIOD_START]) <= before
+    if not overlapping.any():
+        return _empty()
+    data = data[series.ngroup().isin(series.ngroup()[overlapping])]
     cols = [*key, C.PERIOD_START, C.PERIOD_END, C.BATCH, C.VALUE, C.ID, C.MONTH]
     pairs = data[cols].merge(data[cols], on=key, suffixes=("_a", "_b"))
     start_a, end_a = pd.to_datetime(pairs[f"{C.PERIOD_START}_a"]), pd.to_datetime(pairs[f"{C.PERIOD_END}_a"])
