@@ -208,6 +208,16 @@ def record_download(ctx: PageContext, kind: str, rows: int) -> None:
                  f"{ctx.period.end}")
 
 
+def build_later(build: Callable[[pd.DataFrame], bytes | str], ctx: PageContext, lang: str) -> Callable[[], bytes | str]:
+    """A file builder for a download button, called when the button is pressed: from every matching row, and in
+    ``lang`` (Streamlit calls it in another thread, where the page's language is not set)."""
+    def built() -> bytes | str:
+        with i18n.language(lang):
+            return build(read_all_rows(ctx))
+
+    return built
+
+
 def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | None = None) -> None:
     """Download buttons for exactly the matching rows; each download is audit-logged. A complete listing's
     files are made with the page; a long one's when the button is pressed, from all its rows."""
@@ -233,7 +243,7 @@ def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | N
         """The file now for a complete listing, else a builder Streamlit calls when the button is pressed."""
         if listing.complete:
             return build(listing.rows)
-        return lambda: build(read_all_rows(ctx))
+        return build_later(build, ctx, lang)
 
     cols = st.columns(5)
     cols[0].download_button(_("CSV (UTF-8)"), later(exports.build_csv), exports.safe_file_name(stem, "csv"),

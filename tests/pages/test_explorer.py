@@ -204,3 +204,27 @@ def test_xlsx_cells_are_typed_numbers_and_dates_and_the_sheets_are_in_the_reader
         assert filters["country"] == "Lithuania" and filters["sex"] == "Female" and filters["rows"] == len(frame)
     generated = next(v for v in filters.values() if isinstance(v, datetime))
     assert generated == datetime(2026, 11, 25, 9, 30)
+
+
+def test_a_long_listings_files_are_built_later_in_the_language_of_the_page() -> None:
+    """Streamlit builds a long listing's files in another thread, where the page's language is not set."""
+    import threading
+    from types import SimpleNamespace
+
+    from dashboard import cache, explorer, exports
+
+    url = os.environ["MHPSS_DATABASE_URL"]
+    ctx = SimpleNamespace(url=url, version=cache.data_version(url), filters=Filters(countries=("LTU",)),
+                          period=Period("2026-01", "2026-11"))
+    builders = {lang: explorer.build_later(exports.build_csv, ctx, lang) for lang in ("uk", "pl")}  # type: ignore[arg-type]
+    files: dict[str, bytes | str] = {}
+    threads = [threading.Thread(target=lambda lang=lang: files.__setitem__(lang, builders[lang]())) for lang in builders]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    assert i18n.current() == "en"
+    uk = pd.read_csv(io.BytesIO(files["uk"]))  # type: ignore[arg-type]
+    pl = pd.read_csv(io.BytesIO(files["pl"]))  # type: ignore[arg-type]
+    assert list(uk.columns[:2]) == ["організація", "тип організації"]
+    assert list(pl.columns[:2]) == ["organizacja", "typ organizacji"]
+    assert len(uk) == len(pl) == sql_count("l.country = 'LTU'")
