@@ -63,11 +63,21 @@ def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_i
               dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """Values summed at the grain every indicator rule needs (:data:`dashboard.queries.CUBE_KEYS`, plus
     ``dims``), with ``rows`` (fact rows behind each), sorted like the facts."""
-    stmt = queries.flat_cube_stmt(reader.flat, filters, period, with_indicator=with_indicator, dims=dims)
+    stmt = queries.flat_cube_stmt(_cube_source(reader, filters, dims), filters, period,
+                                  with_indicator=with_indicator, dims=dims)
     frame = _typed(reader.frame(stmt))
     frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
     order = [C.MONTH, queries.ORDER, C.ORGANISATION, C.PCODE, C.ACTIVITY, C.GROUP, *dims]
     return frame.sort_values(order, ignore_index=True).drop(columns=queries.ORDER)
+
+
+def _cube_source(reader: Reader, filters: Filters, dims: tuple[str, ...]) -> FromClause:
+    """The snapshot's pre-aggregated cube when it can answer (no sex, age or disability filter or breakdown),
+    else the flat view."""
+    needs_rows = filters.sexes or filters.age_bands or any(d in queries.NOT_IN_CUBE for d in dims)
+    if reader.path is not None and not needs_rows and snapshot.cube_path(reader.path).exists():
+        return queries.cube_table
+    return reader.flat
 
 
 def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql
 from dashboard import columns as C
 from dashboard import queries
 
-FORMAT = 1  # bump when the file's columns change
+FORMAT = 2  # bump when the files' columns change (2: with the pre-aggregated cube)
 CHUNK_ROWS = 250_000
 ROW_GROUP_ROWS = 122_880  # DuckDB's own row-group size: min/max per group let it skip months
 #: DuckDB's working memory for sorting a large snapshot (it spills to disk beyond this).
@@ -86,6 +86,11 @@ def path_for(cache_dir: str | Path, sig: str) -> Path:
     return Path(cache_dir) / f"facts-{sig}.parquet"
 
 
+def cube_path(path: Path) -> Path:
+    """The pre-aggregated companion of the snapshot at ``path`` (see :data:`dashboard.queries.cube_table`)."""
+    return path.with_name(path.name.replace("facts-", "cube-", 1))
+
+
 def ensure(engine: Engine, cache_dir: str | Path, sig: str) -> Path:
     """The snapshot file with signature ``sig`` (see :func:`signature`), built first if it does not exist."""
     path = path_for(cache_dir, sig)
@@ -104,6 +109,7 @@ def build(engine: Engine, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     unsorted = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.unsorted.parquet")
     final_tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.tmp.parquet")
+    cube_tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:8]}.cube.parquet")
     rows = 0
     try:
         with pq.ParquetWriter(unsorted, _BUILD_SCHEMA) as writer, engine.connect() as conn:
@@ -124,10 +130,17 @@ def build(engine: Engine, path: Path) -> int:
             con.execute(
                 f"COPY (SELECT {', '.join(queries.FLAT_COLUMNS)} FROM read_parquet('{_sql_path(unsorted)}') "
                 f"ORDER BY {C.MONTH}, {queries.ORDER}, {_RANKS[0]}, {_RANKS[1]}, {C.ID}) TO '{_sql_path(final_tmp)}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+            keys = ", ".join([*queries.CUBE_KEYS, queries.ADM1])
+            con.execute(
+                f"COPY (SELECT {keys}, SUM({C.VALUE}) AS {C.VALUE}, MAX(CAST({C.IS_DEMO} AS INTEGER)) AS {C.IS_DEMO}, "
+                f"COUNT(*) AS {queries.ROWS} FROM read_parquet('{_sql_path(final_tmp)}') GROUP BY {keys} "
+                f"ORDER BY {C.MONTH}, {queries.ORDER}) TO '{_sql_path(cube_tmp)}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        cube_tmp.replace(cube_path(path))  # the cube first: a facts file in place means both are complete
         final_tmp.replace(path)
     finally:
-        unsorted.unlink(missing_ok=True)
-        final_tmp.unlink(missing_ok=True)
+        for tmp in (unsorted, final_tmp, cube_tmp):
+            tmp.unlink(missing_ok=True)
     return rows
 
 
@@ -150,6 +163,7 @@ def _remove_unused(folder: Path) -> None:
     files = sorted(folder.glob("facts-*.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[KEEP_FILES:]:
         if time.time() - old.stat().st_mtime > 86_400:
+            cube_path(old).unlink(missing_ok=True)
             old.unlink(missing_ok=True)
 
 
@@ -166,4 +180,6 @@ def run(path: Path, stmt: Select) -> pd.DataFrame:  # type: ignore[type-arg]
     """Run ``stmt`` (written against :data:`dashboard.queries.flat_table`) over the snapshot at ``path``."""
     with duckdb.connect(config={"threads": 2}) as con:
         con.execute(f"CREATE TEMP VIEW flat AS SELECT * FROM read_parquet('{_sql_path(path)}')")
+        if cube_path(path).exists():
+            con.execute(f"CREATE TEMP VIEW cube AS SELECT * FROM read_parquet('{_sql_path(cube_path(path))}')")
         return con.execute(compile_sql(stmt)).to_arrow_table().to_pandas()

@@ -120,3 +120,16 @@ def test_a_failed_build_leaves_no_file(tmp_path: Path, engine: Engine, monkeypat
     with pytest.raises(RuntimeError):
         snapshot.ensure(engine, tmp_path, "sig")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_snapshot_keeps_a_pre_aggregated_cube_that_answers_without_breakdowns(snap: readpath.Reader) -> None:
+    import duckdb
+
+    assert snap.path is not None
+    cube_file = snapshot.cube_path(snap.path)
+    facts_rows = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet('{snap.path}')").fetchone()
+    cube_rows, summed = duckdb.sql(f"SELECT COUNT(*), SUM(rows) FROM read_parquet('{cube_file}')").fetchone()  # type: ignore[misc]
+    assert facts_rows is not None and cube_rows < facts_rows[0] == summed
+    assert readpath._cube_source(snap, Filters(), ()) is queries.cube_table
+    assert readpath._cube_source(snap, Filters(sexes=("female",)), ()) is not queries.cube_table
+    assert readpath._cube_source(snap, Filters(), (C.AGE,)) is not queries.cube_table
