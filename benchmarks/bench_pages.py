@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATA_DIR, REPO, Child, child_env, ensure_database, run_child, summary
+from benchmarks.common import DATA_DIR, REPO, Child, child_env, code_version, ensure_database, run_child, summary
 from benchmarks.page_runs import EMPTY_PAGE, EXPORT_ROWS
 
 PAGES = {"Home.py": "Home", "pages/1_Indicators.py": "Indicators", "pages/2_Explorer.py": "Explorer",
@@ -43,7 +43,7 @@ Row = dict[str, Any]
 
 def _row(name: str, rows: int, times: list[float], peak: float | None, **extra: Any) -> Row:
     return {"name": name, "rows": rows, **summary(times), "baseline_median_ms": None,
-            "peak_rss_mb": round(peak) if peak is not None else None, **extra}
+            "peak_rss_mb": round(peak) if peak is not None else None, "code": code_version(), **extra}
 
 
 def _failed(name: str, rows: int, exc: Exception) -> Row:
@@ -121,8 +121,9 @@ def measure_export(kind: str, db: Path, rows: int, runs: int, limit: int = EXPOR
         got, child = _measure([f"export-{kind}", "--runs", str(runs), "--limit", str(limit)], db)
     except Exception as exc:  # noqa: BLE001
         return _failed(name, rows, exc)
-    extra = {k: got[k] for k in ("export_rows", "bytes", "pandas_to_csv_ms") if k in got}
-    note = "dashboard.exports on the rows in memory; peak memory includes the Explorer run that read them"
+    extra = {k: got[k] for k in ("export_rows", "bytes", "read_ms", "pandas_to_csv_ms") if k in got}
+    note = ("after the button is pressed: the rows read (read_ms; none when the page holds them all) and the file "
+            "built by dashboard.exports; peak memory includes the Explorer run")
     if kind == "xlsx":
         note += "; measured once"
     return _row(name, rows, got["times_ms"], child.peak_rss_mb, note=note,

@@ -119,6 +119,20 @@ def ensure_database(rows: int, log: Callable[[str], None] = print, data_dir: Pat
     return path
 
 
+def code_version() -> str:
+    """The commit measured, with ``+changes`` when the app's code has uncommitted edits (the figures then
+    belong to the working tree, not to that commit)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "Home.py", "pages", "dashboard", "data_sources", "geo")
+    return head + ("+changes" if dirty else "")
+
+
 def child_env(db: Path | None, **extra: str) -> dict[str, str]:
     """The environment for a measured child: no ``MHPSS_*`` from the caller (so the local single-user role
     with full rights applies and no secrets change the run), the database and the pinned date."""

@@ -117,12 +117,19 @@ def warm(page: str, runs: int) -> dict[str, Any]:
     return {"first_ms": first, "times_ms": [_run(at) for _ in range(runs)]}
 
 
-def filter_change(page: str, runs: int) -> dict[str, Any]:
-    """The first run, then ``runs`` reruns each after choosing a period preset and country not chosen before."""
+def parse_choice(text: str) -> Filters:
+    """``PRESET[/COUNTRY,…]`` (e.g. ``all/`` or ``ytd/POL``) as filters."""
+    preset, _, countries = text.partition("/")
+    return Filters(preset=preset, countries=tuple(sorted(c for c in countries.split(",") if c)))
+
+
+def filter_change(page: str, runs: int, choices: list[Filters] | None = None) -> dict[str, Any]:
+    """The first run, then ``runs`` reruns each after choosing a period preset and country not chosen before
+    (or the given ``choices``, one rerun each)."""
     at = _app(page)
     first = _run(at, measured=False)
     times, chosen = [], []
-    for _, filters in zip(range(runs), filter_cycle(), strict=False):
+    for _, filters in zip(range(len(choices) if choices else runs), choices or filter_cycle(), strict=False):
         at.selectbox(key="w_preset").set_value(filters.preset)
         at.multiselect(key="w_country").set_value(list(filters.countries))
         times.append(_run(at))
@@ -160,14 +167,21 @@ def baseline_cold(t0: float) -> dict[str, Any]:
     return {"times_ms": [(time.time() - t0) * 1000]}
 
 
-def explorer_rows() -> Any:
-    """The Explorer's rows for "Everything" (its downloads are replaced by a hook that keeps the rows)."""
+def explorer_download_source() -> Callable[[], Any]:
+    """What the Explorer's downloads are built from, for "Everything": a function returning its rows.
+
+    The page's ``explorer.render_downloads(ctx, rows_or_listing, …)`` is replaced by a hook that keeps its
+    arguments. A data frame is the rows; a listing (``total``, ``rows``, ``complete``) that holds only the
+    first rows is completed the way the page does when a download button is pressed
+    (``explorer.read_all_rows(ctx)``), so the figure includes that read."""
+    import pandas as pd
+
     from dashboard import explorer
 
-    kept: list[Any] = []
+    kept: list[tuple[Any, Any]] = []
 
-    def keep(ctx: Any, frame: Any, *args: Any, **kwargs: Any) -> None:
-        kept.append(frame)
+    def keep(ctx: Any, rows: Any, *args: Any, **kwargs: Any) -> None:
+        kept.append((ctx, rows))
 
     explorer.render_downloads = keep  # type: ignore[assignment]
     at = _app("pages/2_Explorer.py")
@@ -175,13 +189,23 @@ def explorer_rows() -> Any:
     _run(at, measured=False)
     if not kept:
         raise RuntimeError("the Explorer page did not call explorer.render_downloads(ctx, rows)")
-    return kept[-1]
+    ctx, rows = kept[-1]
+    if isinstance(rows, pd.DataFrame):
+        return lambda: rows
+    if getattr(rows, "complete", False):
+        return lambda: rows.rows
+    read_all = getattr(explorer, "read_all_rows", None)
+    if read_all is None:
+        raise RuntimeError(f"cannot tell how the Explorer reads all the rows of a {type(rows).__name__}")
+    return lambda: read_all(ctx)
 
 
 def export(kind: str, runs: int, limit: int = EXPORT_ROWS) -> dict[str, Any]:
-    """CSV (``runs`` times) or XLSX (once, at most Excel's row limit) of the first ``limit`` of the Explorer's
-    rows. The XLSX child may use at most :data:`XLSX_MEMORY_GB` of address space, so a workbook too big for
-    the machine fails with MemoryError instead of pushing other processes out."""
+    """What a user waits for after pressing the CSV (``runs`` times) or XLSX (once) download of the Explorer's
+    rows for "Everything": reading them if the page holds only the first ones, then the file of the first
+    ``limit`` (XLSX: at most Excel's row limit). The XLSX child may use at most :data:`XLSX_MEMORY_GB` of
+    address space, so a workbook too big for the machine fails with MemoryError instead of pushing other
+    processes out."""
     from dashboard import columns as C
     from dashboard import exports
     from dashboard.filters import Period
@@ -189,21 +213,21 @@ def export(kind: str, runs: int, limit: int = EXPORT_ROWS) -> dict[str, Any]:
     if kind == "xlsx":
         cap = XLSX_MEMORY_GB * 1024**3
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    frame = explorer_rows()
-    frame = frame.head(limit if kind == "csv" else min(limit, XLSX_MAX_ROWS))
-    build: Callable[[], bytes]
-    if kind == "csv":
-        build = lambda: exports.build_csv(frame)  # noqa: E731
-    else:
-        period = Period(str(frame[C.MONTH].min()), str(frame[C.MONTH].max())) if len(frame) else Period("", "")
-        build = lambda: exports.build_xlsx(frame, Filters(preset="all"), period, exports.utcnow())  # noqa: E731
-        runs = 1
-    times, size = [], 0
+        runs, limit = 1, min(limit, XLSX_MAX_ROWS)
+    source = explorer_download_source()
+    times, read_times, size, frame = [], [], 0, None
     for _ in range(runs):
         started = time.perf_counter()
-        size = len(build())
+        frame = source().head(limit)
+        read_times.append((time.perf_counter() - started) * 1000)
+        if kind == "csv":
+            size = len(exports.build_csv(frame))
+        else:
+            period = Period(str(frame[C.MONTH].min()), str(frame[C.MONTH].max())) if len(frame) else Period("", "")
+            size = len(exports.build_xlsx(frame, Filters(preset="all"), period, exports.utcnow()))
         times.append((time.perf_counter() - started) * 1000)
-    extra: dict[str, Any] = {}
+    assert frame is not None
+    extra: dict[str, Any] = {"read_ms": round(sorted(read_times)[len(read_times) // 2], 1)}
     if kind == "csv":
         started = time.perf_counter()
         frame.to_csv(index=False)
@@ -218,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--t0", type=float, default=0.0)
     parser.add_argument("--limit", type=int, default=EXPORT_ROWS, help="most rows exported")
+    parser.add_argument("--choice", action="append", type=parse_choice, help="filter: PRESET[/COUNTRY] to choose "
+                        "instead of the cycle (repeatable), e.g. all/ or ytd/POL")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the measured page runs here and print "
                         "its top functions to stderr (warm, filter)")
     args = parser.parse_args(argv)
@@ -226,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "cold": lambda: cold(args.t0),
         "warm": lambda: warm(args.page, args.runs),
-        "filter": lambda: filter_change(args.page, args.runs),
+        "filter": lambda: filter_change(args.page, args.runs, args.choice),
         "baseline-cold": lambda: baseline_cold(args.t0),
         "baseline-warm": lambda: baseline(args.page, args.runs, change=False),
         "baseline-filter": lambda: baseline(args.page, args.runs, change=True),
