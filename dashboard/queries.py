@@ -557,6 +557,9 @@ def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
     :data:`NOT_IN_CUBE`."""
     c = flat.c
     keys = [*CUBE_KEYS, *(d for d in dims if d not in CUBE_KEYS)]
+    if flat is cube_table and len(keys) == len(CUBE_KEYS):  # already at this grain: no need to group again
+        return select(*(c[k] for k in [*CUBE_KEYS, C.VALUE, C.IS_DEMO, ROWS])).where(
+            *flat_conditions(flat, filters, period, with_indicator=with_indicator))
     rows = func.sum(c[ROWS]) if flat is cube_table else func.count()
     return (select(*(c[k] for k in keys), func.sum(c[C.VALUE]).label(C.VALUE),
                    func.max(cast(c[C.IS_DEMO], Integer)).label(C.IS_DEMO), rows.label(ROWS))

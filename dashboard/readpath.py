@@ -62,13 +62,14 @@ def count_facts(reader: Reader, filters: Filters, period: Period | None, *, with
 def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,
               dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """Values summed at the grain every indicator rule needs (:data:`dashboard.queries.CUBE_KEYS`, plus
-    ``dims``), with ``rows`` (fact rows behind each), sorted like the facts."""
-    stmt = queries.flat_cube_stmt(_cube_source(reader, filters, dims), filters, period,
-                                  with_indicator=with_indicator, dims=dims)
+    ``dims``), with ``rows`` (fact rows behind each), in month and indicator order."""
+    source = _cube_source(reader, filters, dims)
+    stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims)
     frame = _typed(reader.frame(stmt))
     frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
-    order = [C.MONTH, queries.ORDER, C.ORGANISATION, C.PCODE, C.ACTIVITY, C.GROUP, *dims]
-    return frame.sort_values(order, ignore_index=True).drop(columns=queries.ORDER)
+    if source is not queries.cube_table:  # the cube file is stored in month and indicator order already
+        frame = frame.sort_values([C.MONTH, queries.ORDER], kind="stable", ignore_index=True)
+    return frame.drop(columns=queries.ORDER)
 
 
 def _cube_source(reader: Reader, filters: Filters, dims: tuple[str, ...]) -> FromClause:
@@ -81,13 +82,13 @@ def _cube_source(reader: Reader, filters: Filters, dims: tuple[str, ...]) -> Fro
 
 
 def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:
-    frame = reader.frame(queries.flat_first_reports_stmt(reader.flat, filters))
+    frame = reader.frame(queries.flat_first_reports_stmt(_cube_source(reader, filters, ()), filters))
     frame[C.IS_DEMO] = frame[C.IS_DEMO].astype(bool)
     return frame
 
 
 def read_org_months(reader: Reader, filters: Filters, period: Period) -> pd.DataFrame:
-    return reader.frame(queries.flat_org_months_stmt(reader.flat, filters, period))
+    return reader.frame(queries.flat_org_months_stmt(_cube_source(reader, filters, ()), filters, period))
 
 
 _STR = (C.INDICATOR, C.ORGANISATION, C.ORG_TYPE, C.ACTIVITY, C.COUNTRY, C.PCODE, C.ISO, C.AREA, C.MONTH, C.SEX,
