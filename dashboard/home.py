@@ -33,6 +33,7 @@ from dashboard.indicators import (
     compute_target,
 )
 from dashboard.quality import Alert
+from dashboard.queries import ROWS
 from dashboard.timelines import build_sparkline
 from dashboard.ui import PageContext, render_empty
 
@@ -186,7 +187,8 @@ def render_since_meeting(ctx: PageContext, data: Overview) -> None:
                       & (pd.to_datetime(batches["finished_at"]) >= pd.Timestamp(chosen))]
     first_time = compute_first_time(cache.first_reports(ctx.url, ctx.version, replace(ctx.filters)), month_of(chosen))
     c1, c2, c3 = st.columns(3)
-    c1.metric(_("New report rows"), fmt.number(len(current)), help=_("Report rows for months from the meeting on"))
+    reports = int(current[ROWS].sum()) if ROWS in current else len(current)  # a cube row stands for several reports
+    c1.metric(_("New report rows"), fmt.number(reports), help=_("Report rows for months from the meeting on"))
     c2.metric(_("Imports committed"), fmt.number(len(imports)))
     c3.metric(_("Organisations reporting for the first time"), fmt.number(len(first_time)))
     table = pd.DataFrame({

@@ -136,7 +136,9 @@ def compute_area_values(facts: pd.DataFrame, aggregation: str, locations: pd.Dat
         values = pd.DataFrame({
             C.PCODE: totals.index.astype(str),
             C.VALUE: totals.to_numpy(dtype=float),
-            "rows": grouped.size().reindex(totals.index).to_numpy(dtype=int),
+            # Report rows per area; a cube row (the read path's sums) carries how many reports it sums.
+            "rows": (grouped["rows"].sum() if "rows" in on_map else grouped.size()).reindex(totals.index)
+            .to_numpy(dtype=int),
             C.IS_DEMO: grouped[C.IS_DEMO].any().reindex(totals.index).to_numpy(dtype=bool),
             C.SOURCE: pd.Series(_sources_by_area(on_map)).reindex(totals.index).to_numpy(dtype=object),
         })
