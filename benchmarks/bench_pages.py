@@ -224,6 +224,14 @@ def measure_browser(db: Path, rows: int, runs: int) -> Row:
                 note="server start, page load, first run, a chart drawn; peak memory is the server's")
 
 
+def describe_row(row: Row) -> str:
+    """One figure as a line of the progress log."""
+    if row.get("error"):
+        return f"{row['name']}: ERROR {row['error']}"
+    base = f", baseline {row['baseline_median_ms']:,.0f} ms" if row.get("baseline_median_ms") else ""
+    return f"{row['name']}: median {row['median_ms']:,.0f} ms{base}, peak {row['peak_rss_mb']} MB"
+
+
 def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_rows: int | None = None,
         xlsx_rows: int = EXPORT_ROWS, log: Callable[[str], None] = print, data_dir: Path = DATA_DIR) -> list[Row]:
     """Every page scenario on the ``rows``-row database (see the module docstring); ``skip`` names groups
@@ -238,9 +246,7 @@ def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_r
         got = measure()
         for row in got if isinstance(got, list) else [got]:
             out.append(row)
-            log(f"    {row['name']}: " + (f"ERROR {row['error']}" if row.get("error") else
-                f"median {row['median_ms']:,.0f} ms, baseline {row['baseline_median_ms'] or 0:,.0f} ms, "
-                f"peak {row['peak_rss_mb']} MB"))
+            log(f"    {describe_row(row)}")
 
     if "cold" not in skipped:
         step("cold start (AppTest)", lambda: measure_cold(db, rows, runs, baseline))
@@ -264,7 +270,7 @@ def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_r
 
 COLUMNS = [("name", "name"), ("rows", "rows"), ("median_ms", "median ms"), ("min_ms", "min"), ("max_ms", "max"),
            ("baseline_median_ms", "baseline ms"), ("speedup", "× faster"), ("target_ms", "target ms"),
-           ("peak_rss_mb", "peak MB"), ("runs", "runs")]
+           ("peak_rss_mb", "peak MB"), ("runs", "runs"), ("code", "code")]
 
 
 def format_results(results: list[Row]) -> str:
