@@ -56,7 +56,8 @@ def normalise(row: dict[str, object]) -> dict[str, object]:
     """Give another module's row the common keys (its single timing becomes the median of one run)."""
     if "name" in row and "median_ms" in row:
         return row
-    name = str(row.get("benchmark", "?")) + (f" [{row['backend']}]" if row.get("backend") else "")
+    labels = [str(v) for k, v in row.items() if isinstance(v, str) and k not in ("benchmark", "error")]
+    name = str(row.get("benchmark", "?")) + (f" [{', '.join(labels)}]" if labels else "")
     seconds = row.get("seconds")
     peak = row.get("peak_rss_mb", row.get("peak_mb"))
     return {"name": name, "rows": row.get("rows"),
