@@ -82,13 +82,7 @@ def fetch_facts(engine: Engine, filters: Filters, period: Period | None, *, with
     """
     with engine.connect() as conn:
         dims = _Dimensions.read(conn)
-        conds = _fact_conditions(filters, period, dims, with_indicator=with_indicator)
-        committed = select(b.c.id).where(b.c.status == "committed")
-        stmt = select(
-            f.c.id, f.c.indicator_id, f.c.organisation_id, f.c.activity_id, f.c.location_id, f.c.period_month,
-            type_coerce(f.c.period_start, String), type_coerce(f.c.period_end, String), f.c.sex, f.c.age_band,
-            f.c.population_group, f.c.disability, f.c.value, f.c.is_demo, f.c.source, f.c.note, f.c.batch_id,
-        ).where(f.c.replaced_by.is_(None), f.c.batch_id.in_(committed), *conds)
+        stmt = lean_facts_select(*_fact_conditions(filters, period, dims, with_indicator=with_indicator))
         # The driver's own tuples: building SQLAlchemy Row objects (which pandas then probes attribute by
         # attribute) costs more than the query. Every column is converted explicitly below.
         rows = conn.execute(stmt).cursor.fetchall()  # type: ignore[attr-defined]
@@ -100,11 +94,9 @@ _RAW_COLUMNS = [C.ID, "indicator_id", "organisation_id", "activity_id", "locatio
                 C.PERIOD_END, C.SEX, C.AGE, C.GROUP, C.DISABILITY, C.VALUE, C.IS_DEMO, C.SOURCE, C.NOTE, C.BATCH]
 
 
-def lean_facts_select(filters: Filters | None = None, period: Period | None = None,
-                      dims: _Dimensions | None = None) -> Select:  # type: ignore[type-arg]
-    """Current facts of committed batches, from the facts table alone (ids, codes, values): columns
-    :data:`_RAW_COLUMNS`. The dimensions are added in pandas (:func:`flat_from_lean`)."""
-    conds = _fact_conditions(filters, period, dims, with_indicator=True) if filters is not None and dims else []
+def lean_facts_select(*conds: ColumnElement[bool]) -> Select:  # type: ignore[type-arg]
+    """Current facts of committed batches matching ``conds``, from the facts table alone (ids, codes, values):
+    columns :data:`_RAW_COLUMNS`. The dimensions are added in pandas (:func:`_with_dimensions`)."""
     committed = select(b.c.id).where(b.c.status == "committed")
     return select(
         f.c.id, f.c.indicator_id, f.c.organisation_id, f.c.activity_id, f.c.location_id, f.c.period_month,
