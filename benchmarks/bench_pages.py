@@ -24,8 +24,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATA_DIR, REPO, Child, child_env, code_version, ensure_database, run_child, summary
-from benchmarks.page_runs import EMPTY_PAGE, EXPORT_ROWS
+from benchmarks.common import DATA_DIR, Child, child_env, code_version, ensure_database, run_child, summary
+from benchmarks.page_runs import CHROMIUM, EMPTY_PAGE, EXPORT_ROWS
 
 PAGES = {"Home.py": "Home", "pages/1_Indicators.py": "Indicators", "pages/2_Explorer.py": "Explorer",
          "pages/3_Map.py": "Map", "pages/4_Data_quality.py": "Data quality", "pages/5_Import.py": "Import",
@@ -35,9 +35,6 @@ BASELINE_PAGES = set(FILTER_PAGES)
 # Targets at 1M rows from issue 9 (ms); the ratio target is 20× faster than the baseline.
 TARGETS = {"cold": 4000.0, "warm": 150.0, "filter": 150.0, "csv": 2000.0}
 GROUPS = ("cold", "browser", "warm", "filter", "export", "xlsx", "import", "baseline")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 Row = dict[str, Any]
 
 
@@ -158,69 +155,19 @@ def measure_import(db: Path, rows: int, runs: int, import_rows: int) -> Row:
     return row
 
 
-def _vm_hwm_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def measure_browser(db: Path, rows: int, runs: int) -> Row:
     """``streamlit run Home.py`` started afresh per run; from the server's start until Home has finished its
-    run in headless Chromium and drawn a chart."""
-    import socket
-    import subprocess
-    import urllib.request
-
+    run in headless Chromium and drawn a chart. Playwright runs in a child process of its own
+    (:func:`benchmarks.page_runs.browser_cold`), so a caller that already drives a browser (pytest's
+    session-wide Playwright) does not clash with it."""
     name = "cold start to Home rendered (Chromium)"
     if not Path(CHROMIUM).exists():
         return _failed(name, rows, RuntimeError("chromium is not installed"))
-    from playwright.sync_api import sync_playwright
-
-    times, peak = [], 0.0
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for _ in range(runs):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", 0))
-                    port = int(sock.getsockname()[1])
-                base = f"http://127.0.0.1:{port}"
-                started = time.perf_counter()
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
-                     "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
-                     "false", "--server.fileWatcherType", "none"],
-                    cwd=REPO, env=child_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                try:
-                    while time.perf_counter() - started < 120:
-                        try:
-                            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                                break
-                        except OSError:
-                            time.sleep(0.05)
-                    context = browser.new_context(viewport={"width": 1400, "height": 900})
-                    page = context.new_page()
-                    page.set_default_timeout(600_000)
-                    page.goto(base)
-                    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, '
-                                           '[data-testid="stVegaLiteChart"] canvas')
-                    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-                    times.append((time.perf_counter() - started) * 1000)
-                    if page.query_selector('[data-testid="stException"]'):
-                        raise RuntimeError("Home shows an exception in the browser")
-                    context.close()
-                    peak = max(peak, _vm_hwm_mb(proc.pid) or 0.0)
-                finally:
-                    proc.terminate()
-                    proc.wait(timeout=30)
-            browser.close()
+        got, _child = _measure(["browser-cold", "--runs", str(runs)], db)
     except Exception as exc:  # noqa: BLE001
         return _failed(name, rows, exc)
-    return _row(name, rows, times, peak, target_ms=TARGETS["cold"],
+    return _row(name, rows, got["times_ms"], got["server_peak_mb"], target_ms=TARGETS["cold"],
                 note="server start, page load, first run, a chart drawn; peak memory is the server's")
 
 

@@ -5,7 +5,7 @@ its own. Each prints one JSON line (times in ms). The database and the date come
 Usage (by bench_pages): ``python -m benchmarks.page_runs SCENARIO [PAGE] [--runs K] [--t0 EPOCH]`` with
 SCENARIO one of ``cold`` (Home in AppTest; ``--t0`` is the parent's clock when it started this process),
 ``warm PAGE``, ``filter PAGE``, ``baseline-cold``, ``baseline-warm PAGE``, ``baseline-filter PAGE``,
-``export-csv``, ``export-xlsx``. ``--profile OUT`` writes a cProfile of the measured runs of ``warm`` or
+``export-csv``, ``export-xlsx``, ``browser-cold`` (``streamlit run`` in headless Chromium). ``--profile OUT`` writes a cProfile of the measured runs of ``warm`` or
 ``filter`` (for example ``python -m benchmarks.page_runs filter pages/2_Explorer.py --runs 3 --profile
 /tmp/explorer.prof`` with ``MHPSS_DATABASE_URL`` and ``MHPSS_TODAY`` set).
 """
@@ -32,6 +32,9 @@ TIMEOUT = 900  # seconds for one script run: a first run at 10M rows can take mi
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 XLSX_MEMORY_GB = 16
 EXPORT_ROWS = 1_000_000
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 _PRESETS = ("last_quarter", "last_month", "all", "since_meeting", "ytd")
 _COUNTRIES: tuple[tuple[str, ...], ...] = (("POL",), ("UKR",), (), ("LTU",))
 
@@ -235,6 +238,66 @@ def export(kind: str, runs: int, limit: int = EXPORT_ROWS) -> dict[str, Any]:
     return {"times_ms": times, "export_rows": len(frame), "bytes": size, **extra}
 
 
+def _vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def browser_cold(runs: int) -> dict[str, Any]:
+    """``streamlit run Home.py`` started afresh per run (with this process's environment); milliseconds from
+    the server's start until Home has finished its run in headless Chromium and drawn a chart, and the
+    largest peak memory of the servers."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    times, peak = [], 0.0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            base = f"http://127.0.0.1:{port}"
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
+                 "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
+                 "false", "--server.fileWatcherType", "none"],
+                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                while time.perf_counter() - started < 120:
+                    try:
+                        if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                            break
+                    except OSError:
+                        time.sleep(0.05)
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                page.set_default_timeout(TIMEOUT * 1000)
+                page.goto(base)
+                page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, '
+                                       '[data-testid="stVegaLiteChart"] canvas')
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+                times.append((time.perf_counter() - started) * 1000)
+                if page.query_selector('[data-testid="stException"]'):
+                    raise RuntimeError("Home shows an exception in the browser")
+                context.close()
+                peak = max(peak, _vm_hwm_mb(proc.pid) or 0.0)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+        browser.close()
+    return {"times_ms": times, "server_peak_mb": peak}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.page_runs")
     parser.add_argument("scenario")
@@ -258,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline-filter": lambda: baseline(args.page, args.runs, change=True),
         "export-csv": lambda: export("csv", args.runs, args.limit),
         "export-xlsx": lambda: export("xlsx", args.runs, args.limit),
+        "browser-cold": lambda: browser_cold(args.runs),
     }
     result = scenarios[args.scenario]()
     if args.profile and _Profile.profiler:
