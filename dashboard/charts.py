@@ -1,17 +1,29 @@
-"""Altair chart builders (``build_*``): they return charts and never call ``st.*``.
+"""Altair chart builders (``build_*``: they return charts and never call ``st.*``) and the chart cache.
 
 Colours come from the Okabe–Ito palette, which stays distinguishable with the common colour-vision
 deficiencies. Numbers carry thousands separators. Axis titles, legends and tooltips are translated when the
-chart is built (charts are never cached), and :func:`with_locale` gives a top-level chart the reader's
-number and date formats (``1 234`` and ``лист. 2026`` in Ukrainian) through Vega-Lite's ``config.locale``.
+chart is built, and :func:`with_locale` gives a top-level chart the reader's number and date formats
+(``1 234`` and ``лист. 2026`` in Ukrainian) through Vega-Lite's ``config.locale``.
+
+Building an Altair chart and turning it into Vega-Lite (``to_dict`` with its schema validation) costs tens
+to hundreds of milliseconds, while the data behind a chart is a small, already computed frame. So pages
+draw charts with :func:`render_chart`, which keeps the finished spec per process (:func:`cached_spec`, a
+bounded LRU) keyed by the builder, a content hash of its arguments, the current language and the Altair
+theme: a rerun whose chart data did not change neither builds nor converts the chart.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from babel import dates as babel_dates
 
@@ -25,6 +37,12 @@ TARGET_COLOUR = "#D55E00"
 _EN_SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 TopChart = TypeVar("TopChart", bound=alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart)
+AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart
+#: How many finished specs the process keeps (each a few kB: small monthly frames as Arrow bytes).
+SPEC_CACHE_SIZE = 256
+
+_specs: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+_specs_lock = threading.Lock()  # script runs are threads of one process
 
 
 @cache
@@ -109,3 +127,93 @@ def build_bar_breakdown(frame: pd.DataFrame, dim: str, label: str, colour_dim: s
         )
         .properties(height=height, width="container")
     )
+
+
+# --- the chart cache ------------------------------------------------------------------------------------
+
+
+def _fingerprint(value: object) -> Hashable:
+    """A cheap hashable stand-in for a builder argument: frames by a hash of their content, columns and
+    dtypes (a categorical's categories included); small scalars and tuples by value."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+        digest = hashlib.blake2b(rows.tobytes(), digest_size=16).hexdigest()
+        return (type(value).__name__, tuple(map(str, frame.columns)), tuple(map(repr, frame.dtypes)),
+                repr(frame.index.dtype), len(frame), digest)
+    if value is None or isinstance(value, str | bool | int | float | date | np.generic):
+        return (type(value).__name__, repr(value))
+    if isinstance(value, tuple | list):
+        return (type(value).__name__, tuple(_fingerprint(v) for v in value))
+    raise TypeError(f"a cached chart cannot be keyed on a {type(value).__name__} argument")
+
+
+def chart_key(build: Callable[..., AnyChart], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
+    """The cache key of ``build(*args, **kwargs)`` in the current language and Altair theme."""
+    return (build, i18n.current(), alt.theme.active, tuple(_fingerprint(a) for a in args),
+            tuple(sorted((k, _fingerprint(v)) for k, v in kwargs.items())))
+
+
+def vega_lite_spec(chart: AnyChart) -> dict[str, Any]:
+    """``chart`` as the Vega-Lite dict ``st.altair_chart`` would send (data as Arrow datasets named by a hash of
+    their content, Streamlit's handling of Altair's theme), so ``st.vega_lite_chart`` draws it the same."""
+    # Streamlit's own conversion, so the spec is exactly what st.altair_chart sends; it holds Streamlit's lock
+    # over Altair's process-wide theme and data transformer (tests/unit/test_chart_cache.py compares the two).
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return cast(dict[str, Any], _convert_altair_to_vega_lite_spec(chart))
+
+
+def cached_spec(build: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Vega-Lite spec of ``build(*args, **kwargs)``, built and validated once per distinct input (per
+    language and theme) and then kept, least recently used dropped first. Callers must not modify it."""
+    key = chart_key(build, args, kwargs)
+    with _specs_lock:
+        spec = _specs.get(key)
+        if spec is not None:
+            _specs.move_to_end(key)
+            return spec
+    # Built outside the lock: two threads may build the same chart once each, but never wait on each other.
+    spec = vega_lite_spec(build(*args, **kwargs))
+    with _specs_lock:
+        _specs[key] = spec
+        _specs.move_to_end(key)
+        while len(_specs) > SPEC_CACHE_SIZE:
+            _specs.popitem(last=False)
+    return spec
+
+
+def clear_chart_cache() -> None:
+    """Forget every kept spec (tests)."""
+    with _specs_lock:
+        _specs.clear()
+
+
+def _sendable(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a kept spec that ``st.vega_lite_chart`` may modify: it copies the top level itself but patches
+    a null colour legend title in place, so the encoding's colour (and its legend) are copied too."""
+    out = dict(spec)
+    encoding = out.get("encoding")
+    if isinstance(encoding, dict) and isinstance(encoding.get("color"), dict):
+        colour = dict(encoding["color"])
+        if isinstance(colour.get("legend"), dict):
+            colour["legend"] = dict(colour["legend"])
+        out["encoding"] = {**encoding, "color": colour}
+    return out
+
+
+def render_chart(build: Callable[..., AnyChart], *args: Any, width: Literal["stretch", "content"] | int = "stretch",
+                 **kwargs: Any) -> Callable[[], AnyChart]:
+    """Draw ``build(*args, **kwargs)`` (an Altair chart builder) from the chart cache, as ``st.altair_chart``
+    with the Streamlit theme and ``width`` would; return a function that builds the chart again in the current
+    language (for the PNG/SVG downloads, which run outside the script run and only when asked for)."""
+    import streamlit as st
+
+    st.vega_lite_chart(_sendable(cached_spec(build, *args, **kwargs)), width=width)
+    lang = i18n.current()
+
+    def rebuild() -> AnyChart:
+        with i18n.language(lang):
+            return build(*args, **kwargs)
+
+    return rebuild

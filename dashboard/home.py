@@ -22,6 +22,7 @@ import streamlit as st
 from dashboard import cache, i18n, names, privacy, roles
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard.charts import render_chart
 from dashboard.filters import Period, month_add, month_of
 from dashboard.i18n import _, ngettext
 from dashboard.indicators import (
@@ -168,7 +169,7 @@ def render_headlines(data: Overview) -> None:
             else:
                 st.caption(_("No target set for this selection"))
             if head.code in data.sparklines and data.sparklines[head.code][C.VALUE].sum() > 0:
-                st.altair_chart(build_sparkline(data.sparklines[head.code]), width="stretch")
+                render_chart(build_sparkline, data.sparklines[head.code], width="stretch")
 
 
 def render_since_meeting(ctx: PageContext, data: Overview) -> None:

@@ -22,7 +22,7 @@ import streamlit as st
 from dashboard import cache, exports, i18n, names, privacy
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import build_bar_breakdown
+from dashboard.charts import build_bar_breakdown, render_chart
 from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
 from dashboard.i18n import N_, _, ngettext, pgettext
 from dashboard.indicators import compute_target
@@ -264,9 +264,8 @@ def render_breakdowns(view: IndicatorView) -> None:
             if frame.empty:
                 st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
                 continue
-            chart = build_bar_breakdown(frame[frame[C.VALUE].notna()], dim, _(COLUMN_TITLES[dim]), colour,
-                                        _(COLUMN_TITLES[colour]) if colour else None)
-            st.altair_chart(chart, width="stretch")
+            chart = render_chart(build_bar_breakdown, frame[frame[C.VALUE].notna()], dim, _(COLUMN_TITLES[dim]),
+                                 colour, _(COLUMN_TITLES[colour]) if colour else None, width="stretch")
             render_chart_downloads(chart, f"{view.code}_{name}")
             dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
             render_breakdown_table(frame, dims, view.suppressed)

@@ -20,6 +20,7 @@ import streamlit as st
 from dashboard import cache, names, quality_store, roles
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard.charts import render_chart
 from dashboard.filters import Period, month_add, month_of
 from dashboard.i18n import _, format_datetime, ngettext
 from dashboard.quality import (
@@ -238,8 +239,7 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
         render_empty(_("Nobody reported or was expected to report in this period."))
         return
     if (~trend["open"] & (trend["expected"] > 0)).any():
-        chart = build_completeness_trend(trend)
-        st.altair_chart(chart, width="stretch")
+        chart = render_chart(build_completeness_trend, trend, width="stretch")
         render_chart_downloads(chart, "completeness_trend")
     if trend["open"].any():
         st.caption(_("Months with reports not due yet are left out of the chart; the table shows them."))
@@ -432,8 +432,7 @@ def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
     history = report.history
     series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
     marks = flagged[(flagged[C.INDICATOR] == indicator) & (flagged[C.ORGANISATION] == organisation)]
-    chart = build_series_with_flags(series, marks)
-    st.altair_chart(chart, width="stretch")
+    chart = render_chart(build_series_with_flags, series, marks, width="stretch")
     render_chart_downloads(chart, f"outliers_{indicator}_{organisation}")
     st.caption(ngettext("Monthly values (including the month before the period, which sets the usual level); "
                         "flagged months are the large points, the dashed line is the median.",

@@ -2,7 +2,7 @@
 breakdowns over time (stacked bars or small multiples), events and milestones as labelled vertical rules,
 and a period brush on an overview strip; the Home sparkline; and PNG/SVG downloads of any chart through
 vl-convert (offline). ``render_chart_downloads`` and ``render_indicator_timeline`` are the only functions
-here that call ``st.*``.
+here that call ``st.*``; they draw charts through the chart cache (:func:`dashboard.charts.render_chart`).
 
 Titles, legends, tooltips and event labels are translated when a chart is built, and every top-level chart
 carries the reader's number and date formats (:func:`dashboard.charts.with_locale`), in the page and in its
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
@@ -23,7 +24,7 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR, with_locale
+from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR, render_chart, with_locale
 from dashboard.filters import Period
 from dashboard.i18n import N_, _
 from dashboard.indicators import compute_total
@@ -279,11 +280,13 @@ def _fixed_width(spec: Any, width: int) -> Any:
     return spec
 
 
-def build_chart_image(chart: AnyChart, kind: str, width: int = EXPORT_WIDTH) -> bytes:
-    """The chart as PNG (2× scale) or SVG bytes, rendered offline by vl-convert on a white background."""
+def build_chart_image(chart: AnyChart | Callable[[], AnyChart], kind: str, width: int = EXPORT_WIDTH) -> bytes:
+    """The chart (or the chart a function builds, such as the one :func:`dashboard.charts.render_chart`
+    returns) as PNG (2× scale) or SVG bytes, rendered offline by vl-convert on a white background."""
     import vl_convert as vlc
 
-    spec = _fixed_width(copy.deepcopy(chart.to_dict()), width)
+    built = chart if isinstance(chart, AnyChart) else chart()
+    spec = _fixed_width(copy.deepcopy(built.to_dict()), width)
     spec.setdefault("background", "white")
     if kind == "png":
         return bytes(vlc.vegalite_to_png(spec, scale=2))
@@ -292,8 +295,10 @@ def build_chart_image(chart: AnyChart, kind: str, width: int = EXPORT_WIDTH) -> 
     raise ValueError(f"unknown image kind {kind!r} (png or svg)")
 
 
-def render_chart_downloads(chart: AnyChart, name: str) -> None:
-    """Two download buttons for ``chart``: PNG and SVG. The image is rendered only when a button is pressed."""
+def render_chart_downloads(chart: AnyChart | Callable[[], AnyChart], name: str) -> None:
+    """Two download buttons for ``chart`` (or for the chart a function builds, such as the one
+    :func:`dashboard.charts.render_chart` returns): PNG and SVG. The image is rendered only when a button is
+    pressed."""
     import streamlit as st
 
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:100] or "chart"
@@ -318,8 +323,7 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
     value), when given, replaces computing them from ``facts`` (the public view passes them suppressed)."""
     import streamlit as st
 
-    chart = build_timeline(monthly, unit, target, compute_events(events, period))
-    st.altair_chart(chart, width="stretch")
+    chart = render_chart(build_timeline, monthly, unit, target, compute_events(events, period), width="stretch")
     st.caption(_("Bars: each month's figure (left axis). Line: cumulative by the indicator's rule (right axis), "
                  "against the target for the period's years (dashed) and an even pace towards it (dotted). "
                  "Vertical rules: tWG meetings, forums, trainings and milestones."))
@@ -338,9 +342,9 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
         if frame.empty:
             st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
             return
-        breakdown = build_breakdown_timeline(frame, str(dim), _(BREAKDOWN_DIMS[str(dim)]), unit, mode=str(mode),
-                                             events=compute_events(events, period) if mode == "stacked" else None)
-        st.altair_chart(breakdown, width="stretch" if mode == "stacked" else "content")
+        breakdown = render_chart(build_breakdown_timeline, frame, str(dim), _(BREAKDOWN_DIMS[str(dim)]), unit,
+                                 mode=str(mode), events=compute_events(events, period) if mode == "stacked" else None,
+                                 width="stretch" if mode == "stacked" else "content")
         if aggregation == "unique_max":
             st.caption(_("Each category's monthly figure uses the unique-people rule within that category, so the "
                          "categories may add up to more than the month's total."))
