@@ -24,11 +24,22 @@ def test_harness_writes_every_figure_for_every_page(tmp_path: Path, capsys: pyte
     argv = ["--rows", str(ROWS), "--runs", "1", "--json", str(out), "--data-dir", str(tmp_path / "data")]
     if Path(CHROMIUM).exists():
         # As in a full pytest run, where the browser tests' session-wide Playwright is already running in this
-        # thread: the harness's own browser must not clash with it (it runs in a child process).
+        # thread: the harness's own browser must not clash with it (it runs in a child process). Run alone,
+        # this test opens one itself.
+        import asyncio
+
         from playwright.sync_api import sync_playwright
 
-        with sync_playwright():
+        try:
+            asyncio.get_running_loop()
+            playwright_running = True
+        except RuntimeError:
+            playwright_running = False
+        if playwright_running:
             assert run.main(argv) == 0
+        else:
+            with sync_playwright():
+                assert run.main(argv) == 0
     else:
         assert run.main([*argv, "--skip", "browser"]) == 0
     results = json.loads(out.read_text(encoding="utf-8"))
