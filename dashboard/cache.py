@@ -15,11 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import i18n, queries, readpath, snapshot, staleness
+from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
 from dashboard.figures import IndicatorFigures, compute_indicator_figures
 from dashboard.filters import AllowLists, Filters, Period
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
@@ -48,7 +49,9 @@ def reader(url: str, version: int) -> readpath.Reader:
     if not path.exists():
         with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
             snapshot.ensure(engine(url), settings.cache_dir, sig)
-    return readpath.Reader(engine(url), path)
+    source = readpath.Reader(engine(url), path)
+    alert_cache.prepare_in_background(source, settings.current_date(), snapshot.row_count(path))
+    return source
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -221,19 +224,27 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
     the checks again; an alert about a report shows whichever part of it the filters keep."""
     everything = _period_alerts(url, version, period, today)
     unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None, indicator=None)
-    if unfiltered == Filters():
+    if unfiltered == Filters() or not everything:
         return everything
-    ids = set(readpath.read_ids(reader(url, version), filters, period, with_indicator=False).tolist())
-    return [alert for alert in everything if not alert.rows or not ids.isdisjoint(alert.rows)]
+    ids = readpath.read_ids(reader(url, version), filters, period, with_indicator=False).to_numpy()
+    about_rows = [alert for alert in everything if alert.rows]
+    if not about_rows:
+        return everything
+    # Which alerts concern a kept row: one vectorised membership test over all their rows, not a set of ids.
+    owner = np.repeat(np.arange(len(about_rows)), [len(alert.rows) for alert in about_rows])
+    kept_owners = set(owner[np.isin(np.fromiter((r for a in about_rows for r in a.rows), dtype="int64",
+                                                count=len(owner)), ids)].tolist())
+    keep = {id(alert) for i, alert in enumerate(about_rows) if i in kept_owners}
+    return [alert for alert in everything if not alert.rows or id(alert) in keep]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _period_alerts(url: str, version: int, period: Period, today: date) -> list[Alert]:
-    from dashboard.quality import compute_alerts
-
-    rows = facts(url, version, Filters(), period, False, FULL_ACCESS)
-    return compute_alerts(rows, today, freshness(url, version).last_import, denominators(url, version),
-                          reviews(url, version))
+    """Every check over the period's reports, prepared ahead or kept beside the snapshot
+    (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
+    return alert_cache.get(reader(url, version), period, today,
+                           lambda: (freshness(url, version).last_import, denominators(url, version),
+                                    reviews(url, version)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

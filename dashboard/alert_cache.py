@@ -1,0 +1,191 @@
+"""Data-quality alerts prepared ahead and kept on disk beside the snapshot.
+
+Every check (:func:`dashboard.quality.compute_alerts`) runs over all the reports of a period: seconds at a
+million rows, too slow for a co-lead changing the period in a meeting, and lost whenever the server
+restarts. So the alerts of a period are computed once per snapshot (that is, per data version) and written
+next to it as ``alerts-<snapshot signature>-<key>.pkl``; the key names the period, the date the checks were
+judged on and the code of the checks, so a new day, another period or a new release of the checks never
+reads an old file. Writing is atomic (a temporary file renamed into place); a file that cannot be read is
+recomputed, never trusted.
+
+When a large snapshot is first used, :func:`prepare_in_background` computes the alerts of every standard
+period (year to date, last month, last quarter, since the meeting, everything) in one background thread at
+low priority, so the first reader of each period finds them ready. Custom month ranges are computed when
+first asked for and then kept too. Alerts hold no translated text, so one file serves every language.
+
+No streamlit here: :mod:`dashboard.cache` decides when to call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import queries, readpath
+from dashboard.filters import PRESETS, Filters, Period, resolve_period
+from dashboard.quality import Alert, compute_alerts
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when Alert's fields change
+#: Snapshots smaller than this are quick to check on demand: no background preparation for them.
+PREPARE_MIN_ROWS = 200_000
+_QUALITY_MODULES = ("quality", "quality_rules", "quality_duplicates", "quality_outliers", "quality_completeness",
+                    "quality_text", "alert_cache")
+
+
+def _code_version() -> str:
+    """A hash of the checks' source: a new release of the checks never reads alerts an older one wrote."""
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    folder = Path(__file__).resolve().parent
+    for name in _QUALITY_MODULES:
+        digest.update((folder / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_CODE = _code_version()
+
+
+def snapshot_signature(snapshot_path: Path) -> str:
+    """The signature part of a snapshot's file name (``facts-<sig>.parquet``)."""
+    return snapshot_path.stem.removeprefix("facts-")
+
+
+def path_for(snapshot_path: Path, period: Period, today: date) -> Path:
+    """Where the alerts of ``period``, judged on ``today``, for the snapshot at ``snapshot_path`` are kept."""
+    key = hashlib.sha256(f"{_CODE} {period.start} {period.end} {today.isoformat()}".encode()).hexdigest()[:16]
+    return snapshot_path.with_name(f"alerts-{snapshot_signature(snapshot_path)}-{key}.pkl")
+
+
+def load(path: Path) -> list[Alert] | None:
+    """The alerts kept at ``path``, or None when there are none or the file cannot be read (it is removed)."""
+    try:
+        with path.open("rb") as fh:
+            got = pickle.load(fh)  # noqa: S301 - our own file, written by save() into our cache folder
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file is recomputed, not trusted
+        log.warning("ignoring unreadable alerts file %s: %s", path, exc)
+        path.unlink(missing_ok=True)
+        return None
+    if not isinstance(got, list) or not all(isinstance(a, Alert) for a in got):
+        path.unlink(missing_ok=True)
+        return None
+    return got
+
+
+def save(path: Path, alerts: list[Alert]) -> None:
+    """Write ``alerts`` to ``path`` atomically (a reader sees the old file, the new one or none)."""
+    tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            pickle.dump(alerts, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def compute(reader: readpath.Reader, period: Period, today: date, last_import: datetime | None,
+            denominators: pd.DataFrame, reviews: pd.DataFrame) -> list[Alert]:
+    """Every check over all the current reports of ``period`` (no filter: pages filter the alerts)."""
+    rows = readpath.read_facts(reader, Filters(), period, with_indicator=False)
+    return compute_alerts(rows, today, last_import, denominators, reviews)
+
+
+def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
+        datetime | None, pd.DataFrame, pd.DataFrame]]) -> list[Alert]:
+    """The alerts of ``period``: from the file beside the snapshot, else computed and kept there.
+    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. Without a snapshot
+    (the database read path) they are computed every time the caller asks."""
+    if reader.path is None:
+        return compute(reader, period, today, *inputs())
+    path = path_for(reader.path, period, today)
+    got = load(path)
+    if got is not None:
+        return got
+    with _lock_for(path):  # the background preparation may be computing this very period: wait for it
+        got = load(path)
+        if got is None:
+            got = compute(reader, period, today, *inputs())
+            save(path, got)
+    return got
+
+
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
+
+def standard_periods(today: date, first_month: str, last_meeting: date | None) -> list[Period]:
+    """The periods of every preset (the ones people pick), distinct, the default (year to date) first."""
+    out: list[Period] = []
+    for preset in ("ytd", *(p for p in PRESETS if p not in ("ytd", "custom"))):
+        period = resolve_period(replace(Filters(), preset=preset), today, first_month, last_meeting)
+        if period not in out:
+            out.append(period)
+    return out
+
+
+_started: set[Path] = set()
+
+
+def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> threading.Thread | None:
+    """Start computing the alerts of every standard period for the snapshot ``reader`` reads (once per
+    snapshot per process; not for small snapshots, where the checks take well under a second)."""
+    if reader.path is None or rows < PREPARE_MIN_ROWS:
+        return None
+    with _locks_guard:
+        if reader.path in _started:
+            return None
+        _started.add(reader.path)
+    thread = threading.Thread(target=prepare, args=(reader, today), name="mhpss-prepare-alerts", daemon=True)
+    thread.start()
+    return thread
+
+
+def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None) -> int:
+    """Compute and keep the alerts of ``periods`` (default: :func:`standard_periods`) not kept yet; return
+    how many were computed. Runs at low priority; failures are logged, never raised (it is only a head start)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+    computed = 0
+    try:
+        engine = reader.engine
+        freshness = queries.fetch_freshness(engine)
+        if periods is None:
+            periods = standard_periods(today, str(freshness.first_month),
+                                       queries.last_meeting(queries.fetch_events(engine), today))
+        inputs = _inputs_of(engine, freshness.last_import)
+        for period in periods:
+            if reader.path is not None and load(path_for(reader.path, period, today)) is None:
+                get(reader, period, today, inputs)
+                computed += 1
+    except Exception:  # noqa: BLE001 - the page computes what is missing when it is asked for
+        log.exception("preparing the data-quality alerts failed")
+    return computed
+
+
+def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tuple[
+        datetime | None, pd.DataFrame, pd.DataFrame]]:
+    cached: list[tuple[datetime | None, pd.DataFrame, pd.DataFrame]] = []
+
+    def inputs() -> tuple[datetime | None, pd.DataFrame, pd.DataFrame]:
+        if not cached:
+            cached.append((last_import, queries.fetch_denominators(engine), queries.fetch_reviews(engine)))  # type: ignore[arg-type]
+        return cached[0]
+    return inputs

@@ -1,0 +1,141 @@
+"""Data-quality alerts kept beside the snapshot (dashboard/alert_cache.py): the same alerts as running the
+checks, computed once per snapshot, period and day; a damaged file is recomputed; the standard periods are
+prepared ahead; and a filter keeps exactly the alerts about rows it keeps."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard import alert_cache, queries, readpath, snapshot, store
+from dashboard.filters import Filters, Period
+from dashboard.quality import compute_alerts
+from tests.pages.test_data_quality_page import insert_problems
+
+TODAY = date(2026, 11, 25)
+YEAR = Period("2026-01", "2026-11")
+
+
+@pytest.fixture(scope="module")
+def problems_db(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Path:
+    """The fixture database with the Data quality page's known problems (a breakdown above its total, a
+    duplicate report from two organisations, an outlier …), so there are alerts about rows."""
+    target = tmp_path_factory.mktemp("alerts") / "problems.db"
+    shutil.copy(fixture_db_path, target)
+    insert_problems(f"sqlite:///{target}")
+    return target
+
+
+@pytest.fixture(scope="module")
+def engine(problems_db: Path) -> Engine:
+    return store.get_engine(f"sqlite:///{problems_db}")
+
+
+@pytest.fixture
+def snap(engine: Engine, tmp_path: Path) -> readpath.Reader:
+    """A snapshot in a folder of its own, so each test starts with no alerts kept."""
+    return readpath.Reader(engine, snapshot.ensure(engine, tmp_path, snapshot.signature(engine)))
+
+
+def _inputs(engine: Engine) -> tuple[object, ...]:
+    return (queries.fetch_freshness(engine).last_import, queries.fetch_denominators(engine),
+            queries.fetch_reviews(engine))
+
+
+def _checks_run(engine: Engine, period: Period, today: date = TODAY) -> list[object]:
+    rows = queries.fetch_facts(engine, Filters(), period, with_indicator=False)
+    return compute_alerts(rows, today, *_inputs(engine))  # type: ignore[arg-type]
+
+
+def test_kept_alerts_are_the_checks_own_and_are_computed_once(engine: Engine, snap: readpath.Reader,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Period] = []
+    real = alert_cache.compute
+
+    def counting(*args: object) -> object:
+        calls.append(args[1])  # type: ignore[arg-type]
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alert_cache, "compute", counting)
+    first = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
+    expected = _checks_run(engine, YEAR)
+    assert first == expected and any(alert.rows for alert in first)
+    assert alert_cache.path_for(snap.path, YEAR, TODAY).exists()  # type: ignore[arg-type]
+    again = alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("the checks ran again"))  # type: ignore[arg-type,return-value]
+    assert again == expected and calls == [YEAR]
+    # Another period, or the same period judged another day, is another file.
+    other = Period("2025-01", "2025-12")
+    assert alert_cache.get(snap, other, TODAY, lambda: _inputs(engine)) == _checks_run(engine, other)  # type: ignore[arg-type,return-value]
+    alert_cache.get(snap, YEAR, date(2026, 12, 1), lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
+    assert len(calls) == 3
+    assert len(list(snap.path.parent.glob("alerts-*.pkl"))) == 3  # type: ignore[union-attr]
+
+
+def test_a_damaged_file_is_recomputed_not_trusted(engine: Engine, snap: readpath.Reader) -> None:
+    path = alert_cache.path_for(snap.path, YEAR, TODAY)  # type: ignore[arg-type]
+    path.write_bytes(b"not a pickle at all")
+    got = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
+    assert got == _checks_run(engine, YEAR)
+    assert alert_cache.load(path) == got  # the file was written afresh
+
+
+def test_new_data_means_new_alerts(engine: Engine, tmp_path: Path, fixture_db_path: Path) -> None:
+    """The file is named by the snapshot: after an import (a new data version) the old alerts are not read."""
+    copy = tmp_path / "changed.db"
+    shutil.copy(fixture_db_path, copy)
+    changed = store.get_engine(f"sqlite:///{copy}")
+    with changed.begin() as conn:
+        store.bump_data_version(conn)
+    a = snapshot.ensure(engine, tmp_path, snapshot.signature(engine))
+    b = snapshot.ensure(changed, tmp_path, snapshot.signature(changed))
+    assert alert_cache.path_for(a, YEAR, TODAY) != alert_cache.path_for(b, YEAR, TODAY)
+
+
+def test_the_standard_periods_are_prepared_ahead(engine: Engine, snap: readpath.Reader) -> None:
+    freshness = queries.fetch_freshness(engine)
+    periods = alert_cache.standard_periods(TODAY, str(freshness.first_month),
+                                           queries.last_meeting(queries.fetch_events(engine), TODAY))
+    assert periods[0] == YEAR and len(periods) == len(set(periods)) >= 4
+    assert Period(str(freshness.first_month), "2026-11") in periods  # everything
+    assert alert_cache.prepare(snap, TODAY) == len(periods)
+    for period in periods:
+        assert alert_cache.load(alert_cache.path_for(snap.path, period, TODAY)) == _checks_run(engine, period)  # type: ignore[arg-type]
+    assert alert_cache.prepare(snap, TODAY) == 0  # nothing left to do
+
+
+def test_small_snapshots_are_not_prepared_in_the_background(snap: readpath.Reader) -> None:
+    assert alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS - 1) is None
+    thread = alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS)
+    assert thread is not None
+    thread.join(timeout=300)
+    assert alert_cache.load(alert_cache.path_for(snap.path, YEAR, TODAY)) is not None  # type: ignore[arg-type]
+    assert alert_cache.prepare_in_background(snap, TODAY, rows=10**9) is None  # once per snapshot
+
+
+@pytest.mark.parametrize("filters", [Filters(countries=("POL",)), Filters(countries=("UKR",)), Filters(adm1=("UA-53",)),
+                                     Filters(countries=("LTU",), organisations=("x",))],
+                         ids=["poland", "ukraine", "poltava", "nothing"])
+def test_a_filter_keeps_the_alerts_about_its_rows(problems_db: Path, tmp_path: Path, filters: Filters) -> None:
+    from dashboard import cache
+
+    cache.clear()
+    copy = tmp_path / "problems.db"
+    shutil.copy(problems_db, copy)
+    url = f"sqlite:///{copy}"
+    engine = store.get_engine(url)
+    version = cache.data_version(url)
+    everything = cache.alerts(url, version, Filters(), YEAR, TODAY)
+    got = cache.alerts(url, version, filters, YEAR, TODAY)
+    ids = set(queries.fetch_facts(engine, filters, YEAR, with_indicator=False)["id"])
+    assert got == [a for a in everything if not a.rows or not ids.isdisjoint(a.rows)]
+    if filters.organisations:
+        assert all(not a.rows for a in got)
+    else:
+        assert any(a.rows for a in got) and len(got) < len(everything)
+    # Alerts are about reports, not one indicator: an indicator choice does not hide them.
+    assert cache.alerts(url, version, replace(filters, indicator="REFERRALS"), YEAR, TODAY) == got
