@@ -64,6 +64,10 @@ def compute_monthly(frame: pd.DataFrame, aggregation: str, period: Period) -> pd
     out[C.VALUE] = out[C.MONTH].map(monthly).fillna(0.0).astype(float)
     if aggregation in ("sum",):
         out["cumulative"] = out[C.VALUE].cumsum()
+    elif frame.empty:
+        out["cumulative"] = 0.0
+    elif aggregation in _CUMULATIVE:
+        out["cumulative"] = _CUMULATIVE[aggregation](frame, list(out[C.MONTH]))
     else:
         cumulative = []
         for month in out[C.MONTH]:
@@ -71,6 +75,61 @@ def compute_monthly(frame: pd.DataFrame, aggregation: str, period: Period) -> pd
             cumulative.append(compute_total(upto, aggregation) if not upto.empty else 0.0)
         out["cumulative"] = np.array(cumulative, dtype=float)
     return out
+
+
+# The cumulative value of a month is the rule applied to every row up to that month. Computed for all months
+# at once on a series × month matrix (the same figures as applying compute_total month by month, which took
+# seconds over five years of a million rows).
+
+def _series_by_month(frame: pd.DataFrame, keys: list[str], months: list[str]) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """For the series ``keys`` identify: each row's series number, the value summed per series × month and
+    the rows per series × month (months: every month of ``frame`` and of ``months``, in order)."""
+    all_months = sorted(set(frame[C.MONTH].astype(str)) | set(months))
+    series = frame.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    month = np.searchsorted(np.array(all_months), frame[C.MONTH].astype(str).to_numpy())
+    shape = (int(series.max()) + 1, len(all_months))
+    values = np.zeros(shape)
+    np.add.at(values, (series, month), np.nan_to_num(frame[C.VALUE].to_numpy(dtype=float)))
+    rows = np.zeros(shape, dtype=np.int64)
+    np.add.at(rows, (series, month), 1)
+    return series, values, rows, all_months
+
+
+def _wanted(all_months: list[str], months: list[str]) -> np.ndarray:
+    return np.searchsorted(np.array(all_months), np.array(months))
+
+
+def _cumulative_unique_max(frame: pd.DataFrame, months: list[str]) -> np.ndarray:
+    """Unique people: per area and group the largest running total of any organisation × activity (among
+    those that have reported by then), added up."""
+    keys = [C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIVITY]
+    series, values, rows, all_months = _series_by_month(frame, keys, months)
+    running = np.where(np.cumsum(rows, axis=1) > 0, np.cumsum(values, axis=1), -np.inf)
+    area = frame.groupby([C.PCODE, C.GROUP], dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    area_of_series = np.zeros(values.shape[0], dtype=np.int64)
+    area_of_series[series] = area
+    best = np.full((int(area.max()) + 1, values.shape[1]), -np.inf)
+    np.maximum.at(best, area_of_series, running)
+    total = np.where(np.isfinite(best), best, 0.0).sum(axis=0)
+    return total[_wanted(all_months, months)]
+
+
+def _cumulative_latest(frame: pd.DataFrame, months: list[str]) -> np.ndarray:
+    """Latest value: each organisation × activity × area series counts with its last month reported by then."""
+    _series, values, rows, all_months = _series_by_month(frame, _SERIES_KEYS, months)
+    last = pd.DataFrame(np.where(rows > 0, values, np.nan)).ffill(axis=1).fillna(0.0).to_numpy()
+    return last.sum(axis=0)[_wanted(all_months, months)]
+
+
+def _cumulative_organisations(frame: pd.DataFrame, months: list[str]) -> np.ndarray:
+    """Organisations reporting: those with any report up to the month."""
+    first = frame.dropna(subset=[C.ORGANISATION]).groupby(C.ORGANISATION, observed=True)[C.MONTH].min().astype(str)
+    return np.searchsorted(np.sort(first.to_numpy()), np.array(months), side="right").astype(float)
+
+
+_CUMULATIVE = {"unique_max": _cumulative_unique_max, "latest": _cumulative_latest,
+               "distinct_organisations": _cumulative_organisations}
 
 
 def compute_breakdown(frame: pd.DataFrame, aggregation: str, dims: list[str]) -> pd.DataFrame:
