@@ -181,14 +181,8 @@ def render_since_meeting(ctx: PageContext, data: Overview) -> None:
         return
     labels = {row.event_date: f"{fmt.day(row.event_date)} · {row.title}" for row in meetings.itertuples()}
     chosen = st.selectbox(_("Meeting"), list(labels), format_func=labels.__getitem__, key="w_meeting")
-    since = Period(month_of(chosen), month_of(data.today), _("since {date}").format(date=fmt.day(chosen)))
-    headlines, current = compute_headlines(ctx, since)
-    batches = cache.batches(ctx.url, ctx.version)
-    imports = batches[(batches["status"] == "committed")
-                      & (pd.to_datetime(batches["finished_at"]) >= pd.Timestamp(chosen))]
-    first_time = compute_first_time(cache.first_reports(ctx.url, ctx.version, replace(ctx.filters)), month_of(chosen))
+    headlines, reports, imports, first_time = ctx.computed("dashboard.home:compute_since_meeting", chosen)
     c1, c2, c3 = st.columns(3)
-    reports = int(current[ROWS].sum()) if ROWS in current else len(current)  # a cube row stands for several reports
     c1.metric(_("New report rows"), fmt.number(reports), help=_("Report rows for months from the meeting on"))
     c2.metric(_("Imports committed"), fmt.number(len(imports)))
     c3.metric(_("Organisations reporting for the first time"), fmt.number(len(first_time)))
@@ -202,6 +196,19 @@ def render_since_meeting(ctx: PageContext, data: Overview) -> None:
     if not first_time.empty:
         st.caption(_("First-time reporters: {organisations}").format(
             organisations=", ".join(first_time[C.ORGANISATION].head(15))))
+
+
+def compute_since_meeting(ctx: PageContext, chosen: date) -> tuple[list[Headline], int, pd.DataFrame, pd.DataFrame]:
+    """What changed since the meeting of ``chosen``: the headlines since then against the same length before,
+    the report rows, the imports committed and the organisations reporting for the first time."""
+    since = Period(month_of(chosen), month_of(ctx.today), _("since {date}").format(date=fmt.day(chosen)))
+    headlines, current = compute_headlines(ctx, since)
+    batches = cache.batches(ctx.url, ctx.version)
+    imports = batches[(batches["status"] == "committed")
+                      & (pd.to_datetime(batches["finished_at"]) >= pd.Timestamp(chosen))]
+    first_time = compute_first_time(cache.first_reports(ctx.url, ctx.version, replace(ctx.filters)), month_of(chosen))
+    reports = int(current[ROWS].sum()) if ROWS in current else len(current)  # a cube row stands for several reports
+    return headlines, reports, imports, first_time
 
 
 def render_not_reported(data: Overview) -> None:
