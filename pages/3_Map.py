@@ -11,11 +11,16 @@ ctx = setup_page(N_("Map"), ":material/map:", intro=N_("Where services reached p
 boundaries, message = maps.boundaries_for(ctx)
 controls = maps.render_map_controls(ctx, boundaries)
 view = maps.compute_page_view(ctx, controls, boundaries, message)
-view = public_map.compute_public_map_view(view, ctx.figures(view.indicator))
+# The public's map hides small cells (the indicator's figure set); staff see the view as computed.
+hidden = None
+if ctx.audience.suppresses:
+    figures = ctx.figures(view.indicator)
+    view = public_map.compute_public_map_view(view, figures)
+    hidden = figures.hidden_in(f"map{view.level}")
 maps.render_map(view)
 maps.render_map_legend(view.legend)
 render_stale_sources(ctx, cache.denominators(ctx.url, ctx.version), ctx.cube())
 maps.render_map_notes(view)
 maps.render_gap_table(view)
 maps.render_map_download(view)
-render_privacy_note(ctx, ctx.figures(view.indicator).hidden_in(f"map{view.level}"))
+render_privacy_note(ctx, hidden)
