@@ -85,14 +85,15 @@ def _series_by_month(frame: pd.DataFrame, keys: list[str], months: list[str]) ->
         np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """For the series ``keys`` identify: each row's series number, the value summed per series × month and
     the rows per series × month (months: every month of ``frame`` and of ``months``, in order)."""
-    all_months = sorted(set(frame[C.MONTH].astype(str)) | set(months))
+    codes, seen = pd.factorize(frame[C.MONTH].astype(str))
+    all_months = sorted({str(m) for m in seen} | set(months))
+    month = np.searchsorted(np.array(all_months), np.array([str(m) for m in seen]))[codes]
     series = frame.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
-    month = np.searchsorted(np.array(all_months), frame[C.MONTH].astype(str).to_numpy())
     shape = (int(series.max()) + 1, len(all_months))
-    values = np.zeros(shape)
-    np.add.at(values, (series, month), np.nan_to_num(frame[C.VALUE].to_numpy(dtype=float)))
-    rows = np.zeros(shape, dtype=np.int64)
-    np.add.at(rows, (series, month), 1)
+    cell = series * shape[1] + month
+    values = np.bincount(cell, weights=np.nan_to_num(frame[C.VALUE].to_numpy(dtype=float)),
+                         minlength=shape[0] * shape[1]).reshape(shape)
+    rows = np.bincount(cell, minlength=shape[0] * shape[1]).reshape(shape)
     return series, values, rows, all_months
 
 
