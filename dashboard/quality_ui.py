@@ -11,7 +11,7 @@ Everything shown is in the reader's language: findings are put into words when d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -49,7 +49,13 @@ from dashboard.quality_completeness import (
 )
 from dashboard.quality_outliers import compute_series
 from dashboard.quality_rules import compute_violation_table, rule_title, severity_label
-from dashboard.quality_unique import RULE_LABELS, compute_explanation, compute_unique_comparison, rule_label
+from dashboard.quality_unique import (
+    RULE_LABELS,
+    UniqueComparison,
+    compute_explanation,
+    compute_unique_comparison,
+    rule_label,
+)
 from dashboard.timelines import render_chart_downloads
 from dashboard.ui import PageContext, render_empty
 
@@ -446,10 +452,10 @@ def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     st.subheader(_("Unique people reached: cluster rule against the plain sum"))
     inds = names.localized_indicators(cache.indicators(ctx.url, ctx.version))
     unique = inds[inds["aggregation"] == "unique_max"]
-    facts = ctx.facts(with_indicator=False)
+    comparisons = unique_comparisons(ctx)
     rows = []
     for row in unique.itertuples():
-        comp = compute_unique_comparison(facts[facts[C.INDICATOR] == row.code])
+        comp = comparisons[str(row.code)]
         rows.append({_("Indicator"): row.name, rule_label("unique_max", short=True): fmt.number(comp.unique),
                      rule_label("sum", short=True): fmt.number(comp.plain), _("Difference"): fmt.number(comp.difference),
                      _("Difference, % of the plain sum"): fmt.percent(None if comp.share is None else 100 * comp.share)})
@@ -461,19 +467,45 @@ def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     labels = dict(zip(unique["code"], unique["name"], strict=True))
     code = st.selectbox(_("Indicator"), codes, index=default, format_func=labels.__getitem__,
                         key="dq_unique_indicator")
-    render_unique_people_comparison(facts[facts[C.INDICATOR] == code], unique[unique["code"] == code].iloc[0],
-                                    key="dq_unique_rule", area_names=report.area_names)
+    render_unique_people_comparison(None, unique[unique["code"] == code].iloc[0], key="dq_unique_rule",
+                                    area_names=report.area_names, comparison=comparisons[str(code)])
 
 
-def render_unique_people_comparison(frame: pd.DataFrame, indicator_row: pd.Series, key: str | None = None,
-                                    per_area: bool = True, area_names: dict[str, str] | None = None) -> str:
+def unique_comparisons(ctx: PageContext) -> dict[str, UniqueComparison]:
+    """Both counting rules for every unique-people indicator (:func:`compute_unique_comparisons`), computed once
+    per context."""
+    return ctx.computed("dashboard.quality_ui:compute_unique_comparisons")  # type: ignore[no-any-return]
+
+
+def compute_unique_comparisons(ctx: PageContext) -> dict[str, UniqueComparison]:
+    inds = cache.indicators(ctx.url, ctx.version)
+    facts = ctx.facts(with_indicator=False)
+    return {str(code): compute_unique_comparison(facts[facts[C.INDICATOR] == code])
+            for code in inds.loc[inds["aggregation"] == "unique_max", "code"]}
+
+
+def unique_comparison(ctx: PageContext, code: str) -> UniqueComparison:
+    """Both counting rules for the one indicator ``code`` (the Indicators page), computed once per context."""
+    return ctx.computed("dashboard.quality_ui:compute_unique_comparison_of", code)  # type: ignore[no-any-return]
+
+
+def compute_unique_comparison_of(ctx: PageContext, code: str) -> UniqueComparison:
+    return compute_unique_comparison(ctx.facts(filters=replace(ctx.filters, indicator=code)))
+
+
+def render_unique_people_comparison(frame: pd.DataFrame | None, indicator_row: pd.Series, key: str | None = None,
+                                    per_area: bool = True, area_names: dict[str, str] | None = None,
+                                    comparison: UniqueComparison | None = None) -> str:
     """Side by side: the unique-people figure (cluster rule) and the plain sum of ``frame`` (one indicator's
     facts), the difference in words and (``per_area``) per area. A switch picks the rule for the per-area
     table; the chosen rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure
     names its rule. The per-area table is not suppressed: leave it out (``per_area=False``) in a public view
     until small-cell suppression covers it. ``area_names`` (pcode -> name for the reader) overrides the frame's
-    area names."""
-    comp = compute_unique_comparison(frame)
+    area names. A ``comparison`` already computed for the frame saves computing it again."""
+    if comparison is None:
+        assert frame is not None, "a frame or its comparison"
+        comparison = compute_unique_comparison(frame)
+    comp = comparison
     code = str(indicator_row.get("code", indicator_row.name if indicator_row.name is not None else ""))
     st.markdown(_("**How unique people are counted**"))
     rules = {r: rule_label(r) for r in RULE_LABELS}
