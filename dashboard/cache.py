@@ -247,13 +247,17 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
                                     reviews(url, version)))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def computed(target: str, ctx: Any, lang: str, args: tuple[Any, ...] = ()) -> Any:
     """A page's whole computation, memoised: ``target`` names a function (``"dashboard.home:compute_overview"``)
     called as ``function(ctx, *args)`` in language ``lang``. The key is the page context (database URL, data
     version, filters, period, today, settings and who is looking), the language and ``args``, so a rerun
     with the same choices (a click elsewhere on the page, a widget that changes nothing here) costs a cache
-    hit, and new data or another viewer never sees a stale or someone else's result."""
+    hit, and new data or another viewer never sees a stale or someone else's result.
+
+    The result is shared, not copied (``st.cache_resource``): a cache hit costs nothing, where unpickling a
+    page's frames on every rerun took half a second at a million rows. Callers treat it as read-only (derive
+    new frames; never assign into the result's frames)."""
     import importlib
 
     module, _sep, name = target.partition(":")
