@@ -9,7 +9,10 @@ Building an Altair chart and turning it into Vega-Lite (``to_dict`` with its sch
 to hundreds of milliseconds, while the data behind a chart is a small, already computed frame. So pages
 draw charts with :func:`render_chart`, which keeps the finished spec per process (:func:`cached_spec`, a
 bounded LRU) keyed by the builder, a content hash of its arguments, the current language and the Altair
-theme: a rerun whose chart data did not change neither builds nor converts the chart.
+theme: a rerun whose chart data did not change neither builds nor converts the chart. A builder declared
+with :func:`in_parts` splits its input into data (frames) and shape (titles, categories, scale domains…);
+its spec is then kept per shape with the data left out (:func:`cached_template`), so new data of a known
+shape (another filter) costs only the frames' Arrow conversion, not a new Altair chart.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from functools import cache
-from typing import Any, Literal, TypeVar, cast
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar, cast
 
 import altair as alt
 import numpy as np
@@ -41,8 +45,44 @@ AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.FacetChart
 #: How many finished specs the process keeps (each a few kB: small monthly frames as Arrow bytes).
 SPEC_CACHE_SIZE = 256
 
+ChartData: TypeAlias = "pd.DataFrame | alt.NamedData"
+Build = TypeVar("Build", bound=Callable[..., Any])
+_PLACEHOLDER = "mhpss-chart-data:"
+_VALUE = "mhpss-chart-value:"
+
 _specs: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
-_specs_lock = threading.Lock()  # script runs are threads of one process
+_templates: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+_specs_lock = threading.Lock()  # script runs are threads of one process, and both caches are per process
+
+
+class ChartParts(NamedTuple):
+    """A chart's input split: ``frames`` (each one dataset of the chart, by role), ``shape`` (the small hashable
+    values the chart is drawn from) and ``values`` (numbers, strings or lists of strings the chart only writes
+    into its spec as they are: a scale's domain, a height, a sort order). Two charts of one shape differ only
+    in their data and values."""
+
+    frames: dict[str, pd.DataFrame]
+    shape: tuple[Any, ...]
+    values: Mapping[str, Any] = MappingProxyType({})
+
+
+_recipes: dict[Callable[..., Any], tuple[Callable[..., ChartParts], Callable[..., Any]]] = {}
+
+
+def in_parts(parts: Callable[..., ChartParts], draw: Callable[..., Any]) -> Callable[[Build], Build]:
+    """Declare that a builder is ``draw(frames, *shape, **values)`` of its ``parts(...)``: ``parts`` shapes the
+    data (pandas only) and ``draw`` makes the Altair chart. The chart cache then keeps one spec per shape, drawn
+    from stand-ins for the frames and values, and fills the real ones in (see :func:`cached_spec`); so ``draw``
+    must put each value into the chart as it is, never compute with it."""
+    def register(build: Build) -> Build:
+        _recipes[build] = (parts, draw)
+        return build
+    return register
+
+
+def drawn(draw: Callable[..., TopChart], parts: ChartParts) -> TopChart:
+    """``draw`` applied to ``parts`` (the builder's own path: real frames)."""
+    return draw(parts.frames, *parts.shape, **parts.values)
 
 
 @cache
@@ -105,19 +145,22 @@ def build_monthly_bars(monthly: pd.DataFrame, unit: str, target: float | None = 
     return with_locale(alt.layer(bars, right).resolve_scale(y="independent").properties(height=280, width="container"))
 
 
-def build_bar_breakdown(frame: pd.DataFrame, dim: str, label: str, colour_dim: str | None = None,
-                        colour_label: str | None = None) -> alt.Chart:
-    """Horizontal bars of value by ``dim`` (optionally stacked by ``colour_dim``), largest first; ``label``
-    and ``colour_label`` are the (translated) titles of the two dimensions."""
+def bar_breakdown_parts(frame: pd.DataFrame, dim: str, label: str, colour_dim: str | None = None,
+                        colour_label: str | None = None) -> ChartParts:
+    return ChartParts({"data": frame}, (dim, label, colour_dim, colour_label),
+                      {"height": max(120, 22 * int(frame[dim].nunique()))})
+
+
+def _draw_bar_breakdown(frames: dict[str, ChartData], dim: str, label: str, colour_dim: str | None,
+                        colour_label: str | None, *, height: int) -> alt.Chart:
     colour_title = colour_label or (colour_dim or "").replace("_", " ")
     enc_colour = (alt.Color(f"{colour_dim}:N", title=colour_title,
                             scale=alt.Scale(range=OKABE_ITO)) if colour_dim else alt.value(ACCENT))
     tooltip = [alt.Tooltip(f"{dim}:N", title=label), alt.Tooltip(f"{C.VALUE}:Q", title=_("Value"), format=",.0f")]
     if colour_dim:
         tooltip.insert(1, alt.Tooltip(f"{colour_dim}:N", title=colour_title))
-    height = max(120, 22 * frame[dim].nunique())
     return with_locale(
-        alt.Chart(frame)
+        alt.Chart(frames["data"])
         .mark_bar()
         .encode(
             y=alt.Y(f"{dim}:N", title=label, sort="-x"),
@@ -127,6 +170,14 @@ def build_bar_breakdown(frame: pd.DataFrame, dim: str, label: str, colour_dim: s
         )
         .properties(height=height, width="container")
     )
+
+
+@in_parts(bar_breakdown_parts, _draw_bar_breakdown)
+def build_bar_breakdown(frame: pd.DataFrame, dim: str, label: str, colour_dim: str | None = None,
+                        colour_label: str | None = None) -> alt.Chart:
+    """Horizontal bars of value by ``dim`` (optionally stacked by ``colour_dim``), largest first; ``label``
+    and ``colour_label`` are the (translated) titles of the two dimensions."""
+    return drawn(_draw_bar_breakdown, bar_breakdown_parts(frame, dim, label, colour_dim, colour_label))
 
 
 # --- the chart cache ------------------------------------------------------------------------------------
@@ -164,29 +215,105 @@ def vega_lite_spec(chart: AnyChart) -> dict[str, Any]:
     return cast(dict[str, Any], _convert_altair_to_vega_lite_spec(chart))
 
 
-def cached_spec(build: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """The Vega-Lite spec of ``build(*args, **kwargs)``, built and validated once per distinct input (per
-    language and theme) and then kept, least recently used dropped first. Callers must not modify it."""
-    key = chart_key(build, args, kwargs)
+def _kept(cache: OrderedDict[Hashable, dict[str, Any]], key: Hashable) -> dict[str, Any] | None:
     with _specs_lock:
-        spec = _specs.get(key)
+        spec = cache.get(key)
         if spec is not None:
-            _specs.move_to_end(key)
-            return spec
-    # Built outside the lock: two threads may build the same chart once each, but never wait on each other.
-    spec = vega_lite_spec(build(*args, **kwargs))
+            cache.move_to_end(key)
+        return spec
+
+
+def _keep(cache: OrderedDict[Hashable, dict[str, Any]], key: Hashable, spec: dict[str, Any]) -> None:
     with _specs_lock:
-        _specs[key] = spec
-        _specs.move_to_end(key)
-        while len(_specs) > SPEC_CACHE_SIZE:
-            _specs.popitem(last=False)
+        cache[key] = spec
+        cache.move_to_end(key)
+        while len(cache) > SPEC_CACHE_SIZE:
+            cache.popitem(last=False)
+
+
+def _stand_in(name: str, value: object, index: int) -> object:
+    """What ``draw`` gets instead of a value when a template is made: of the same kind, so it passes the schema,
+    and unlike anything a chart holds."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | tuple | list):
+        raise TypeError(f"chart value {name!r} must be a number, a string or a list of strings")
+    if isinstance(value, int):
+        return -987_654_321 - index
+    if isinstance(value, float):
+        return -9.87654321e-299 * (index + 1)
+    return _VALUE + name if isinstance(value, str) else (_VALUE + name,)
+
+
+def cached_template(draw: Callable[..., AnyChart], roles: tuple[str, ...], shape: tuple[Any, ...],
+                    values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[object, str]]:
+    """The spec ``draw`` makes for ``shape`` in the current language and theme from stand-ins for the frames (a
+    dataset name ``mhpss-chart-data:<role>``) and for the values, and which stand-in is which value. Kept like
+    the specs."""
+    names = tuple(sorted(values))
+    stand_ins = {name: _stand_in(name, values[name], i) for i, name in enumerate(names)}
+    key = (draw, i18n.current(), alt.theme.active, roles, _fingerprint(shape),
+           tuple((name, type(stand_ins[name]).__name__) for name in names))
+    template = _kept(_templates, key)
+    if template is None:
+        frames = {role: alt.NamedData(name=_PLACEHOLDER + role) for role in roles}
+        template = vega_lite_spec(draw(frames, *shape, **stand_ins))
+        _keep(_templates, key, template)
+    which = {(s[0] if isinstance(s, tuple) else s): name for name, s in stand_ins.items()}
+    return template, which
+
+
+def _filled(node: Any, names: dict[str, str], values: dict[object, Any], seen: dict[str, None]) -> Any:
+    """A copy of a template with every stand-in replaced (``seen`` collects the dataset names in order)."""
+    if isinstance(node, dict):
+        return {k: _filled(v, names, values, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        if len(node) == 1 and isinstance(node[0], str) and node[0] in values:
+            return list(values[node[0]])
+        return [_filled(v, names, values, seen) for v in node]
+    if isinstance(node, str) and node in names:
+        seen[node] = None
+        return names[node]
+    if type(node) in (int, float, str) and node in values:
+        return values[node]
+    return node
+
+
+def spec_from_parts(draw: Callable[..., AnyChart], parts: ChartParts) -> dict[str, Any]:
+    """The spec of ``draw`` over ``parts``: the kept template of its shape with the frames' data and the values
+    filled in, the data as Streamlit would have named and serialised it (Arrow, named by a hash of the bytes)."""
+    from streamlit.elements.vega_charts import _to_arrow_dataset
+
+    template, which = cached_template(draw, tuple(parts.frames), parts.shape, parts.values)
+    arrow: dict[str, Any] = {}
+    names = {_PLACEHOLDER + role: _to_arrow_dataset(frame, arrow)["name"] for role, frame in parts.frames.items()}
+    values = {stand_in: parts.values[name] for stand_in, name in which.items()}
+    seen: dict[str, None] = {}
+    spec = cast(dict[str, Any], _filled({k: v for k, v in template.items() if k != "datasets"}, names, values, seen))
+    # Datasets in the order the chart first uses them, only those it uses (as Altair's conversion does).
+    spec["datasets"] = {**template.get("datasets", {}), **{names[p]: arrow[names[p]] for p in seen}}
+    return spec
+
+
+def cached_spec(build: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Vega-Lite spec of ``build(*args, **kwargs)``, built once per distinct input (per language and theme)
+    and then kept, least recently used dropped first. A builder declared with :func:`in_parts` is drawn from
+    the template of its shape; any other is built and converted (``to_dict`` with validation). Callers must not
+    modify the spec."""
+    key = chart_key(build, args, kwargs)
+    spec = _kept(_specs, key)
+    if spec is None:
+        # Built outside the lock: two threads may build one chart once each, but never wait on each other.
+        recipe = _recipes.get(build)
+        spec = (spec_from_parts(recipe[1], recipe[0](*args, **kwargs)) if recipe is not None else
+                vega_lite_spec(build(*args, **kwargs)))
+        _keep(_specs, key, spec)
     return spec
 
 
 def clear_chart_cache() -> None:
-    """Forget every kept spec (tests)."""
+    """Forget every kept spec and template (tests)."""
     with _specs_lock:
         _specs.clear()
+        _templates.clear()
 
 
 def _sendable(spec: dict[str, Any]) -> dict[str, Any]:

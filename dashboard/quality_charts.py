@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard import i18n
-from dashboard.charts import OKABE_ITO
+from dashboard.charts import OKABE_ITO, ChartData, ChartParts, drawn, in_parts
 from dashboard.i18n import _
 from dashboard.quality_completeness import LATE, MISSING, NOT_DUE, ON_TIME
 
@@ -40,20 +40,22 @@ def _localised(chart: Top) -> Top:
     return out
 
 
-def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
-    """Completeness and on-time shares of expected reporters per month, as lines (0–100%). Months still open
-    (some reports not due yet) are left out: their share would look like a drop."""
+def completeness_trend_parts(trend: pd.DataFrame) -> ChartParts:
     data = trend[~trend["open"] & (trend["expected"] > 0)].melt(id_vars=[C.MONTH, "expected", "reported", "on_time"],
                       value_vars=["completeness_pct", "on_time_pct"], var_name="measure", value_name="pct")
     data["measure"] = data["measure"].map({"completeness_pct": _("Reported (any time)"),
                                            "on_time_pct": _("Reported on time")})
     data, order = _months(data)
+    return ChartParts({"data": data}, (), {"order": tuple(order)})
+
+
+def _draw_completeness_trend(frames: dict[str, ChartData], *, order: tuple[str, ...]) -> alt.Chart:
     month = _("Month")
     chart = (
-        alt.Chart(data)
+        alt.Chart(frames["data"])
         .mark_line(point=True)
         .encode(
-            x=alt.X("label:O", title=month, sort=order, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("label:O", title=month, sort=list(order), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("pct:Q", title=_("% of expected"), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("measure:N", title=None, scale=alt.Scale(range=[OKABE_ITO[0], OKABE_ITO[1]]),
                             legend=alt.Legend(orient="top")),
@@ -68,21 +70,38 @@ def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
     return _localised(chart)
 
 
-def build_series_with_flags(series: pd.DataFrame, flagged: pd.DataFrame) -> alt.LayerChart:
-    """One indicator × organisation monthly series as a line, flagged months as large points, the median as a
-    dashed rule."""
+@in_parts(completeness_trend_parts, _draw_completeness_trend)
+def build_completeness_trend(trend: pd.DataFrame) -> alt.Chart:
+    """Completeness and on-time shares of expected reporters per month, as lines (0–100%). Months still open
+    (some reports not due yet) are left out: their share would look like a drop."""
+    return drawn(_draw_completeness_trend, completeness_trend_parts(trend))
+
+
+def series_with_flags_parts(series: pd.DataFrame, flagged: pd.DataFrame) -> ChartParts:
     data, order = _months(series)
+    median = pd.DataFrame({"median": [float(series[C.VALUE].median())]})
+    return ChartParts({"data": data, "median": median, "flagged": _months(flagged[[C.MONTH, C.VALUE]])[0]},
+                      (), {"order": tuple(order)})
+
+
+def _draw_series_with_flags(frames: dict[str, ChartData], *, order: tuple[str, ...]) -> alt.LayerChart:
     month = _("Month")
-    x = alt.X("label:O", title=month, sort=order, axis=alt.Axis(labelAngle=0))
-    line = alt.Chart(data).mark_line(point=True, color=OKABE_ITO[0]).encode(
+    x = alt.X("label:O", title=month, sort=list(order), axis=alt.Axis(labelAngle=0))
+    line = alt.Chart(frames["data"]).mark_line(point=True, color=OKABE_ITO[0]).encode(
         x=x,
         y=alt.Y(f"{C.VALUE}:Q", title=_("Monthly value"), axis=alt.Axis(format=",.0f")),
         tooltip=[alt.Tooltip("label:O", title=month),
                  alt.Tooltip(f"{C.VALUE}:Q", title=_("Value"), format=",.0f")],
     )
-    median = alt.Chart(pd.DataFrame({"median": [float(series[C.VALUE].median())]})).mark_rule(
-        color="#555555", strokeDash=[4, 4]).encode(
+    median = alt.Chart(frames["median"]).mark_rule(color="#555555", strokeDash=[4, 4]).encode(
         y="median:Q", tooltip=alt.Tooltip("median:Q", title=_("Median"), format=",.0f"))
-    points = alt.Chart(_months(flagged[[C.MONTH, C.VALUE]])[0]).mark_point(size=160, filled=True, color=OKABE_ITO[5]).encode(
-        x=alt.X("label:O", sort=order), y=f"{C.VALUE}:Q")
+    points = alt.Chart(frames["flagged"]).mark_point(size=160, filled=True, color=OKABE_ITO[5]).encode(
+        x=alt.X("label:O", sort=list(order)), y=f"{C.VALUE}:Q")
     return _localised(alt.LayerChart(layer=[line, median, points]).properties(height=220, width="container"))
+
+
+@in_parts(series_with_flags_parts, _draw_series_with_flags)
+def build_series_with_flags(series: pd.DataFrame, flagged: pd.DataFrame) -> alt.LayerChart:
+    """One indicator × organisation monthly series as a line, flagged months as large points, the median as a
+    dashed rule."""
+    return drawn(_draw_series_with_flags, series_with_flags_parts(series, flagged))

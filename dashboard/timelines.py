@@ -24,7 +24,17 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.charts import ACCENT, OKABE_ITO, TARGET_COLOUR, render_chart, with_locale
+from dashboard.charts import (
+    ACCENT,
+    OKABE_ITO,
+    TARGET_COLOUR,
+    ChartData,
+    ChartParts,
+    drawn,
+    in_parts,
+    render_chart,
+    with_locale,
+)
 from dashboard.filters import Period
 from dashboard.i18n import N_, _
 from dashboard.indicators import compute_total
@@ -70,7 +80,7 @@ def compute_monthly_breakdown(frame: pd.DataFrame, aggregation: str, period: Per
         return empty
     values = compute_total(sub, aggregation, [C.MONTH, dim])
     assert isinstance(values, pd.Series)
-    present = set(sub[dim])
+    present = set(sub[dim].unique())  # not set(column): that walks every row in Python
     order = [str(k) for k in _VOCAB_ORDER.get(dim, ())]
     categories = [c for c in order if c in present] + sorted(present - set(order))
     full = pd.MultiIndex.from_product([months, categories], names=[C.MONTH, dim])
@@ -146,11 +156,18 @@ def _x(brush: alt.Parameter | None, title: str | None = MONTH) -> alt.X:
     return alt.X("date:T", title=_(title) if title else None, scale=scale, axis=axis)
 
 
-def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None) -> list[alt.Chart]:
-    """Vertical rules for events, coloured by kind, with a rotated label at the top and a tooltip."""
-    if events.empty:
+def _event_kinds(events: pd.DataFrame | None) -> tuple[str, ...] | None:
+    """The kinds of event in ``events`` in the legend's order; None when there are no events."""
+    if events is None or events.empty:
+        return None
+    present = set(events["kind"])
+    return tuple(k for k in EVENT_COLOURS if k in present)
+
+
+def _event_layers(events: ChartData, kinds: tuple[str, ...] | None,
+                  brush: alt.Parameter | None = None) -> list[alt.Chart]:
+    if kinds is None:
         return []
-    kinds = [k for k in EVENT_COLOURS if k in set(events["kind"])]
     scale = alt.Scale(domain=[_kind_label(k) for k in kinds], range=[EVENT_COLOURS[k] for k in kinds])
     colour = alt.Color("kind_label:N", title=_("Event"), scale=scale)
     tooltip = [alt.Tooltip("date:T", title=_("Date"), format="%-d %b %Y"), alt.Tooltip("title:N", title=_("Event")),
@@ -165,13 +182,37 @@ def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None)
     return [rules, labels]
 
 
-def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None,
+def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None) -> list[alt.Chart]:
+    """Vertical rules for events, coloured by kind, with a rotated label at the top and a tooltip."""
+    return _event_layers(events, _event_kinds(events), brush)
+
+
+def _with_events(frames: dict[str, pd.DataFrame], events: pd.DataFrame | None) -> tuple[str, ...] | None:
+    """Add ``events`` to a chart's frames when there are any; return their kinds (part of the chart's shape)."""
+    kinds = _event_kinds(events)
+    if kinds is not None and events is not None:
+        frames["events"] = events
+    return kinds
+
+
+def timeline_parts(monthly: pd.DataFrame, unit: str, target: float | None = None,
                    events: pd.DataFrame | None = None, *, title: str = "", brush: bool = True,
-                   height: int = 300) -> AnyChart:
-    """Monthly values (bars, left axis), the cumulative value (line, right axis) against the period's
-    target (dashed rule) and an even "on track" path (dotted), events as labelled rules, and, with
-    ``brush``, an overview strip below on which dragging selects the months the main chart shows."""
+                   height: int = 300) -> ChartParts:
     data = compute_target_path(monthly, target).assign(date=lambda d: pd.to_datetime(d[C.MONTH]))
+    frames = {"data": data}
+    if target:
+        frames["target"] = pd.DataFrame({"target": [target],
+                                         "label": [_("Target {value}").format(value=fmt.number(target))]})
+    kinds = _with_events(frames, events)
+    # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
+    # the right-hand axis together whatever the layering does with scales.
+    top = max(float(data["cumulative"].fillna(0.0).max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
+    return ChartParts(frames, (unit, bool(target), title, brush, height, kinds), {"top": top})
+
+
+def _draw_timeline(frames: dict[str, ChartData], unit: str, target: bool, title: str, brush: bool,
+                   height: int, kinds: tuple[str, ...] | None, *, top: float) -> AnyChart:
+    data = frames["data"]
     selection = alt.selection_interval(encodings=["x"], name=BRUSH) if brush else None
     x_scale, x_axis = _x_parts(selection)
     tooltip = [alt.Tooltip("yearmonth(date):T", title=_("Month"), format="%B %Y"),
@@ -184,9 +225,6 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
         y=alt.Y(f"{C.VALUE}:Q", title=_("{unit} per month").format(unit=unit),
                 axis=alt.Axis(format=",.0f", titleColor="#4a7fb0")),
         tooltip=tooltip)
-    # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
-    # the right-hand axis together whatever the layering does with scales.
-    top = max(float(data["cumulative"].fillna(0.0).max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
     right_scale = alt.Scale(domain=[0, top], nice=False)
     mid = alt.X("yearmonth(date):T", bandPosition=0.5, scale=x_scale, axis=x_axis, title=_("Month"))
     layers: list[Any] = [bars, alt.Chart(data).mark_line(color=ACCENT, strokeWidth=2.5, clip=True).encode(
@@ -194,7 +232,7 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
                                       scale=right_scale,
                                       axis=alt.Axis(format=",.0f", titleColor=ACCENT, orient="right")))]
     if target:
-        target_frame = pd.DataFrame({"target": [target], "label": [_("Target {value}").format(value=fmt.number(target))]})
+        target_frame = frames["target"]
         layers += [
             alt.Chart(data).mark_line(color=TARGET_COLOUR, strokeDash=[1, 3], strokeWidth=1.5, clip=True).encode(
                 x=mid, y=alt.Y("target_path:Q", scale=right_scale, axis=None), tooltip=tooltip),
@@ -204,7 +242,7 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
             alt.Chart(target_frame).mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-7, fontSize=11).encode(
                 y=alt.Y("target:Q", scale=right_scale, axis=None), x=alt.value(0), text="label:N"),
         ]
-    layers += build_event_layers(events if events is not None else pd.DataFrame(), selection)
+    layers += _event_layers(frames.get("events", pd.DataFrame()), kinds, selection)
     main = alt.layer(*layers).resolve_scale(y="independent").properties(height=height, width="container")
     if title:
         main = main.properties(title=title)
@@ -221,14 +259,33 @@ def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
 
 
-def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
-                             mode: str = "stacked", events: pd.DataFrame | None = None) -> AnyChart:
-    """A breakdown over time: stacked monthly bars coloured by ``dim`` (``mode="stacked"``) or one small
-    line chart per category sharing the y axis (``mode="small_multiples"``)."""
+@in_parts(timeline_parts, _draw_timeline)
+def build_timeline(monthly: pd.DataFrame, unit: str, target: float | None = None,
+                   events: pd.DataFrame | None = None, *, title: str = "", brush: bool = True,
+                   height: int = 300) -> AnyChart:
+    """Monthly values (bars, left axis), the cumulative value (line, right axis) against the period's
+    target (dashed rule) and an even "on track" path (dotted), events as labelled rules, and, with
+    ``brush``, an overview strip below on which dragging selects the months the main chart shows."""
+    return drawn(_draw_timeline, timeline_parts(monthly, unit, target, events, title=title, brush=brush,
+                                                height=height))
+
+
+def breakdown_timeline_parts(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
+                             mode: str = "stacked", events: pd.DataFrame | None = None) -> ChartParts:
     data = breakdown.assign(date=pd.to_datetime(breakdown[C.MONTH]))
-    categories = list(dict.fromkeys(data[dim]))
-    scale = alt.Scale(domain=categories, range=OKABE_ITO[: len(categories)]) if len(categories) <= len(
-        OKABE_ITO) else alt.Scale(domain=categories)
+    frames = {"data": data}
+    kinds = _with_events(frames, events) if mode != "small_multiples" else None
+    categories = tuple(dict.fromkeys(data[dim]))
+    return ChartParts(frames, (dim, label, unit, mode, len(categories), "rank" in data, kinds),
+                      {"categories": categories})
+
+
+def _draw_breakdown_timeline(frames: dict[str, ChartData], dim: str, label: str, unit: str, mode: str,
+                             count: int, ranked: bool, kinds: tuple[str, ...] | None, *,
+                             categories: tuple[str, ...]) -> AnyChart:
+    data = frames["data"]
+    domain = list(categories)
+    scale = alt.Scale(domain=domain, range=OKABE_ITO[:count]) if count <= len(OKABE_ITO) else alt.Scale(domain=domain)
     colour = alt.Color(f"{dim}:N", title=label, scale=scale)
     tooltip = [alt.Tooltip("date:T", title=_("Month"), format="%B %Y"), alt.Tooltip(f"{dim}:N", title=label),
                alt.Tooltip(f"{C.VALUE}:Q", title=unit, format=",.0f")]
@@ -239,33 +296,51 @@ def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit
             y=alt.Y(f"{C.VALUE}:Q", title=per_month, axis=alt.Axis(format=",.0f")),
             color=alt.Color(f"{dim}:N", legend=None, scale=scale), tooltip=tooltip,
         ).properties(width=220, height=110).facet(
-            facet=alt.Facet(f"{dim}:N", title=None, sort=categories), columns=3))
+            facet=alt.Facet(f"{dim}:N", title=None, sort=domain), columns=3))
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("yearmonth(date):T", title=_("Month"), axis=alt.Axis(format="%b %Y", labelAngle=0)),
         y=alt.Y(f"sum({C.VALUE}):Q", title=per_month, axis=alt.Axis(format=",.0f"), stack="zero"),
-        color=colour, order=alt.Order("rank:Q") if "rank" in data else alt.Undefined, tooltip=tooltip,
+        color=colour, order=alt.Order("rank:Q") if ranked else alt.Undefined, tooltip=tooltip,
     )
-    event_layers = build_event_layers(events if events is not None else pd.DataFrame())
+    event_layers = _event_layers(frames.get("events", pd.DataFrame()), kinds)
     chart = alt.layer(bars, alt.layer(*event_layers)).resolve_scale(color="independent") if event_layers else bars
     return with_locale(chart.properties(height=280, width="container"))
 
 
-def build_sparkline(monthly: pd.DataFrame, title: str = "") -> AnyChart:
-    """A small monthly area for a headline figure, with the latest month marked (no axes)."""
+@in_parts(breakdown_timeline_parts, _draw_breakdown_timeline)
+def build_breakdown_timeline(breakdown: pd.DataFrame, dim: str, label: str, unit: str, *,
+                             mode: str = "stacked", events: pd.DataFrame | None = None) -> AnyChart:
+    """A breakdown over time: stacked monthly bars coloured by ``dim`` (``mode="stacked"``) or one small
+    line chart per category sharing the y axis (``mode="small_multiples"``)."""
+    return drawn(_draw_breakdown_timeline, breakdown_timeline_parts(breakdown, dim, label, unit, mode=mode,
+                                                                    events=events))
+
+
+def sparkline_parts(monthly: pd.DataFrame, title: str = "") -> ChartParts:
     data = monthly.assign(date=pd.to_datetime(monthly[C.MONTH]))
+    return ChartParts({"data": data, "last": data.tail(1)}, ("cumulative" in data, title))
+
+
+def _draw_sparkline(frames: dict[str, ChartData], cumulative: bool, title: str) -> AnyChart:
     tooltip = [alt.Tooltip("date:T", title=_("Month"), format="%B %Y"),
                alt.Tooltip(f"{C.VALUE}:Q", title=_("Value"), format=",.0f")]
-    if "cumulative" in data:
+    if cumulative:
         tooltip.append(alt.Tooltip("cumulative:Q", title=_("Cumulative"), format=",.0f"))
-    area = alt.Chart(data).mark_area(
+    area = alt.Chart(frames["data"]).mark_area(
         line={"color": ACCENT}, color=alt.Gradient(gradient="linear", stops=[
             alt.GradientStop(color="#ffffff", offset=0), alt.GradientStop(color=BAR_COLOUR, offset=1)],
             x1=1, x2=1, y1=1, y2=0),
     ).encode(x=alt.X("date:T", axis=None), y=alt.Y(f"{C.VALUE}:Q", axis=None), tooltip=tooltip)
-    last = alt.Chart(data.tail(1)).mark_point(color=ACCENT, filled=True, size=30).encode(
+    last = alt.Chart(frames["last"]).mark_point(color=ACCENT, filled=True, size=30).encode(
         x="date:T", y=f"{C.VALUE}:Q", tooltip=tooltip)
     chart = alt.layer(area, last).properties(height=50, width="container")
     return with_locale(chart.properties(title=title) if title else chart)
+
+
+@in_parts(sparkline_parts, _draw_sparkline)
+def build_sparkline(monthly: pd.DataFrame, title: str = "") -> AnyChart:
+    """A small monthly area for a headline figure, with the latest month marked (no axes)."""
+    return drawn(_draw_sparkline, sparkline_parts(monthly, title))
 
 
 # --- images ---------------------------------------------------------------------------------------------

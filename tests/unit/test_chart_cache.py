@@ -41,39 +41,54 @@ def _events() -> pd.DataFrame:
     }), PERIOD)
 
 
-def _groups() -> pd.DataFrame:
+def _groups(k: int = 1) -> pd.DataFrame:
     return pd.DataFrame({C.MONTH: ["2025-01", "2025-01", "2025-02", "2025-02"],
-                         C.GROUP: ["Refugees", "Host community"] * 2, C.VALUE: [5.0, 3.0, 6.0, 2.0]})
+                         C.GROUP: ["Refugees", "Host community" if k == 1 else "Returnees"] * 2,
+                         C.VALUE: [5.0 * k, 3.0, 6.0, 2.0 + k]})
 
 
-def _trend() -> pd.DataFrame:
-    months = ["2025-01", "2025-02", "2025-03"]
-    out = pd.DataFrame({C.MONTH: months, "expected": [4, 4, 4], "reported": [4, 3, 1], "on_time": [3, 2, 0]})
+def _places(k: int = 1) -> pd.DataFrame:
+    return pd.DataFrame({C.AREA: [f"Area {i}" for i in range(6 + k)], C.VALUE: [10.0 * i for i in range(6 + k)]})
+
+
+def _months_from(k: int, n: int) -> list[str]:
+    return pd.period_range(f"2025-{k:02d}", periods=n, freq="M").strftime("%Y-%m").tolist()
+
+
+def _trend(k: int = 1) -> pd.DataFrame:
+    months = _months_from(k, 3)
+    out = pd.DataFrame({C.MONTH: months, "expected": [4, 4, 4], "reported": [4, 2 + k, 1], "on_time": [3, 1 + k, 0]})
     out["completeness_pct"] = 100.0 * out["reported"] / out["expected"]
     out["on_time_pct"] = 100.0 * out["on_time"] / out["expected"]
     out["open"] = [False, False, True]
     return out
 
 
-def _series() -> tuple[pd.DataFrame, pd.DataFrame]:
-    series = pd.DataFrame({C.MONTH: ["2025-01", "2025-02", "2025-03", "2025-04"], C.VALUE: [10.0, 12.0, 95.0, 11.0]})
+def _series(k: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    series = pd.DataFrame({C.MONTH: _months_from(k, 4), C.VALUE: [10.0, 12.0 + k, 95.0, 11.0]})
     return series, series.iloc[[2]]
 
 
-#: Every builder as a page calls it (call site, arguments, width), with small data of the same shape.
-CASES: dict[str, Callable[[], Case]] = {
-    "sparkline (Home)": lambda: (T.build_sparkline, (_monthly([1, 2, 3, 4, 5, 6]),), {}, "stretch"),
-    "timeline (Indicators)": lambda: (T.build_timeline, (_monthly([100, 150, 120, 90, 200, 1400]), "people", 1200.0,
-                                                         _events()), {}, "stretch"),
-    "breakdown stacked": lambda: (T.build_breakdown_timeline, (_groups(), C.GROUP, "Population group", "people"),
-                                  {"mode": "stacked", "events": _events()}, "stretch"),
-    "breakdown small multiples": lambda: (T.build_breakdown_timeline, (_groups(), C.GROUP, "Population group",
-                                                                       "people"),
-                                          {"mode": "small_multiples", "events": None}, "content"),
-    "bar breakdown (Indicators tabs)": lambda: (charts.build_bar_breakdown, (_groups(), C.GROUP, "Population group",
-                                                                             None, None), {}, "stretch"),
-    "completeness trend (Data quality)": lambda: (Q.build_completeness_trend, (_trend(),), {}, "stretch"),
-    "series with flags (Data quality)": lambda: (Q.build_series_with_flags, _series(), {}, "stretch"),
+#: Every builder as a page calls it (arguments, width), with small data; ``k`` changes the data and the values
+#: written into the spec (months, a scale's top, a height, categories) but not the shape (titles, layers), so
+#: k=1 and k=2 share one template.
+CASES: dict[str, Callable[[int], Case]] = {
+    "sparkline (Home)": lambda k: (T.build_sparkline, (_monthly([1, 2, 3, 4, 5, 5 + k]),), {}, "stretch"),
+    "timeline (Indicators)": lambda k: (T.build_timeline, (_monthly([100, 150, 120, 90, 200, 100 + k]), "people",
+                                                           1200.0, _events()), {}, "stretch"),
+    "timeline without target or events": lambda k: (T.build_timeline, (_monthly([1, 2, 3, 4, 5, 6 + k]), "people"),
+                                                    {"brush": False}, "stretch"),
+    "breakdown stacked": lambda k: (T.build_breakdown_timeline, (_groups(k), C.GROUP, "Population group", "people"),
+                                    {"mode": "stacked", "events": _events()}, "stretch"),
+    "breakdown small multiples": lambda k: (T.build_breakdown_timeline, (_groups(k), C.GROUP, "Population group",
+                                                                         "people"),
+                                            {"mode": "small_multiples", "events": None}, "content"),
+    "bar breakdown (Indicators tabs)": lambda k: (charts.build_bar_breakdown, (_groups(k), C.GROUP,
+                                                                               "Population group", None, None),
+                                                  {}, "stretch"),
+    "bar breakdown of places": lambda k: (charts.build_bar_breakdown, (_places(k), C.AREA, "Area"), {}, "stretch"),
+    "completeness trend (Data quality)": lambda k: (Q.build_completeness_trend, (_trend(k),), {}, "stretch"),
+    "series with flags (Data quality)": lambda k: (Q.build_series_with_flags, _series(k), {}, "stretch"),
 }
 
 
@@ -82,19 +97,21 @@ def _empty_cache() -> None:
     charts.clear_chart_cache()
 
 
-def _both_ways(case: str, lang: str) -> None:
-    """Draw the case with st.altair_chart, then twice through the cache (a miss, then a hit)."""
+def _all_ways(case: str, lang: str) -> None:
+    """Draw the case with st.altair_chart, then through the cache: other data of the same shape (the template
+    is made), this data (its template is reused) and this data again (the spec is reused)."""
     import streamlit as st
 
     from dashboard import charts, i18n
     from tests.unit.test_chart_cache import CASES
 
     i18n.set_language(lang)
-    build, args, kwargs, width = CASES[case]()
+    build, args, kwargs, width = CASES[case](2)
     st.altair_chart(build(*args, **kwargs), width=width)
-    render_chart = charts.render_chart
-    render_chart(build, *args, width=width, **kwargs)
-    render_chart(build, *args, width=width, **kwargs)
+    other, other_args, other_kwargs, _width = CASES[case](1)
+    charts.render_chart(other, *other_args, width=width, **other_kwargs)
+    charts.render_chart(build, *args, width=width, **kwargs)
+    charts.render_chart(build, *args, width=width, **kwargs)
 
 
 @pytest.mark.parametrize("lang", ["en", "uk"])
@@ -112,15 +129,17 @@ def test_cached_chart_is_sent_as_altair_sent_it(case: str, lang: str, monkeypatc
         return enqueue(self, delta_type, element_proto, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "_enqueue", spy)
-    at = AppTest.from_function(_both_ways, kwargs={"case": case, "lang": lang}, default_timeout=30).run()
+    at = AppTest.from_function(_all_ways, kwargs={"case": case, "lang": lang}, default_timeout=30).run()
     assert not at.exception, at.exception
-    altair, miss, hit = (chart.proto for chart in at.get("vega_lite_chart"))
-    assert altair.spec == miss.spec == hit.spec
-    assert [(d.name, d.data.data) for d in altair.datasets] == [(d.name, d.data.data) for d in miss.datasets] \
-        == [(d.name, d.data.data) for d in hit.datasets]
-    assert altair.theme == miss.theme == hit.theme == "streamlit"
-    assert altair == miss == hit  # nothing else differs either (data, selection, container width)
-    assert widths == [CASES[case]()[3]] * 3
+    altair, other, filled, kept = (chart.proto for chart in at.get("vega_lite_chart"))
+    assert altair.spec == filled.spec == kept.spec
+    assert [(d.name, d.data.data) for d in altair.datasets] == [(d.name, d.data.data) for d in filled.datasets] \
+        == [(d.name, d.data.data) for d in kept.datasets]
+    assert altair.theme == filled.theme == kept.theme == "streamlit"
+    assert altair == filled == kept  # nothing else differs either (data, selection, container width)
+    assert other.datasets != altair.datasets  # the other data was drawn, not this
+    assert widths == [CASES[case](1)[3]] * 4
+    assert len(charts._specs) == 2 and len(charts._templates) == 1  # one template served both data
     if lang == "uk" and "locale" in json.loads(altair.spec)["config"]:
         locale = json.loads(altair.spec)["config"]["locale"]
         assert locale["number"]["decimal"] == ","
