@@ -9,8 +9,9 @@ reads an old file. Writing is atomic (a temporary file renamed into place); a fi
 recomputed, never trusted.
 
 When a large snapshot is first used, :func:`prepare_in_background` computes the alerts of every standard
-period (year to date, last month, last quarter, since the meeting, everything) in one background thread at
-low priority, so the first reader of each period finds them ready. Custom month ranges are computed when
+period (year to date, last month, last quarter, since the meeting, everything) in a child process at low
+priority, so the first reader of each period finds them ready (a page asking for a period being prepared
+waits for it: a file lock, not a second computation). Custom month ranges are computed when
 first asked for and then kept too. Alerts hold no translated text, so one file serves every language.
 
 No streamlit here: :mod:`dashboard.cache` decides when to call it.
@@ -19,13 +20,16 @@ No streamlit here: :mod:`dashboard.cache` decides when to call it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import pickle
+import subprocess
+import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -114,7 +118,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     got = load(path)
     if got is not None:
         return got
-    with _lock_for(path):  # the background preparation may be computing this very period: wait for it
+    with _locked(path):  # the preparing process (or another thread) may be computing this very period: wait
         got = load(path)
         if got is None:
             got = compute(reader, period, today, *inputs())
@@ -126,9 +130,18 @@ _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def _lock_for(path: Path) -> threading.Lock:
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Held by one thread of one process at a time for ``path``: a thread lock within the process, an exclusive
+    ``flock`` on a lock file beside it across processes (the preparing child and the app)."""
     with _locks_guard:
-        return _locks.setdefault(path, threading.Lock())
+        lock = _locks.setdefault(path, threading.Lock())
+    with lock, path.with_name(f".{path.name}.lock").open("a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def standard_periods(today: date, first_month: str, last_meeting: date | None) -> list[Period]:
@@ -144,25 +157,31 @@ def standard_periods(today: date, first_month: str, last_meeting: date | None) -
 _started: set[Path] = set()
 
 
-def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> threading.Thread | None:
-    """Start computing the alerts of every standard period for the snapshot ``reader`` reads (once per
-    snapshot per process; not for small snapshots, where the checks take well under a second)."""
+def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> subprocess.Popen[bytes] | None:
+    """Start computing the alerts of every standard period for the snapshot ``reader`` reads, once per
+    snapshot per process, in a child process at low priority (``python -m dashboard.alert_cache``): the checks
+    over every row of a long period need several times the snapshot's rows in memory, which the app's own
+    process then never holds, and they do not hold the app's interpreter lock. Not for small snapshots, where
+    the checks take well under a second."""
     if reader.path is None or rows < PREPARE_MIN_ROWS:
         return None
     with _locks_guard:
         if reader.path in _started:
             return None
         _started.add(reader.path)
-    thread = threading.Thread(target=prepare, args=(reader, today), name="mhpss-prepare-alerts", daemon=True)
-    thread.start()
-    return thread
+    env = {**os.environ, "MHPSS_DATABASE_URL": reader.engine.url.render_as_string(hide_password=False)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.alert_cache", str(reader.path), today.isoformat()], env=env,
+        cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(10),  # noqa: PLW1509 - nothing else runs in the fork
+    )
+    threading.Thread(target=child.wait, name="mhpss-prepare-alerts", daemon=True).start()  # reaped when done
+    return child
 
 
 def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None) -> int:
     """Compute and keep the alerts of ``periods`` (default: :func:`standard_periods`) not kept yet; return
-    how many were computed. Runs at low priority; failures are logged, never raised (it is only a head start)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+    how many were computed. Failures are logged, never raised (it is only a head start)."""
     computed = 0
     try:
         engine = reader.engine
@@ -189,3 +208,26 @@ def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tup
             cached.append((last_import, queries.fetch_denominators(engine), queries.fetch_reviews(engine)))  # type: ignore[arg-type]
         return cached[0]
     return inputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dashboard.alert_cache SNAPSHOT TODAY``: prepare the standard periods' alerts of the snapshot
+    file SNAPSHOT of the database ``MHPSS_DATABASE_URL`` names, judged on TODAY (YYYY-MM-DD)."""
+    from dashboard.store import get_engine
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or "MHPSS_DATABASE_URL" not in os.environ:
+        print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO)
+    engine = get_engine(os.environ["MHPSS_DATABASE_URL"])
+    try:
+        done = prepare(readpath.Reader(engine, Path(args[0])), date.fromisoformat(args[1]))
+    finally:
+        engine.dispose()
+    log.info("prepared the alerts of %d period(s) for %s", done, args[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

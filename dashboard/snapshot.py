@@ -173,7 +173,7 @@ def _remove_unused(folder: Path) -> None:
             for alerts in folder.glob(f"alerts-{old.stem.removeprefix('facts-')}-*.pkl"):
                 alerts.unlink(missing_ok=True)
             old.unlink(missing_ok=True)
-    for alerts in folder.glob("alerts-*.pkl"):
+    for alerts in [*folder.glob("alerts-*.pkl"), *folder.glob(".alerts-*.lock")]:
         if time.time() - alerts.stat().st_mtime > 2 * 86_400:
             alerts.unlink(missing_ok=True)
 

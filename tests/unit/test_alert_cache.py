@@ -108,12 +108,12 @@ def test_the_standard_periods_are_prepared_ahead(engine: Engine, snap: readpath.
     assert alert_cache.prepare(snap, TODAY) == 0  # nothing left to do
 
 
-def test_small_snapshots_are_not_prepared_in_the_background(snap: readpath.Reader) -> None:
+def test_large_snapshots_are_prepared_by_a_child_process_small_ones_not_at_all(snap: readpath.Reader) -> None:
     assert alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS - 1) is None
-    thread = alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS)
-    assert thread is not None
-    thread.join(timeout=300)
-    assert alert_cache.load(alert_cache.path_for(snap.path, YEAR, TODAY)) is not None  # type: ignore[arg-type]
+    child = alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS)
+    assert child is not None and child.wait(timeout=300) == 0  # a child process of its own
+    got = alert_cache.load(alert_cache.path_for(snap.path, YEAR, TODAY))  # type: ignore[arg-type]
+    assert got is not None and got == _checks_run(snap.engine, YEAR)
     assert alert_cache.prepare_in_background(snap, TODAY, rows=10**9) is None  # once per snapshot
 
 
