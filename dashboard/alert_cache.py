@@ -46,7 +46,7 @@ FORMAT = 1  # bump when Alert's fields change
 #: Snapshots smaller than this are quick to check on demand: no background preparation for them.
 PREPARE_MIN_ROWS = 200_000
 _QUALITY_MODULES = ("quality", "quality_rules", "quality_duplicates", "quality_outliers", "quality_completeness",
-                    "quality_text", "alert_cache")
+                    "quality_text")
 
 
 def _code_version() -> str:
