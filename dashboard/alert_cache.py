@@ -108,16 +108,26 @@ def compute(reader: readpath.Reader, period: Period, today: date, last_import: d
 
 
 def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
-        datetime | None, pd.DataFrame, pd.DataFrame]]) -> list[Alert]:
+        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0) -> list[Alert]:
     """The alerts of ``period``: from the file beside the snapshot, else computed and kept there.
-    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. Without a snapshot
-    (the database read path) they are computed every time the caller asks."""
+    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large snapshot
+    (``rows`` of at least :data:`PREPARE_MIN_ROWS`) they run in a child process, so the app never holds every
+    row of a long period in memory. Without a snapshot (the database read path) they are computed every time
+    the caller asks."""
     if reader.path is None:
         return compute(reader, period, today, *inputs())
     path = path_for(reader.path, period, today)
     got = load(path)
     if got is not None:
         return got
+    if rows >= PREPARE_MIN_ROWS and not _in_child:
+        done = subprocess.run(_child_command(reader.path, today, [period]), env=_child_env(reader),
+                              cwd=_REPO, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        got = load(path)
+        if got is not None:
+            return got
+        log.warning("checking %s in a child process failed (%s); checking here", period,
+                    done.stderr.decode(errors="replace").strip().splitlines()[-1:] or done.returncode)
     with _locked(path):  # the preparing process (or another thread) may be computing this very period: wait
         got = load(path)
         if got is None:
@@ -169,14 +179,28 @@ def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> su
         if reader.path in _started:
             return None
         _started.add(reader.path)
-    env = {**os.environ, "MHPSS_DATABASE_URL": reader.engine.url.render_as_string(hide_password=False)}
     child = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.alert_cache", str(reader.path), today.isoformat()], env=env,
-        cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(10),  # noqa: PLW1509 - nothing else runs in the fork
+        _child_command(reader.path, today), env=_child_env(reader), cwd=_REPO, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: os.nice(10),  # noqa: PLW1509 - nothing else runs in the fork
     )
     threading.Thread(target=child.wait, name="mhpss-prepare-alerts", daemon=True).start()  # reaped when done
     return child
+
+
+_REPO = Path(__file__).resolve().parent.parent
+_in_child = False  # True in ``python -m dashboard.alert_cache``: it computes, never starts another child
+
+
+def _child_command(snapshot_path: Path, today: date, periods: Iterable[Period] = ()) -> list[str]:
+    return [sys.executable, "-m", "dashboard.alert_cache", str(snapshot_path), today.isoformat(),
+            *(f"{p.start}:{p.end}" for p in periods)]
+
+
+def _child_env(reader: readpath.Reader) -> dict[str, str]:
+    """The child's environment: this one, with the database URL (in the environment, not on the command line,
+    where a password would show in the process list)."""
+    return {**os.environ, "MHPSS_DATABASE_URL": reader.engine.url.render_as_string(hide_password=False)}
 
 
 def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None) -> int:
@@ -211,18 +235,23 @@ def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tup
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dashboard.alert_cache SNAPSHOT TODAY``: prepare the standard periods' alerts of the snapshot
-    file SNAPSHOT of the database ``MHPSS_DATABASE_URL`` names, judged on TODAY (YYYY-MM-DD)."""
+    """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...]``: prepare the alerts of the periods
+    given (default: the standard periods) for the snapshot file SNAPSHOT of the database ``MHPSS_DATABASE_URL``
+    names, judged on TODAY (YYYY-MM-DD)."""
     from dashboard.store import get_engine
 
+    global _in_child
+    _in_child = True
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or "MHPSS_DATABASE_URL" not in os.environ:
-        print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD", file=sys.stderr)
+    if len(args) < 2 or "MHPSS_DATABASE_URL" not in os.environ:
+        print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD [YYYY-MM:YYYY-MM ...]",
+              file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO)
+    periods = [Period(*text.split(":", 1)) for text in args[2:]] or None
     engine = get_engine(os.environ["MHPSS_DATABASE_URL"])
     try:
-        done = prepare(readpath.Reader(engine, Path(args[0])), date.fromisoformat(args[1]))
+        done = prepare(readpath.Reader(engine, Path(args[0])), date.fromisoformat(args[1]), periods)
     finally:
         engine.dispose()
     log.info("prepared the alerts of %d period(s) for %s", done, args[0])

@@ -242,9 +242,11 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
 def _period_alerts(url: str, version: int, period: Period, today: date) -> list[Alert]:
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
-    return alert_cache.get(reader(url, version), period, today,
+    source = reader(url, version)
+    return alert_cache.get(source, period, today,
                            lambda: (freshness(url, version).last_import, denominators(url, version),
-                                    reviews(url, version)))
+                                    reviews(url, version)),
+                           rows=snapshot.row_count(source.path) if source.path is not None else 0)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -139,3 +139,24 @@ def test_a_filter_keeps_the_alerts_about_its_rows(problems_db: Path, tmp_path: P
         assert any(a.rows for a in got) and len(got) < len(everything)
     # Alerts are about reports, not one indicator: an indicator choice does not hide them.
     assert cache.alerts(url, version, replace(filters, indicator="REFERRALS"), YEAR, TODAY) == got
+
+
+def test_a_large_snapshot_is_checked_in_a_child_process(engine: Engine, snap: readpath.Reader,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's process never runs the checks over a large snapshot's rows: a child does and keeps the file."""
+    monkeypatch.setattr(alert_cache, "compute", lambda *args: pytest.fail("checked in the app's process"))
+    got = alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),  # type: ignore[arg-type,return-value]
+                          rows=alert_cache.PREPARE_MIN_ROWS)
+    monkeypatch.undo()
+    assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
+
+
+def test_when_the_child_fails_the_app_checks_itself(engine: Engine, snap: readpath.Reader,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    import sys
+
+    monkeypatch.setattr(alert_cache, "_child_command", lambda *args: [sys.executable, "-c", "raise SystemExit(3)"])
+    got = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine), rows=10**7)  # type: ignore[arg-type,return-value]
+    assert got == _checks_run(engine, YEAR)
+    assert "failed" in caplog.text
