@@ -26,9 +26,15 @@ from dashboard.charts import build_bar_breakdown, render_chart
 from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
 from dashboard.i18n import N_, _, ngettext, pgettext
 from dashboard.indicators import compute_target
-from dashboard.timelines import render_chart_downloads, render_indicator_timeline
+from dashboard.timelines import (
+    BREAKDOWN_DIMS,
+    compute_events,
+    compute_monthly_breakdown,
+    render_chart_downloads,
+    render_indicator_timeline,
+)
 from dashboard.ui import PageContext, render_empty, render_privacy_note
-from dashboard.vocab import AGE_BANDS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 #: Breakdown tab: (figure table, dimension on the bars, tab title, colour dimension).
 TAB_SPECS = [("place", C.AREA, N_("By place"), None), ("age_sex", C.AGE, N_("By sex and age"), C.SEX),
@@ -203,9 +209,13 @@ def render_trend(view: IndicatorView, ctx: PageContext) -> None:
     if view.facts.empty:
         render_empty()
         return
+    extras = page_extras(ctx, view.code)
     render_indicator_timeline(view.facts, view.monthly, view.unit_text, view.aggregation, view.target,
                               cache.events(ctx.url, ctx.version), ctx.period, f"mhpss_{view.code}",
-                              breakdowns=compute_time_breakdowns(view))
+                              breakdowns=extras.time_breakdowns, period_events=extras.events,
+                              breakdown_of=lambda dim: ctx.computed("dashboard.indicator_view:compute_time_breakdown",
+                                                                    view.code, dim),
+                              dims=extras.time_dims)
     if view.suppressed:
         hidden = view.figures.hidden_in("month", *(n for n in view.figures.tables if n.startswith("month_")))
         if view.figures.cumulative is None:
@@ -252,15 +262,16 @@ def render_breakdown_table(frame: pd.DataFrame, dims: list[str], suppressed: boo
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
-def render_breakdowns(view: IndicatorView) -> None:
+def render_breakdowns(view: IndicatorView, ctx: PageContext | None = None) -> None:
     st.subheader(_("Breakdowns"))
     if view.facts.empty:
         render_empty()
         return
+    ready = page_extras(ctx, view.code).tabs if ctx is not None else {}
     tabs = st.tabs([_(title) for _name, _dim, title, _colour in TAB_SPECS])
     for tab, (name, dim, _title, colour) in zip(tabs, TAB_SPECS, strict=True):
         with tab:
-            frame = compute_tab(view, name)
+            frame = ready[name] if name in ready else compute_tab(view, name)
             if frame.empty:
                 st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
                 continue
@@ -278,7 +289,7 @@ def render_breakdowns(view: IndicatorView) -> None:
                         hidden).format(n=fmt.number(hidden)))
 
 
-def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
+def compute_figures_table(view: IndicatorView, tabs: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Every figure on the page as one long table (what the figures download holds): table, the dimension
     values (labels in the reader's language), and the value as shown ("<5" and "hidden" in the public view,
     in English in every language: the values stay machine-readable). Headers in the reader's language (the
@@ -289,7 +300,8 @@ def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
     threshold = view.figures.audience.threshold
     parts = []
     for name in (n for n in tables if n in view.figures.tables):
-        table = compute_tab(view, name) if name in tab_names else view.figures.table(name)
+        table = ((tabs[name] if tabs and name in tabs else compute_tab(view, name)) if name in tab_names
+                 else view.figures.table(name))
         dims = [c for c in table.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
         machine = [privacy.display(v, s, threshold, translate=False) for v, s in
                    zip(table[C.VALUE], table[STATUS], strict=True)]
@@ -311,8 +323,41 @@ def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
 def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:
     """The page's figures as CSV (formula-safe, suppressed like the page in the public view)."""
     stem = exports.safe_file_name(f"mhpss_{view.code}_{ctx.period.start}_{ctx.period.end}_figures", "csv")
-    st.download_button(_("Download these figures (CSV)"), exports.build_table_csv(compute_figures_table(view)),
+    st.download_button(_("Download these figures (CSV)"), page_extras(ctx, view.code).figures_csv,
                        stem, "text/csv", key="dl_indicator_figures", icon=":material/download:")
+
+
+@dataclass(frozen=True)
+class PageExtras:
+    """What the page draws from the view, computed once per context and language (see :func:`page_extras`)."""
+
+    tabs: dict[str, pd.DataFrame]  # breakdown tab -> its labelled table (compute_tab)
+    figures_csv: bytes  # the figures download
+    events: pd.DataFrame  # the period's events on the timeline
+    time_dims: list[str]  # dimensions the facts are disaggregated by (the breakdown over time's choices)
+    time_breakdowns: dict[str, pd.DataFrame] | None  # the public's suppressed breakdowns over time
+
+
+def page_extras(ctx: PageContext, code: str) -> PageExtras:
+    """:func:`compute_extras`, memoised: a rerun with the same choices re-labels and re-encodes nothing."""
+    return ctx.computed("dashboard.indicator_view:compute_extras", code)  # type: ignore[no-any-return]
+
+
+def compute_extras(ctx: PageContext, code: str) -> PageExtras:
+    view = page_view(ctx, code)
+    tabs = {name: compute_tab(view, name) for name, *_rest in TAB_SPECS} if not view.facts.empty else {}
+    breakdowns = compute_time_breakdowns(view)
+    dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
+            [d for d in BREAKDOWN_DIMS if d in view.facts and (view.facts[d].astype(str) != ALL).any()])
+    return PageExtras(tabs, exports.build_table_csv(compute_figures_table(view, tabs)),
+                      compute_events(cache.events(ctx.url, ctx.version), ctx.period), dims, breakdowns)
+
+
+def compute_time_breakdown(ctx: PageContext, code: str, dim: str) -> pd.DataFrame:
+    """The indicator's monthly figures broken down by ``dim`` (staff), memoised per context through
+    ``ctx.computed``."""
+    view = page_view(ctx, code)
+    return compute_monthly_breakdown(view.facts, view.aggregation, ctx.period, dim)
 
 
 def render_sources(view: IndicatorView, ctx: PageContext | None = None) -> None:

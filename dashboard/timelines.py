@@ -392,19 +392,28 @@ BREAKDOWN_DIMS = {C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Populati
 
 def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,
                               target: float | None, events: pd.DataFrame, period: Period, name: str,
-                              breakdowns: dict[str, pd.DataFrame] | None = None) -> None:
+                              breakdowns: dict[str, pd.DataFrame] | None = None,
+                              period_events: pd.DataFrame | None = None,
+                              breakdown_of: Callable[[str], pd.DataFrame] | None = None,
+                              dims: list[str] | None = None) -> None:
     """The indicator's timeline with PNG/SVG downloads, then a breakdown over time (stacked or small
     multiples) on any dimension the facts are disaggregated by. ``breakdowns`` (dimension -> month, label,
-    value), when given, replaces computing them from ``facts`` (the public view passes them suppressed)."""
+    value), when given, replaces computing them from ``facts`` (the public view passes them suppressed).
+    A caller that keeps its results may pass what would otherwise be computed on each run: the period's
+    events (``compute_events``), the breakdown over time of a dimension (``breakdown_of``) and the
+    dimensions offered (``dims``)."""
     import streamlit as st
 
-    chart = render_chart(build_timeline, monthly, unit, target, compute_events(events, period), width="stretch")
+    if period_events is None:
+        period_events = compute_events(events, period)
+    chart = render_chart(build_timeline, monthly, unit, target, period_events, width="stretch")
     st.caption(_("Bars: each month's figure (left axis). Line: cumulative by the indicator's rule (right axis), "
                  "against the target for the period's years (dashed) and an even pace towards it (dotted). "
                  "Vertical rules: tWG meetings, forums, trainings and milestones."))
     render_chart_downloads(chart, f"{name}_timeline")
-    dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
-            [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()])
+    if dims is None:
+        dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
+                [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()])
     if not dims:
         return
     with st.expander(_("Over time, broken down"), expanded=False):
@@ -412,13 +421,13 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
         dim = left.selectbox(_("Break down by"), dims, format_func=lambda d: _(BREAKDOWN_DIMS[d]), key="w_tl_dim")
         mode = right.radio(_("Show as"), ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",
                            format_func=lambda m: _("Stacked bars") if m == "stacked" else _("Small multiples"))
-        frame = (breakdowns[str(dim)] if breakdowns is not None else
-                 compute_monthly_breakdown(facts, aggregation, period, str(dim)))
+        frame = (breakdowns[str(dim)] if breakdowns is not None else breakdown_of(str(dim)) if breakdown_of
+                 else compute_monthly_breakdown(facts, aggregation, period, str(dim)))
         if frame.empty:
             st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
             return
         breakdown = render_chart(build_breakdown_timeline, frame, str(dim), _(BREAKDOWN_DIMS[str(dim)]), unit,
-                                 mode=str(mode), events=compute_events(events, period) if mode == "stacked" else None,
+                                 mode=str(mode), events=period_events if mode == "stacked" else None,
                                  width="stretch" if mode == "stacked" else "content")
         if aggregation == "unique_max":
             st.caption(_("Each category's monthly figure uses the unique-people rule within that category, so the "

@@ -16,6 +16,6 @@ if data.aggregation == "unique_max" and data.suppressed:
 elif data.aggregation == "unique_max":
     render_unique_people_comparison(data.facts, data.row, comparison=unique_comparison(ctx, data.code))
 view.render_trend(data, ctx)
-view.render_breakdowns(data)
+view.render_breakdowns(data, ctx)
 view.render_figures_download(data, ctx)
 view.render_sources(data, ctx)
