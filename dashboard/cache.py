@@ -38,12 +38,17 @@ def engine(url: str) -> Engine:
 
 def reader(url: str, version: int) -> readpath.Reader:
     """Where this data version is read from: the columnar snapshot (built on first use after a change, with a
-    spinner) or, with ``MHPSS_READ_PATH=database``, the database itself."""
+    spinner) or, with ``MHPSS_READ_PATH=database``, the database itself, whose cube table is rebuilt first
+    (with the same spinner) when it was built for another data version."""
     from dashboard.settings import load_settings
 
     settings = load_settings()
     if settings.read_path == "database":
-        return readpath.Reader(engine(url))
+        database = engine(url)
+        if not readpath.database_cube_is_current(database):
+            with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
+                readpath.refresh_database_cube(database)
+        return readpath.Reader(database, database_cube=True)
     sig = _signature(url, version)
     path = snapshot.path_for(settings.cache_dir, sig)
     if not path.exists():
@@ -250,10 +255,11 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def computed(target: str, ctx: Any, lang: str, args: tuple[Any, ...] = ()) -> Any:
+def computed(target: str, key: str, lang: str, args: tuple[Any, ...], _ctx: Any) -> Any:
     """A page's whole computation, memoised: ``target`` names a function (``"dashboard.home:compute_overview"``)
-    called as ``function(ctx, *args)`` in language ``lang``. The key is the page context (database URL, data
-    version, filters, period, today, settings and who is looking), the language and ``args``, so a rerun
+    called as ``function(_ctx, *args)`` in language ``lang``. The key is the page context's ``key`` (database
+    URL, data version, filters, period, today, settings and who is looking; the context itself is not hashed),
+    the language and ``args``, so a rerun
     with the same choices (a click elsewhere on the page, a widget that changes nothing here) costs a cache
     hit, and new data or another viewer never sees a stale or someone else's result.
 
@@ -265,7 +271,7 @@ def computed(target: str, ctx: Any, lang: str, args: tuple[Any, ...] = ()) -> An
     module, _sep, name = target.partition(":")
     function = getattr(importlib.import_module(module), name)
     with i18n.language(lang):
-        return function(ctx, *args)
+        return function(_ctx, *args)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -9,6 +9,8 @@ freshness line, and returns a :class:`PageContext`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -81,7 +83,13 @@ class PageContext:
     def computed(self, target: str, *args: object) -> Any:
         """``target`` (``"module:function"``) called with this context and ``args``, memoised per context and
         language (see :func:`dashboard.cache.computed`): a rerun with the same filters computes nothing."""
-        return cache.computed(target, self, i18n.current(), args)
+        return cache.computed(target, self.key, i18n.current(), args, self)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """Everything in this context, as a short text: what :meth:`computed` is keyed by (hashing the context
+        object itself on each call cost Streamlit several milliseconds)."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
     def indicators(self) -> pd.DataFrame:
         """The indicators this viewer may see (published ones for the public)."""
