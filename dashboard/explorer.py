@@ -219,8 +219,8 @@ def build_later(build: Callable[[pd.DataFrame], bytes | str], ctx: PageContext, 
 
 
 def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | None = None) -> None:
-    """Download buttons for exactly the matching rows; each download is audit-logged. A complete listing's
-    files are made with the page; a long one's when the button is pressed, from all its rows."""
+    """Download buttons for exactly the matching rows; each download is audit-logged. Files are made when a
+    button is pressed (a rerun builds none): a complete listing's from its rows, a long one's from all its rows."""
     st.subheader(_("Download these rows"))
     if not roles.can(ctx, "export"):
         st.caption(_("Downloading report rows is for analysts and the tWG co-leads."))
@@ -239,10 +239,14 @@ def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | N
         with i18n.language(lang):
             return exports.build_xlsx(all_rows(), ctx.filters, ctx.period, generated, indicator_names)
 
-    def later(build: Callable[[pd.DataFrame], bytes | str]) -> bytes | str | Callable[[], bytes | str]:
-        """The file now for a complete listing, else a builder Streamlit calls when the button is pressed."""
+    def later(build: Callable[[pd.DataFrame], bytes | str]) -> Callable[[], bytes | str]:
+        """A builder Streamlit calls when the button is pressed (a rerun builds no file): from the rows on
+        screen for a complete listing, else from every matching row."""
         if listing.complete:
-            return build(listing.rows)
+            def from_listing() -> bytes | str:
+                with i18n.language(lang):
+                    return build(listing.rows)
+            return from_listing
         return build_later(build, ctx, lang)
 
     cols = st.columns(5)
