@@ -131,7 +131,10 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     with _locked(path):  # the preparing process (or another thread) may be computing this very period: wait
         got = load(path)
         if got is None:
-            got = compute(reader, period, today, *inputs())
+            # One computation at a time in the whole cache folder (all processes): each holds every row of
+            # its period in memory, and two long periods at 10M rows at once would not fit.
+            with _locked(path.with_name("alerts-computing")):
+                got = compute(reader, period, today, *inputs())
             save(path, got)
     return got
 
