@@ -458,6 +458,43 @@ CUBE_COLUMNS = [*CUBE_KEYS, ADM1, C.VALUE, C.IS_DEMO, ROWS]
 cube_table = table("cube", *(column(name, (FLAT_TYPES.get(name) or Integer)()) for name in CUBE_COLUMNS))
 #: What the pre-aggregated cube cannot answer: these filters and breakdowns need the report rows.
 NOT_IN_CUBE = (C.SEX, C.AGE, C.DISABILITY)
+#: The same cube kept in the database for ``MHPSS_READ_PATH=database`` (see :func:`cube_build_stmt`).
+database_cube = store.fact_cube
+assert list(database_cube.c.keys()) == CUBE_COLUMNS
+
+
+def is_cube(source: FromClause) -> bool:
+    """True for a pre-aggregated source (the snapshot's cube file or the database's cube table)."""
+    return source is cube_table or source is database_cube
+
+
+def cube_build_stmt() -> Select:  # type: ignore[type-arg]
+    """The rows of :data:`database_cube` (columns :data:`CUBE_COLUMNS`) in month and indicator order: the flat
+    view summed at :data:`CUBE_KEYS`. The facts are first summed by their dimension ids (every key column is
+    fixed by an id, the month, the population group and the source), and only those sums are joined to the
+    dimension tables: a join of the aggregate, not of every fact row."""
+    keys = (f.c.indicator_id, f.c.organisation_id, f.c.activity_id, f.c.location_id, f.c.period_month,
+            f.c.population_group, f.c.source)
+    summed = (select(*keys, func.sum(f.c.value).label(C.VALUE),
+                     func.max(cast(f.c.is_demo, Integer)).label(C.IS_DEMO), func.count().label(ROWS))
+              .where(f.c.replaced_by.is_(None), f.c.batch_id.in_(select(b.c.id).where(b.c.status == "committed")))
+              .group_by(*keys).subquery("summed"))
+    parent = loc.alias("parent_area")
+    adm1 = case((loc.c.admin_level == 1, loc.c.iso_code), else_=parent.c.iso_code)
+    return (
+        select(ind.c.code.label(C.INDICATOR), ind.c.sort_order.label(ORDER), o.c.name.label(C.ORGANISATION),
+               o.c.org_type.label(C.ORG_TYPE), a.c.code.label(C.ACTIVITY), a.c.pyramid_layer.label(C.LAYER),
+               loc.c.country.label(C.COUNTRY), loc.c.pcode.label(C.PCODE), loc.c.iso_code.label(C.ISO),
+               loc.c.name_en.label(C.AREA), loc.c.admin_level.label(C.ADMIN_LEVEL),
+               summed.c.period_month.label(C.MONTH), summed.c.population_group.label(C.GROUP),
+               summed.c.source.label(C.SOURCE), adm1.label(ADM1), summed.c[C.VALUE], summed.c[C.IS_DEMO],
+               summed.c[ROWS])
+        .select_from(summed.join(ind, summed.c.indicator_id == ind.c.id)
+                     .join(o, summed.c.organisation_id == o.c.id).join(loc, summed.c.location_id == loc.c.id)
+                     .outerjoin(a, summed.c.activity_id == a.c.id)
+                     .outerjoin(parent, loc.c.parent_pcode == parent.c.pcode))
+        .order_by(summed.c.period_month, ind.c.sort_order)
+    )
 
 
 def flat_select() -> Select:  # type: ignore[type-arg]
@@ -545,14 +582,14 @@ def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
                    dims: tuple[str, ...] = ()) -> Select:  # type: ignore[type-arg]
     """Values summed over the sex, age and disability breakdowns (unless named in ``dims``): the first,
     heavy step of every indicator rule, small enough for the rules to finish in pandas. ``flat`` may be
-    :data:`cube_table` (already summed: its row counts are added up) when no filter or breakdown needs
-    :data:`NOT_IN_CUBE`."""
+    :data:`cube_table` or :data:`database_cube` (already summed: its row counts are added up) when no filter or
+    breakdown needs :data:`NOT_IN_CUBE`."""
     c = flat.c
     keys = [*CUBE_KEYS, *(d for d in dims if d not in CUBE_KEYS)]
-    if flat is cube_table and len(keys) == len(CUBE_KEYS):  # already at this grain: no need to group again
+    if is_cube(flat) and len(keys) == len(CUBE_KEYS):  # already at this grain: no need to group again
         return select(*(c[k] for k in [*CUBE_KEYS, C.VALUE, C.IS_DEMO, ROWS])).where(
             *flat_conditions(flat, filters, period, with_indicator=with_indicator))
-    rows = func.sum(c[ROWS]) if flat is cube_table else func.count()
+    rows = func.sum(c[ROWS]) if is_cube(flat) else func.count()
     return (select(*(c[k] for k in keys), func.sum(c[C.VALUE]).label(C.VALUE),
                    func.max(cast(c[C.IS_DEMO], Integer)).label(C.IS_DEMO), rows.label(ROWS))
             .where(*flat_conditions(flat, filters, period, with_indicator=with_indicator))

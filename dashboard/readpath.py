@@ -5,28 +5,38 @@ The statements are the same either way (``flat_*`` in :mod:`dashboard.queries`);
 written against differs: the snapshot's file, or the facts joined to their dimensions in the database. Frames
 come back with the column names and types of :func:`dashboard.queries.fetch_facts`, so the rules in
 :mod:`dashboard.indicators` work on either.
+
+Each side keeps the facts pre-aggregated at the grain the indicator rules need, for every read that does not
+need the report rows (no sex, age or disability filter or breakdown): the snapshot's cube file, and in the
+database the ``fact_cube`` table (:data:`dashboard.queries.database_cube`), rebuilt in one transaction by
+:func:`refresh_database_cube` for each data version. A reader uses the table only when told it is current
+(``Reader.database_cube``; :mod:`dashboard.cache` checks and rebuilds it first), so a stale cube is never read.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, FromClause, Select
+from sqlalchemy import Engine, FromClause, Select, delete, insert, text
 
 from dashboard import columns as C
-from dashboard import queries, snapshot
+from dashboard import queries, snapshot, store
 from dashboard.filters import Filters, Period
 
 
 @dataclass(frozen=True)
 class Reader:
-    """Runs read-path statements against the snapshot at ``path``, or in the database when it is None."""
+    """Runs read-path statements against the snapshot at ``path``, or in the database when it is None; there,
+    ``database_cube`` says the database's cube table is current and may answer (see
+    :func:`refresh_database_cube`)."""
 
     engine: Engine
     path: Path | None = None
+    database_cube: bool = False
 
     @property
     def flat(self) -> FromClause:
@@ -73,12 +83,51 @@ def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_i
 
 
 def _cube_source(reader: Reader, filters: Filters, dims: tuple[str, ...]) -> FromClause:
-    """The snapshot's pre-aggregated cube when it can answer (no sex, age or disability filter or breakdown),
-    else the flat view."""
-    needs_rows = filters.sexes or filters.age_bands or any(d in queries.NOT_IN_CUBE for d in dims)
-    if reader.path is not None and not needs_rows and snapshot.cube_path(reader.path).exists():
-        return queries.cube_table
-    return reader.flat
+    """The pre-aggregated cube (the snapshot's file, or the database's table when it is current) when it can
+    answer (no sex, age or disability filter or breakdown), else the flat view."""
+    if filters.sexes or filters.age_bands or any(d in queries.NOT_IN_CUBE for d in dims):
+        return reader.flat
+    if reader.path is not None:
+        return queries.cube_table if snapshot.cube_path(reader.path).exists() else reader.flat
+    return queries.database_cube if reader.database_cube else reader.flat
+
+
+# --- the database's cube (MHPSS_READ_PATH=database) ---
+
+#: PostgreSQL advisory lock held while the cube is rebuilt: app processes sharing one database rebuild it once.
+CUBE_LOCK = 0x6D68_7073_7363  # "mhpssc"
+_cube_lock = threading.Lock()  # the same within one process (and all SQLite has)
+
+
+def database_cube_is_current(engine: Engine) -> bool:
+    """True when the database's cube was built for its current data version (one small query)."""
+    with engine.connect() as conn:
+        return store.cube_is_current(conn)
+
+
+def refresh_database_cube(engine: Engine) -> bool:
+    """Rebuild the database's cube for the current data version unless it already is; True if it rebuilt.
+
+    One transaction replaces every row and records the data version read before them, so the cube holds at
+    least that version's facts and readers meanwhile keep the previous rows (a write landing during the
+    rebuild only makes the next check rebuild again). Concurrent callers wait for one rebuild, then find it done.
+    """
+    cube = queries.database_cube
+    with _cube_lock:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CUBE_LOCK})
+            if store.cube_is_current(conn):
+                return False
+            version = store.read_data_version(conn)
+            conn.execute(delete(cube))
+            conn.execute(insert(cube).from_select(queries.CUBE_COLUMNS, queries.cube_build_stmt()))
+            store.set_cube_version(conn, version)
+        if engine.dialect.name == "postgresql":  # the old rows are gone for every reader now: reclaim them
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f"VACUUM (ANALYZE) {cube.name}"))
+    return True
+
 
 
 def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:

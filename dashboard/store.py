@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # bump together with a new entry in dashboard.migrations.MIGRATIONS
+SCHEMA_VERSION = 5  # bump together with a new entry in dashboard.migrations.MIGRATIONS
 
 metadata = MetaData()
 
@@ -170,6 +170,7 @@ facts = Table(
     Index("ix_facts_batch", "batch_id"),
     Index("ix_facts_org", "organisation_id"),
     Index("ix_facts_location", "location_id"),
+    Index("ix_facts_month", "period_month"),  # v5: a period filter without an indicator
 )
 
 events = Table(
@@ -263,6 +264,38 @@ audit_log = Table(
     Column("action", String(60), nullable=False),
     Column("detail", Text),
 )
+
+
+# --- version 5: the facts pre-aggregated for the read path in database mode ---
+
+#: The current facts summed at the grain every indicator rule needs: the database's copy of the snapshot's
+#: cube (same columns as :data:`dashboard.queries.cube_table`, built by :func:`dashboard.readpath.refresh_database_cube`
+#: for the data version recorded in ``meta`` under :data:`CUBE_VERSION`). Derived data: rebuilt, never edited.
+fact_cube = Table(
+    "fact_cube",
+    metadata,
+    Column("indicator", String(40), nullable=False),
+    Column("ind_order", Integer, nullable=False),
+    Column("organisation", String(200), nullable=False),
+    Column("org_type", String(20), nullable=False),
+    Column("activity", String(10)),
+    Column("pyramid_layer", Integer),
+    Column("country", String(3), nullable=False),
+    Column("pcode", String(20), nullable=False),
+    Column("iso_code", String(10)),
+    Column("area", String(120), nullable=False),
+    Column("admin_level", Integer, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("population_group", String(12), nullable=False),
+    Column("source", Text),
+    Column("adm1_iso", String(10)),
+    Column("value", Float, nullable=False),
+    Column("is_demo", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Index("ix_fact_cube_month", "month"),
+    Index("ix_fact_cube_indicator_month", "indicator", "month"),
+)
+CUBE_VERSION = "cube_version"  # meta key: the data version fact_cube was built for
 
 
 class StoreError(RuntimeError):
@@ -371,6 +404,18 @@ def read_data_version(conn: Connection) -> int:
     """Return the data version, a counter that changes with every write."""
     row = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).first()
     return int(row[0]) if row else 0
+
+
+def cube_is_current(conn: Connection) -> bool:
+    """True when :data:`fact_cube` was built for the current data version (one query)."""
+    found = {key: value for key, value in conn.execute(
+        select(meta.c.key, meta.c.value).where(meta.c.key.in_(("data_version", CUBE_VERSION))))}
+    return CUBE_VERSION in found and found[CUBE_VERSION] == found.get("data_version", "0")
+
+
+def set_cube_version(conn: Connection, version: int) -> None:
+    """Record, inside the transaction that rebuilt :data:`fact_cube`, the data version it holds."""
+    _set_meta(conn, CUBE_VERSION, str(version))
 
 
 def is_empty(conn: Connection) -> bool:

@@ -68,6 +68,9 @@ def check_upgrade_from_v1_keeps_data(engine: Engine, sql: str) -> None:
     insp = inspect(engine)
     for table in store.metadata.sorted_tables:
         assert {c["name"] for c in insp.get_columns(table.name)} == set(table.c.keys()), table.name
+    # The v5 indexes: the facts' month (a period filter), the cube table's month and indicator.
+    assert "ix_facts_month" in {i["name"] for i in insp.get_indexes("facts")}
+    assert {i["name"] for i in insp.get_indexes("fact_cube")} == {i.name for i in store.fact_cube.indexes}
     # The translation columns (v4) start empty: readers fall back to English.
     assert translated(engine, "indicators", "SPECIALISTS_TRAINED") == {f: None for f in INDICATOR_TRANSLATIONS}
     # And it can be seeded on top without losing the old report; seeding writes the translations.

@@ -1,5 +1,6 @@
 """The read path: the columnar snapshot and SQL pushed down to the database give the same frames as the
-original fact query, for a table of filters; the cube gives the same totals by every indicator rule."""
+original fact query, for a table of filters; the cube (the snapshot's file and the database's table) gives the
+same totals by every indicator rule, and the database's cube is rebuilt after every change before it is read."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.R
     return readpath.Reader(engine, snapshot.ensure(engine, folder, snapshot.signature(engine)))
 
 
+@pytest.fixture(scope="module")
+def db_cube(engine: Engine) -> readpath.Reader:
+    """The database read path with its cube table built for the fixture's data version."""
+    readpath.refresh_database_cube(engine)
+    return readpath.Reader(engine, database_cube=True)
+
+
 @pytest.mark.parametrize(("filters", "period"), CASES)
 def test_snapshot_and_database_give_the_original_rows(engine: Engine, snap: readpath.Reader, filters: Filters,
                                                       period: Period | None) -> None:
@@ -52,10 +60,10 @@ def test_snapshot_and_database_give_the_original_rows(engine: Engine, snap: read
 
 
 @pytest.mark.parametrize(("filters", "period"), CASES)
-def test_cube_totals_equal_the_fact_totals_by_every_rule(engine: Engine, snap: readpath.Reader, filters: Filters,
-                                                         period: Period | None) -> None:
+def test_cube_totals_equal_the_fact_totals_by_every_rule(engine: Engine, snap: readpath.Reader, db_cube: readpath.Reader,
+                                                         filters: Filters, period: Period | None) -> None:
     facts = queries.fetch_facts(engine, filters, period, with_indicator=False)
-    for source in (snap, readpath.Reader(engine)):
+    for source in (snap, readpath.Reader(engine), db_cube):
         cube = readpath.read_cube(source, filters, period, with_indicator=False)
         assert cube[queries.ROWS].sum() == len(facts)
         assert len(cube) <= len(facts)
@@ -70,24 +78,29 @@ def test_cube_totals_equal_the_fact_totals_by_every_rule(engine: Engine, snap: r
                 pd.testing.assert_frame_equal(got_m, want_m)
 
 
-def test_cube_keeps_a_breakdown_asked_for(snap: readpath.Reader, engine: Engine) -> None:
+def test_cube_keeps_a_breakdown_asked_for(snap: readpath.Reader, db_cube: readpath.Reader, engine: Engine) -> None:
     period = Period("2026-01", "2026-11")
     facts = queries.fetch_facts(engine, Filters(), period)
-    cube = readpath.read_cube(snap, Filters(), period, dims=(C.SEX, C.AGE))
     want = facts.groupby([C.SEX, C.AGE])[C.VALUE].sum()
-    got = cube.groupby([C.SEX, C.AGE])[C.VALUE].sum()
-    pd.testing.assert_series_equal(got, want)
+    for source in (snap, db_cube):
+        cube = readpath.read_cube(source, Filters(), period, dims=(C.SEX, C.AGE))
+        got = cube.groupby([C.SEX, C.AGE])[C.VALUE].sum()
+        pd.testing.assert_series_equal(got, want)
 
 
-def test_first_reports_and_org_months_match_the_database(engine: Engine, snap: readpath.Reader) -> None:
+def test_first_reports_and_org_months_match_the_database(engine: Engine, snap: readpath.Reader,
+                                                         db_cube: readpath.Reader) -> None:
     flt, period = Filters(countries=("UKR",)), Period("2026-06", "2026-10")
     want = queries.fetch_first_reports(engine, flt).sort_values(C.ORGANISATION, ignore_index=True)
-    got = readpath.read_first_reports(snap, flt).sort_values(C.ORGANISATION, ignore_index=True)
-    pd.testing.assert_frame_equal(got[[C.ORGANISATION, "first_month", "last_month"]],
-                                  want[[C.ORGANISATION, "first_month", "last_month"]])
     pairs = {tuple(r) for r in queries.fetch_org_months(engine, flt, period)[[C.ORGANISATION, C.MONTH]].to_numpy()}
-    got_pairs = {tuple(r) for r in readpath.read_org_months(snap, flt, period)[[C.ORGANISATION, C.MONTH]].to_numpy()}
-    assert got_pairs == pairs and pairs
+    assert pairs
+    for source in (snap, db_cube):
+        got = readpath.read_first_reports(source, flt).sort_values(C.ORGANISATION, ignore_index=True)
+        pd.testing.assert_frame_equal(got[[C.ORGANISATION, C.IS_DEMO, "first_month", "last_month"]],
+                                      want[[C.ORGANISATION, C.IS_DEMO, "first_month", "last_month"]])
+        got_pairs = {tuple(r) for r in readpath.read_org_months(source, flt, period)[[C.ORGANISATION, C.MONTH]]
+                     .to_numpy()}
+        assert got_pairs == pairs
 
 
 def test_a_change_to_the_data_gives_a_new_snapshot(tmp_path: Path, fixture_db_path: Path) -> None:
@@ -133,3 +146,68 @@ def test_the_snapshot_keeps_a_pre_aggregated_cube_that_answers_without_breakdown
     assert readpath._cube_source(snap, Filters(), ()) is queries.cube_table
     assert readpath._cube_source(snap, Filters(sexes=("female",)), ()) is not queries.cube_table
     assert readpath._cube_source(snap, Filters(), (C.AGE,)) is not queries.cube_table
+
+
+def test_the_database_cube_holds_the_snapshot_cube(engine: Engine, snap: readpath.Reader,
+                                                   db_cube: readpath.Reader) -> None:
+    """The database's cube table has the snapshot cube's rows: the same keys, row counts and sums."""
+    assert snap.path is not None
+    keys = [*queries.CUBE_KEYS, queries.ADM1]
+    with engine.connect() as conn:
+        table = pd.read_sql(queries.database_cube.select(), conn)
+    file = pd.read_parquet(snapshot.cube_path(snap.path))
+    table, file = ((frame.astype({k: "str" for k in keys}).sort_values(keys, ignore_index=True)
+                    .astype({queries.ROWS: "int64", C.IS_DEMO: "int64"})) for frame in (table, file))
+    pd.testing.assert_frame_equal(table[keys + [queries.ROWS, C.IS_DEMO]], file[keys + [queries.ROWS, C.IS_DEMO]])
+    assert table[C.VALUE].to_numpy() == pytest.approx(file[C.VALUE].to_numpy())
+    assert readpath._cube_source(db_cube, Filters(), ()) is queries.database_cube
+    assert readpath._cube_source(db_cube, Filters(age_bands=("0-17",)), ()) is not queries.database_cube
+    assert readpath._cube_source(db_cube, Filters(), (C.DISABILITY,)) is not queries.database_cube
+    assert readpath._cube_source(readpath.Reader(engine), Filters(), ()) is not queries.database_cube
+
+
+def _cube_matches_the_facts(reader: readpath.Reader) -> int:
+    """Check the database cube's totals against the facts by every rule; return the fact rows behind it."""
+    facts = queries.fetch_facts(reader.engine, Filters(), None, with_indicator=False)
+    cube = readpath.read_cube(reader, Filters(), None, with_indicator=False)
+    assert readpath._cube_source(reader, Filters(), ()) is queries.database_cube
+    assert cube[queries.ROWS].sum() == len(facts)
+    for rule in ("sum", "unique_max", "latest", "distinct_organisations"):
+        assert compute_total(cube, rule) == pytest.approx(compute_total(facts, rule)), rule
+    return len(facts)
+
+
+def test_a_change_rebuilds_the_database_cube_before_it_is_read(fixture_db_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """In database mode every import and rollback leaves the cube stale, and the next reader rebuilds it first."""
+    from dashboard import cache
+    from data_sources.importing import import_file, rollback_batch
+    from tests.conftest import FIXTURE_TODAY
+    from tests.unit.test_import_helpers import hxl_csv
+
+    monkeypatch.setenv("MHPSS_READ_PATH", "database")
+    cache.clear()
+    engine = cache.engine(fixture_db_url)
+    assert not readpath.database_cube_is_current(engine)  # a database never read in this mode
+    before = _cube_matches_the_facts(cache.reader(fixture_db_url, cache.data_version(fixture_db_url)))
+    assert readpath.database_cube_is_current(engine)
+    assert readpath.refresh_database_cube(engine) is False  # current: nothing to do
+
+    batch = import_file(engine, hxl_csv(), "report.csv", today=FIXTURE_TODAY).batch_id
+    assert not readpath.database_cube_is_current(engine)
+    assert _cube_matches_the_facts(cache.reader(fixture_db_url, cache.data_version(fixture_db_url))) == before + 3
+    assert batch is not None
+    rollback_batch(engine, batch)
+    assert not readpath.database_cube_is_current(engine)
+    assert _cube_matches_the_facts(cache.reader(fixture_db_url, cache.data_version(fixture_db_url))) == before
+    cache.clear()
+
+
+def test_concurrent_readers_rebuild_the_database_cube_once(fixture_db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = store.get_engine(fixture_db_url)
+    with ThreadPoolExecutor(3) as pool:
+        rebuilt = list(pool.map(lambda _i: readpath.refresh_database_cube(engine), range(3)))
+    assert rebuilt.count(True) == 1 and readpath.database_cube_is_current(engine)
+    engine.dispose()
