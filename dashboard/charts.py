@@ -215,20 +215,20 @@ def vega_lite_spec(chart: AnyChart) -> dict[str, Any]:
     return cast(dict[str, Any], _convert_altair_to_vega_lite_spec(chart))
 
 
-def _kept(cache: OrderedDict[Hashable, dict[str, Any]], key: Hashable) -> dict[str, Any] | None:
+def _kept(store: OrderedDict[Hashable, dict[str, Any]], key: Hashable) -> dict[str, Any] | None:
     with _specs_lock:
-        spec = cache.get(key)
+        spec = store.get(key)
         if spec is not None:
-            cache.move_to_end(key)
+            store.move_to_end(key)
         return spec
 
 
-def _keep(cache: OrderedDict[Hashable, dict[str, Any]], key: Hashable, spec: dict[str, Any]) -> None:
+def _keep(store: OrderedDict[Hashable, dict[str, Any]], key: Hashable, spec: dict[str, Any]) -> None:
     with _specs_lock:
-        cache[key] = spec
-        cache.move_to_end(key)
-        while len(cache) > SPEC_CACHE_SIZE:
-            cache.popitem(last=False)
+        store[key] = spec
+        store.move_to_end(key)
+        while len(store) > SPEC_CACHE_SIZE:
+            store.popitem(last=False)
 
 
 def _stand_in(name: str, value: object, index: int) -> object:
