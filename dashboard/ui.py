@@ -284,19 +284,58 @@ def _init_widgets(filters: Filters) -> None:
             st.session_state[key] = list(value) if isinstance(value, tuple) else value
 
 
+@dataclass(frozen=True)
+class SidebarOptions:
+    """The sidebar filters' choices for one data version, viewer and language, with their labels (computed
+    once: :func:`sidebar_options`). Shared between reruns and sessions: read-only."""
+
+    months: list[str]  # YYYY-MM, first to last month with data
+    areas: dict[str, tuple[str, str]]  # admin-1 ISO code -> (country, "name (code)" for the reader)
+    organisations: tuple[tuple[str, str], ...]  # (name, organisation type); none for the public
+    activities: dict[str, str]  # code -> "code name"
+    indicators: dict[str, str]  # code -> name (published ones only for the public)
+
+
+def sidebar_options(url: str, version: int, audience: Audience) -> SidebarOptions:
+    """The sidebar's choices (:func:`compute_sidebar_options`), memoised per database, data version, viewer
+    and language: they change only with the data (an import, a review) or the language."""
+    key = f"sidebar|{url}|{version}|{audience!r}"
+    return cache.computed("dashboard.ui:compute_sidebar_options", key, i18n.current(), (),  # type: ignore[no-any-return]
+                          (url, version, audience))
+
+
+def compute_sidebar_options(source: tuple[str, int, Audience]) -> SidebarOptions:
+    """The choices for ``source`` (database URL, data version, viewer), labelled in the current language."""
+    url, version, audience = source
+    freshness = cache.freshness(url, version)
+    months = pd.period_range(str(freshness.first_month), str(freshness.last_month or freshness.first_month),
+                             freq="M").strftime("%Y-%m").tolist()
+    locs = cache.locations(url, version)
+    adm1 = locs[locs["admin_level"] == 1]
+    countries = dict(zip(adm1["iso_code"], adm1["country"], strict=True))
+    areas = {code: (str(countries[code]), f"{name} ({code})")
+             for code, name in names.area_names(adm1, key="iso_code").items()}
+    orgs = cache.organisations(url, version, audience)
+    return SidebarOptions(
+        months=months, areas=areas,
+        organisations=tuple(zip(orgs["name"].tolist(), orgs["org_type"].tolist(), strict=True)),
+        activities={code: f"{code} {name}" for code, name in names.activity_names(cache.activities(url, version)).items()},
+        indicators=names.indicator_names(cache.indicators(url, version, audience)),
+    )
+
+
 def render_sidebar_filters(url: str, version: int, filters: Filters, audience: Audience | None = None) -> Filters:
     """Draw the shared filters in the sidebar and return the filters they now describe. The public gets no
     organisation filters and only published indicators."""
     audience = audience or Audience()
+    options = sidebar_options(url, version, audience)
     _init_widgets(filters)
     notices = st.session_state.pop("mhpss_notices", [])
     sb = st.sidebar
     for notice in notices:
         sb.warning(escape_markdown(notice), icon=":material/warning:")
     sb.header(_("Filters"))
-    freshness = cache.freshness(url, version)
-    months = pd.period_range(str(freshness.first_month), str(freshness.last_month or freshness.first_month),
-                             freq="M").strftime("%Y-%m").tolist()
+    months = options.months
     preset = sb.selectbox(_("Period"), list(PRESETS), format_func=preset_label, key="w_preset")
     month_from = month_to = None
     if preset == "custom":
@@ -310,10 +349,8 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
         if month_from > month_to:
             sb.warning(_("The start month is after the end month; they were swapped."))
             month_from, month_to = month_to, month_from
-    locs = cache.locations(url, version)
     countries = sb.multiselect(_("Country"), list(COUNTRIES), format_func=vocab_label("country"), key="w_country")
-    adm1 = locs[(locs["admin_level"] == 1) & (locs["country"].isin(countries) if countries else True)]
-    area_names = {code: f"{name} ({code})" for code, name in names.area_names(adm1, key="iso_code").items()}
+    area_names = {code: label for code, (country, label) in options.areas.items() if not countries or country in countries}
     st.session_state["w_adm1"] = [v for v in st.session_state.get("w_adm1", []) if v in area_names]
     areas = sb.multiselect(_("Admin-1 area"), list(area_names), format_func=area_names.__getitem__, key="w_adm1")
     label = _("Activity") if audience.public else _("Organisation and activity")
@@ -324,18 +361,15 @@ def render_sidebar_filters(url: str, version: int, filters: Filters, audience: A
         if not audience.public:
             org_types = st.multiselect(_("Organisation type"), list(ORG_TYPES),
                                        format_func=vocab_label("org_type"), key="w_orgtype")
-            orgs = cache.organisations(url, version, audience)
-            if org_types:
-                orgs = orgs[orgs["org_type"].isin(org_types)]
-            org_names = orgs["name"].tolist()
+            org_names = [name for name, org_type in options.organisations if not org_types or org_type in org_types]
             st.session_state["w_org"] = [v for v in st.session_state.get("w_org", []) if v in org_names]
             organisations = st.multiselect(_("Organisation"), org_names, key="w_org")
-        act_names = {code: f"{code} {name}" for code, name in names.activity_names(cache.activities(url, version)).items()}
+        act_names = options.activities
         activities = st.multiselect(_("Activity (IASC 4Ws)"), list(act_names), format_func=act_names.__getitem__,
                                     key="w_activity")
         layers = st.multiselect(_("Pyramid layer"), list(PYRAMID_LAYERS), format_func=vocab_label("pyramid_layer"),
                                 key="w_layer")
-    ind_names = names.indicator_names(cache.indicators(url, version, audience))
+    ind_names = options.indicators
     if st.session_state.get("w_indicator") is None or st.session_state.get("w_indicator") not in ("", *ind_names):
         st.session_state["w_indicator"] = ""
     indicator = sb.selectbox(_("Indicator"), ["", *ind_names], key="w_indicator",
