@@ -10,9 +10,9 @@ people and few or no services). Areas with no reports are drawn grey, distinct f
 With boundaries (``MHPSS_BOUNDARIES``) the map is a GeoJsonLayer choropleth; without them, or when the
 file cannot be read, proportional bubbles at area centroids (the offline default).
 
-Languages: the view is computed for each script run (never cached), so its words (legend, tooltips, notes)
-are written in the reader's language, numbers and dates through :mod:`dashboard.format`, area names as
-:mod:`dashboard.names` picks them. :func:`compute_area_values` is also used inside cached figure sets, so it
+Languages: the view is computed in the reader's language (the Map page keeps it per page context and
+language, :func:`dashboard.map_page.map_page`), so its words (legend, tooltips, notes) are in that language,
+numbers and dates through :mod:`dashboard.format`, area names as :mod:`dashboard.names` picks them. :func:`compute_area_values` is also used inside cached figure sets, so it
 returns codes and English source words only (translated in :func:`compute_tooltips`). The map's CSV keeps
 machine values (codes, English names, dot decimals, ISO dates) under headers in the reader's language.
 """
@@ -568,7 +568,17 @@ class CompactDeck(pdk.Deck):  # type: ignore[misc]
 
         from pydeck.bindings.json_tools import default_serialize
 
+        kept = self.__dict__.get("_kept_json")
+        if kept is not None:
+            return str(kept)
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+    def keep_json(self) -> CompactDeck:
+        """Write the JSON now and return that text from then on: a deck kept between reruns (the Map page's)
+        is not written again on each of them. The deck must not change afterwards."""
+        text = self.to_json()  # before the attribute exists, so the JSON does not hold it
+        self._kept_json = text
+        return self
 
 
 def _bubble_records(frame: pd.DataFrame, measure: str) -> list[dict[str, Any]]:

@@ -345,3 +345,34 @@ def test_unmatched_boundary_features_are_listed_in_ukrainian(tmp_path: Path, mon
     assert list(listed.columns) == ["Файл", "Об'єкт", "Позначка", "Причина"]
     assert len(listed) == 1
     assert listed["Причина"].iloc[0].startswith("жодна адміністративна одиниця не відповідає name_en='Atlantis'")
+
+
+def test_an_edited_boundary_file_is_drawn_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page keeps its map between reruns; replacing the boundary file must still show at the next rerun."""
+    path = _square_boundaries(tmp_path / "geo")
+    monkeypatch.setenv("MHPSS_BOUNDARIES", str(path))
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all")
+    assert len(_layers(at)["choropleth"]["data"]["features"]) == 53
+    _square_boundaries(tmp_path / "geo", skip=("PL14",))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    at.run()
+    no_exception(at)
+    layers = _layers(at)
+    assert len(layers["choropleth"]["data"]["features"]) == 52
+    missing = layers["missing-polygons"]["data"] + layers["missing-polygons-no-data"]["data"]
+    assert [r["pcode"] for r in missing] == ["PL14"]
+
+
+def test_each_measure_draws_its_own_map_and_coming_back_draws_the_first_again() -> None:
+    at = run_page(PAGE, indicator="TRAININGS_HELD", period="all", country="POL")
+    first = at.get("deck_gl_json_chart")[0].proto.json
+    first_csv = download_bytes(at, "dl_map_csv")
+    at.radio(key="w_map_measure").set_value("per_residents").run()
+    no_exception(at)
+    assert at.get("deck_gl_json_chart")[0].proto.json != first
+    assert "per 10,000 residents" in " ".join(m.value for m in at.markdown)
+    assert pd.read_csv(io.BytesIO(download_bytes(at, "dl_map_csv")))["measure_shown"].eq(
+        "Per 10,000 residents").all()
+    at.radio(key="w_map_measure").set_value("value").run()
+    assert at.get("deck_gl_json_chart")[0].proto.json == first
+    assert download_bytes(at, "dl_map_csv") == first_csv
