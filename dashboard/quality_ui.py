@@ -1,8 +1,11 @@
 """The Data quality page: computing its findings (:func:`compute_report`) and drawing them (``render_*``),
 plus :func:`render_unique_people_comparison`, which the Indicators page shows for unique-people indicators.
 
-Writes (reporting plan, reviews) go through :mod:`dashboard.quality_store`; after a write the page reruns
-with the new data version and shows what was saved.
+The findings (:func:`report`) and the tables and labels drawn from them (:func:`display`) are computed once
+per page context and language, so a rerun that changes neither (a click elsewhere) only draws; the widgets
+(forms, choices, switches) stay in the ``render_*`` functions. Writes (reporting plan, reviews) go through
+:mod:`dashboard.quality_store`; a write bumps the data version, so the page reruns with a new context and shows
+what was saved at once.
 
 Everything shown is in the reader's language: findings are put into words when drawn (their messages are
 :class:`~dashboard.quality_text.Text`), codes (rule and check names, statuses) are translated through their
@@ -126,6 +129,92 @@ def compute_plan_in_scope(ctx: PageContext) -> pd.DataFrame:
     return plan
 
 
+@dataclass(frozen=True)
+class FollowUpList:
+    """One follow-up list (outliers and jumps, or duplicates) as the page shows it, in the reader's language."""
+
+    open_items: pd.DataFrame
+    done: pd.DataFrame
+    open_table: pd.DataFrame  # :func:`_items_table` of the open items
+    done_table: pd.DataFrame  # ... of the reviewed ones, with comment, reviewer and time
+    open_labels: dict[str, str]  # "check|key" -> the item in words (the review form's choices)
+    done_labels: dict[str, str]
+    series_labels: dict[str, str]  # "indicator|organisation" -> label: the flagged outlier series
+
+
+@dataclass(frozen=True)
+class CompletenessDisplay:
+    """The completeness tab's notes and tables, in the reader's language."""
+
+    backfill_notes: tuple[str, ...]
+    trend_table: pd.DataFrame
+    matrix: pd.DataFrame  # organisation × month statuses, labelled
+    matrix_styles: pd.DataFrame  # the CSS of each cell of ``matrix`` (its status colour)
+
+
+@dataclass(frozen=True)
+class UniqueDisplay:
+    """The unique-people tab: the indicators and the summary table."""
+
+    indicators: pd.DataFrame  # the unique-people indicators, names in the reader's language
+    summary: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class QualityDisplay:
+    """What the page draws from the report (:func:`display`): the tables and labels that take time to put
+    into words. Shared between reruns and sessions: read-only."""
+
+    follow_up: dict[tuple[str, ...], FollowUpList]  # by checks: FOLLOW_UP_CHECKS, DUPLICATE_CHECKS
+    completeness: CompletenessDisplay
+    unique: UniqueDisplay
+
+
+def display(ctx: PageContext) -> QualityDisplay:
+    """The page's tables and labels (:func:`compute_display`), computed once per context and language. A
+    review or a plan change bumps the data version, so the next run shows it."""
+    return ctx.computed("dashboard.quality_ui:compute_display")  # type: ignore[no-any-return]
+
+
+def compute_display(ctx: PageContext) -> QualityDisplay:
+    """The follow-up lists, the completeness tables and the unique-people summary, from the page's report."""
+    data = report(ctx)
+    return QualityDisplay(
+        follow_up={checks: compute_follow_up_list(data, checks) for checks in (FOLLOW_UP_CHECKS, DUPLICATE_CHECKS)},
+        completeness=compute_completeness_display(ctx, data),
+        unique=compute_unique_table(ctx),
+    )
+
+
+def compute_follow_up_list(report: QualityReport, checks: tuple[str, ...]) -> FollowUpList:
+    """The items of ``checks``, open and reviewed, as tables and labels."""
+    items = report.items[report.items["check"].isin(checks)]
+    open_items = items[items["status"] != "reviewed"].reset_index(drop=True)
+    done = items[items["status"] == "reviewed"].reset_index(drop=True)
+    flagged = open_items[open_items["check"].isin(FOLLOW_UP_CHECKS)]
+    pairs = flagged[[C.INDICATOR, C.ORGANISATION]].drop_duplicates()
+    return FollowUpList(
+        open_items=open_items, done=done,
+        open_table=_items_table(report, open_items), done_table=_items_table(report, done, reviewed=True),
+        open_labels={f"{r['check']}|{r['key']}": _item_label(report, r) for r in open_items.to_dict("records")},
+        done_labels={f"{r['check']}|{r['key']}": _item_label(report, r) for r in done.to_dict("records")},
+        series_labels={f"{r.indicator}|{r.organisation}":
+                       f"{r.organisation} · {report.indicator_names.get(r.indicator, r.indicator)}"
+                       for r in pairs.itertuples()},
+    )
+
+
+def compute_outlier_series(ctx: PageContext, indicator: str, organisation: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One flagged series' monthly values and its open outlier and jump items (the chart's marks)."""
+    data = report(ctx)
+    history = data.history
+    series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
+    items = data.items
+    marks = items[items["check"].isin(FOLLOW_UP_CHECKS) & (items["status"] != "reviewed")
+                  & (items[C.INDICATOR] == indicator) & (items[C.ORGANISATION] == organisation)]
+    return series, marks.reset_index(drop=True)
+
+
 def current_actor() -> str:
     """Who is acting: the signed-in user's e-mail when sign-in is configured, else the local single user."""
     try:
@@ -222,7 +311,29 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
     if not report.months:
         render_empty(_("No month of this period has started yet."))
         return
+    shown = display(ctx).completeness
+    for note in shown.backfill_notes:
+        st.info(note, icon=":material/info:")
+    trend = report.trend
+    if trend["expected"].sum() == 0 and not report.completeness["reported"].any():
+        render_empty(_("Nobody reported or was expected to report in this period."))
+        return
+    if (~trend["open"] & (trend["expected"] > 0)).any():
+        chart = render_chart(build_completeness_trend, trend, width="stretch")
+        render_chart_downloads(chart, "completeness_trend")
+    if trend["open"].any():
+        st.caption(_("Months with reports not due yet are left out of the chart; the table shows them."))
+    st.dataframe(shown.trend_table, hide_index=True, width="stretch", key="dq_trend")
+    st.markdown(_("**Who reported, month by month** (blank: not expected and no report)"))
+    styles = shown.matrix_styles
+    st.dataframe(shown.matrix.style.apply(lambda _frame: styles, axis=None), hide_index=True, width="stretch",
+                 key="dq_matrix")
+
+
+def compute_completeness_display(ctx: PageContext, report: QualityReport) -> CompletenessDisplay:
+    """The back-fill notes, the trend table and the labelled organisation × month matrix with its colours."""
     batches = cache.batches(ctx.url, ctx.version).set_index("id")
+    notes = []
     for row in report.backfills.itertuples():
         batch = batches.loc[row.batch_id] if row.batch_id in batches.index else None
         values = {"batch": row.batch_id, "source": batch["source"] if batch is not None else "",
@@ -239,16 +350,8 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
                          "as late for every month whose due date had passed when it finished.", row.months))
         if batch is not None and bool(batch["is_demo"]):
             text += " " + _("This is the demo data's single batch.")
-        st.info(text.format(**values), icon=":material/info:")
+        notes.append(text.format(**values))
     trend = report.trend
-    if trend["expected"].sum() == 0 and not report.completeness["reported"].any():
-        render_empty(_("Nobody reported or was expected to report in this period."))
-        return
-    if (~trend["open"] & (trend["expected"] > 0)).any():
-        chart = render_chart(build_completeness_trend, trend, width="stretch")
-        render_chart_downloads(chart, "completeness_trend")
-    if trend["open"].any():
-        st.caption(_("Months with reports not due yet are left out of the chart; the table shows them."))
     table = pd.DataFrame({
         _("Month"): trend[C.MONTH].map(fmt.month_label), _("Expected"): trend["expected"],
         _("Reported"): trend["reported"], _("On time"): trend["on_time"], _("Late"): trend["late"],
@@ -257,13 +360,12 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
         _("Completeness"): trend["completeness_pct"].map(fmt.percent),
         _("On time %"): trend["on_time_pct"].map(fmt.percent),
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="dq_trend")
-    st.markdown(_("**Who reported, month by month** (blank: not expected and no report)"))
     matrix = compute_matrix(report.completeness, report.months)
     shown = matrix.assign(**{m: matrix[m].map(status_label) for m in report.months}).rename(
         columns={m: fmt.month_label(m) for m in report.months} | {C.ORGANISATION: _("Organisation")})
     colours = {status_label(status): f"background-color: {colour}33" for status, colour in STATUS_COLOURS.items()}
-    st.dataframe(shown.style.map(lambda v: colours.get(v, "")), hide_index=True, width="stretch", key="dq_matrix")
+    styles = pd.DataFrame({col: [colours.get(v, "") for v in shown[col]] for col in shown.columns}, index=shown.index)
+    return CompletenessDisplay(tuple(notes), table, shown, styles)
 
 
 def render_reporting_plan(ctx: PageContext, report: QualityReport) -> None:
@@ -381,9 +483,9 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
     ``title`` and ``explanation`` are shown as given (already in the reader's language)."""
     st.subheader(title)
     st.caption(explanation)
-    items = report.items[report.items["check"].isin(checks)]
-    open_items = items[items["status"] != "reviewed"].reset_index(drop=True)
-    done = items[items["status"] == "reviewed"].reset_index(drop=True)
+    kept = display(ctx).follow_up.get(checks)
+    lists = kept if kept is not None else compute_follow_up_list(report, checks)
+    open_items, done = lists.open_items, lists.done
     if open_items.empty:
         st.success(_("Nothing to review (already reviewed: {n}).").format(n=fmt.number(len(done))) if len(done)
                    else _("Nothing to review."), icon=":material/check_circle:")
@@ -392,9 +494,9 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
             n=fmt.number(len(open_items)), reviewed=fmt.number(len(done))) if len(done) else
             _("To review: {n}").format(n=fmt.number(len(open_items))))
         found = _("What was found")
-        st.dataframe(_items_table(report, open_items), hide_index=True, width="stretch", key=f"{key}_open",
+        st.dataframe(lists.open_table, hide_index=True, width="stretch", key=f"{key}_open",
                      column_config={found: st.column_config.TextColumn(width="large")})
-        labels = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in open_items.to_dict("records")}
+        labels = lists.open_labels
         if may_edit(ctx):
             with st.form(f"{key}_form", clear_on_submit=True):
                 chosen = st.selectbox(_("Item"), list(labels), format_func=labels.__getitem__, key=f"{key}_item")
@@ -407,13 +509,13 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
                                          current_actor())
                 _flash(_("Marked as reviewed: {item}").format(item=labels[str(chosen)]))
         if "outlier" in checks:
-            _render_series(report, open_items)
+            _render_series(ctx, lists.series_labels)
     if done.empty:
         return
     if st.toggle(_("Show reviewed items"), key=f"{key}_show_reviewed"):
-        st.dataframe(_items_table(report, done, reviewed=True), hide_index=True, width="stretch", key=f"{key}_done")
+        st.dataframe(lists.done_table, hide_index=True, width="stretch", key=f"{key}_done")
         if may_edit(ctx):
-            reopen = {f"{r['check']}|{r['key']}": _item_label(report, r) for r in done.to_dict("records")}
+            reopen = lists.done_labels
             with st.form(f"{key}_reopen_form"):
                 chosen = st.selectbox(_("Reviewed item"), list(reopen), format_func=reopen.__getitem__,
                                       key=f"{key}_reopen_item")
@@ -426,18 +528,13 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
                 _flash(_("Reopened: {item}").format(item=reopen[str(chosen)]))
 
 
-def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
-    flagged = items[items["check"].isin(FOLLOW_UP_CHECKS)]
-    if flagged.empty:
+def _render_series(ctx: PageContext, labels: dict[str, str]) -> None:
+    """A chosen flagged series over time, its flagged months marked (``labels``: the series to choose from)."""
+    if not labels:
         return
-    pairs = flagged[[C.INDICATOR, C.ORGANISATION]].drop_duplicates()
-    labels = {f"{r.indicator}|{r.organisation}": f"{r.organisation} · {report.indicator_names.get(r.indicator, r.indicator)}"
-              for r in pairs.itertuples()}
     chosen = st.selectbox(_("Series to look at"), list(labels), format_func=labels.__getitem__, key="dq_series")
     indicator, organisation = str(chosen).split("|", 1)
-    history = report.history
-    series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
-    marks = flagged[(flagged[C.INDICATOR] == indicator) & (flagged[C.ORGANISATION] == organisation)]
+    series, marks = ctx.computed("dashboard.quality_ui:compute_outlier_series", indicator, organisation)
     chart = render_chart(build_series_with_flags, series, marks, width="stretch")
     render_chart_downloads(chart, f"outliers_{indicator}_{organisation}")
     st.caption(ngettext("Monthly values (including the month before the period, which sets the usual level); "
@@ -450,6 +547,26 @@ def _render_series(report: QualityReport, items: pd.DataFrame) -> None:
 def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     """Both counting rules for every unique-people indicator, then the comparison for one of them."""
     st.subheader(_("Unique people reached: cluster rule against the plain sum"))
+    shown = display(ctx).unique
+    unique = shown.indicators
+    comparisons = unique_comparisons(ctx)
+    st.dataframe(shown.summary, hide_index=True, width="stretch", key="dq_unique_summary")
+    codes = unique["code"].tolist()
+    if not codes:
+        return
+    default = codes.index(ctx.filters.indicator) if ctx.filters.indicator in codes else 0
+    labels = dict(zip(unique["code"], unique["name"], strict=True))
+    code = st.selectbox(_("Indicator"), codes, index=default, format_func=labels.__getitem__,
+                        key="dq_unique_indicator")
+    render_unique_people_comparison(None, unique[unique["code"] == code].iloc[0], key="dq_unique_rule",
+                                    area_names=report.area_names, comparison=comparisons[str(code)],
+                                    area_figures=ctx.computed("dashboard.quality_ui:compute_unique_area_figures",
+                                                              str(code)))
+
+
+def compute_unique_table(ctx: PageContext) -> UniqueDisplay:
+    """The unique-people indicators (names in the reader's language) and both counting rules for each of them,
+    as the summary table shows them."""
     inds = names.localized_indicators(cache.indicators(ctx.url, ctx.version))
     unique = inds[inds["aggregation"] == "unique_max"]
     comparisons = unique_comparisons(ctx)
@@ -459,16 +576,12 @@ def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
         rows.append({_("Indicator"): row.name, rule_label("unique_max", short=True): fmt.number(comp.unique),
                      rule_label("sum", short=True): fmt.number(comp.plain), _("Difference"): fmt.number(comp.difference),
                      _("Difference, % of the plain sum"): fmt.percent(None if comp.share is None else 100 * comp.share)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="dq_unique_summary")
-    codes = unique["code"].tolist()
-    if not codes:
-        return
-    default = codes.index(ctx.filters.indicator) if ctx.filters.indicator in codes else 0
-    labels = dict(zip(unique["code"], unique["name"], strict=True))
-    code = st.selectbox(_("Indicator"), codes, index=default, format_func=labels.__getitem__,
-                        key="dq_unique_indicator")
-    render_unique_people_comparison(None, unique[unique["code"] == code].iloc[0], key="dq_unique_rule",
-                                    area_names=report.area_names, comparison=comparisons[str(code)])
+    return UniqueDisplay(unique, pd.DataFrame(rows))
+
+
+def compute_unique_area_figures(ctx: PageContext, code: str) -> pd.DataFrame:
+    """The per-area figures of unique-people indicator ``code`` in words (:func:`compute_area_figures`)."""
+    return compute_area_figures(unique_comparisons(ctx)[code], report(ctx).area_names)
 
 
 def unique_comparisons(ctx: PageContext) -> dict[str, UniqueComparison]:
@@ -495,13 +608,15 @@ def compute_unique_comparison_of(ctx: PageContext, code: str) -> UniqueCompariso
 
 def render_unique_people_comparison(frame: pd.DataFrame | None, indicator_row: pd.Series, key: str | None = None,
                                     per_area: bool = True, area_names: dict[str, str] | None = None,
-                                    comparison: UniqueComparison | None = None) -> str:
+                                    comparison: UniqueComparison | None = None,
+                                    area_figures: pd.DataFrame | None = None) -> str:
     """Side by side: the unique-people figure (cluster rule) and the plain sum of ``frame`` (one indicator's
     facts), the difference in words and (``per_area``) per area. A switch picks the rule for the per-area
     table; the chosen rule ("unique_max" or "sum") is returned so the caller can use it too. Every figure
     names its rule. The per-area table is not suppressed: leave it out (``per_area=False``) in a public view
     until small-cell suppression covers it. ``area_names`` (pcode -> name for the reader) overrides the frame's
-    area names. A ``comparison`` already computed for the frame saves computing it again."""
+    area names. A ``comparison`` already computed for the frame saves computing it again, and its
+    :func:`compute_area_figures` putting the per-area figures into words again."""
     if comparison is None:
         assert frame is not None, "a frame or its comparison"
         comparison = compute_unique_comparison(frame)
@@ -528,17 +643,27 @@ def render_unique_people_comparison(frame: pd.DataFrame | None, indicator_row: p
     st.markdown(compute_explanation(comp))
     if comp.by_area.empty or not per_area:
         return str(rule)
-    by_area = comp.by_area
-    columns = {"unique_max": (_("Unique"), by_area["unique"]), "sum": (_("Plain sum"), by_area["plain"])}
+    shown = area_figures if area_figures is not None else compute_area_figures(comp, area_names)
+    columns = {"unique_max": (_("Unique"), shown["unique"]), "sum": (_("Plain sum"), shown["plain"])}
     order = [rule, *(r for r in columns if r != rule)]  # the rule in use first
+    table = {_("Area"): shown[C.AREA]}
+    for r in order:
+        name, values = columns[r]
+        table[in_use(name, r)] = values
+    table[_("Difference")] = shown["difference"]
+    table[_("Organisation × activity series")] = shown["reporters"]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
+    return str(rule)
+
+
+def compute_area_figures(comp: UniqueComparison, area_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The per-area figures of a comparison as the reader sees them: area (``area_names``, pcode -> name,
+    overriding the comparison's), unique, plain and difference as formatted numbers, reporters."""
+    by_area = comp.by_area
     areas = by_area[C.AREA]
     if area_names:
         areas = by_area[C.PCODE].map(area_names).fillna(areas)
-    table = {_("Area"): areas}
-    for r in order:
-        name, values = columns[r]
-        table[in_use(name, r)] = values.map(fmt.number)
-    table[_("Difference")] = by_area["difference"].map(fmt.number)
-    table[_("Organisation × activity series")] = by_area["reporters"].astype(int)
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key=f"{key or 'unique_rule_' + code}_areas")
-    return str(rule)
+    return pd.DataFrame({
+        C.AREA: areas, "unique": by_area["unique"].map(fmt.number), "plain": by_area["plain"].map(fmt.number),
+        "difference": by_area["difference"].map(fmt.number), "reporters": by_area["reporters"].astype(int),
+    })

@@ -337,3 +337,21 @@ def test_home_alerts_in_ukrainian(problems: dict[str, list[int]]) -> None:
     errors = [e.value for e in at.error]
     assert errors and errors[0] == (f"{WHO} · PPL_REACHED · PL14 · 2026-05: розподіл за статтю у сумі дає 110, більше "
                                     "ніж повідомлений загальний підсумок (100)")
+
+
+def test_another_unique_people_indicator_shows_its_own_areas_and_the_matrix_keeps_its_colours(
+        problems: dict[str, list[int]]) -> None:
+    at = run_page(PAGE)
+    people = table_with(at, "Organisation × activity series")
+    at.selectbox(key="dq_unique_indicator").set_value("CHILDREN_REACHED").run()
+    no_exception(at)
+    children = table_with(at, "Organisation × activity series")
+    summary = table_with(at, "Difference, % of the plain sum").set_index("Indicator")
+    assert metric(at, "Unique people (cluster rule) · in use") == summary.loc[
+        "Girls and boys reached with MHPSS services", "Unique people (cluster rule)"]
+    assert not people.equals(children)
+    # The statuses of the organisation × month matrix are coloured (the same colours on every rerun).
+    for _ in range(2):
+        matrix = next(df for df in at.dataframe if "Jul 2026" in df.value.columns)
+        assert "background-color" in matrix.proto.arrow_data.styler.styles
+        at.run()
