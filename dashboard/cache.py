@@ -256,7 +256,7 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
                            rows=snapshot.row_count(source.path) if source.path is not None else 0)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=96)
 def computed(target: str, key: str, lang: str, args: tuple[Any, ...], _ctx: Any) -> Any:
     """A page's whole computation, memoised: ``target`` names a function (``"dashboard.home:compute_overview"``)
     called as ``function(_ctx, *args)`` in language ``lang``. The key is the page context's ``key`` (database
