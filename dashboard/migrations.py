@@ -56,7 +56,7 @@ def _v5_fact_cube(conn: Connection) -> None:
     built for the current data version on first read) and an index on the facts' month for period filters.
 
     The index is built in this transaction: on PostgreSQL it blocks writes to the facts while it builds
-    (about a minute at ten million rows); reads go on.
+    (6 s at ten million rows); reads go on.
     """
     from dashboard import store
 

@@ -15,13 +15,29 @@ database the ``fact_cube`` table (:data:`dashboard.queries.database_cube`), rebu
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, FromClause, Select, delete, insert, text
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Engine,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    delete,
+    insert,
+    text,
+)
 
 from dashboard import columns as C
 from dashboard import queries, snapshot, store
@@ -46,8 +62,36 @@ class Reader:
         if self.path is not None:
             return snapshot.run(self.path, stmt)
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                return _copied(conn, stmt)
             result = conn.execute(stmt)
             return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))  # type: ignore[union-attr]
+
+
+def _copied(conn: Connection, stmt: Select) -> pd.DataFrame:  # type: ignore[type-arg]
+    """``stmt``'s rows from PostgreSQL as ``COPY … TO STDOUT`` CSV parsed by Arrow: no Python object per value
+    (a million cube rows arrive several times faster, and ten million fact rows in a fraction of the memory
+    that driver tuples take). Values are inlined as for DuckDB (:func:`dashboard.snapshot.compile_sql`); each
+    column is parsed as its SQL type says, and an unquoted empty field is NULL, a quoted one an empty text."""
+    names = list(stmt.selected_columns.keys())
+    types = {name: _ARROW_TYPES.get(col.type._type_affinity, pa.string())  # type: ignore[arg-type]
+             for name, col in zip(names, stmt.selected_columns, strict=True)}
+    buffer = io.BytesIO()
+    sql = f"COPY ({snapshot.compile_sql(stmt)}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    table = pacsv.read_csv(
+        buffer, parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             quoted_strings_can_be_null=False, true_values=["t"],
+                                             false_values=["f"]))
+    return table.to_pandas()
+
+
+_ARROW_TYPES = {String: pa.string(), Integer: pa.int64(), Float: pa.float64(), Boolean: pa.bool_(),
+                Date: pa.date32()}
 
 
 def read_facts(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,

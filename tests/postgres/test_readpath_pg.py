@@ -117,3 +117,26 @@ def test_app_processes_sharing_a_database_rebuild_its_cube_once_pg(pg_url: str) 
     assert outputs == ["False", "True"]
     assert readpath.database_cube_is_current(engine)
     engine.dispose()
+
+
+def test_rows_copied_from_postgres_keep_every_value(seeded_pg: tuple) -> None:
+    """The database read path reads PostgreSQL through COPY: texts with commas, quotes and line breaks, empty
+    texts and NULLs, dates, booleans and numbers come back as the driver would give them."""
+    from datetime import date
+
+    from sqlalchemy import Boolean, Date, Float, Integer, String, literal, null, select, union_all
+
+    engine = seeded_pg[0]
+    rows = [('a, "quoted"\nsecond line', "", 3, 2.5, True, date(2026, 1, 31)),
+            (None, "x", None, None, False, None)]
+    stmt = union_all(*(select(*(literal(v, t) if v is not None else null() for v, t in
+                                zip(row, (String(), String(), Integer(), Float(), Boolean(), Date()), strict=True)))
+                       for row in rows))
+    cols = ["note", "empty", "n", "x", "flag", "day"]
+    stmt = select(*(c.label(name) for c, name in zip(stmt.subquery().c, cols, strict=True)))
+    got = readpath.Reader(engine).frame(stmt)
+    assert list(got.columns) == cols
+    first, second = got.iloc[0], got.iloc[1]
+    assert (first["note"], first["empty"], first["n"], first["x"], bool(first["flag"]), first["day"]) == rows[0]
+    assert pd.isna(second["note"]) and second["empty"] == "x" and pd.isna(second["n"]) and pd.isna(second["x"])
+    assert not bool(second["flag"]) and pd.isna(second["day"])
