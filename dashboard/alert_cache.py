@@ -182,10 +182,10 @@ def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> su
         if reader.path in _started:
             return None
         _started.add(reader.path)
+    # The child lowers its own priority (``--low-priority``): a preexec_fn is not safe in a threaded app.
     child = subprocess.Popen(
-        _child_command(reader.path, today), env=_child_env(reader), cwd=_REPO, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: os.nice(10),  # noqa: PLW1509 - nothing else runs in the fork
+        [*_child_command(reader.path, today), "--low-priority"], env=_child_env(reader), cwd=_REPO,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     threading.Thread(target=child.wait, name="mhpss-prepare-alerts", daemon=True).start()  # reaped when done
     return child
@@ -238,14 +238,18 @@ def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tup
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...]``: prepare the alerts of the periods
-    given (default: the standard periods) for the snapshot file SNAPSHOT of the database ``MHPSS_DATABASE_URL``
-    names, judged on TODAY (YYYY-MM-DD)."""
+    """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...] [--low-priority]``: prepare the alerts
+    of the periods given (default: the standard periods) for the snapshot file SNAPSHOT of the database
+    ``MHPSS_DATABASE_URL`` names, judged on TODAY (YYYY-MM-DD); ``--low-priority`` runs it at nice 10."""
     from dashboard.store import get_engine
 
     global _in_child
     _in_child = True
     args = sys.argv[1:] if argv is None else argv
+    if "--low-priority" in args:
+        args = [a for a in args if a != "--low-priority"]
+        with contextlib.suppress(OSError):
+            os.nice(10)
     if len(args) < 2 or "MHPSS_DATABASE_URL" not in os.environ:
         print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD [YYYY-MM:YYYY-MM ...]",
               file=sys.stderr)
