@@ -108,20 +108,23 @@ def compute(reader: readpath.Reader, period: Period, today: date, last_import: d
 
 
 def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
-        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0) -> list[Alert]:
+        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0, keep_at: Path | None = None) -> list[Alert]:
     """The alerts of ``period``: from the file beside the snapshot, else computed and kept there.
-    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large snapshot
+    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large database
     (``rows`` of at least :data:`PREPARE_MIN_ROWS`) they run in a child process, so the app never holds every
-    row of a long period in memory. Without a snapshot (the database read path) they are computed every time
-    the caller asks."""
-    if reader.path is None:
+    row of a long period in memory. The database read path has no snapshot file: ``keep_at`` (the snapshot
+    path its signature would have) names where its alerts are kept; without either they are computed every
+    time the caller asks."""
+    base = reader.path or keep_at
+    if base is None:
         return compute(reader, period, today, *inputs())
-    path = path_for(reader.path, period, today)
+    path = path_for(base, period, today)
     got = load(path)
     if got is not None:
         return got
+    path.parent.mkdir(parents=True, exist_ok=True)
     if rows >= PREPARE_MIN_ROWS and not _in_child:
-        done = subprocess.run(_child_command(reader.path, today, [period]), env=_child_env(reader),
+        done = subprocess.run(_child_command(base, today, [period]), env=_child_env(reader),
                               cwd=_REPO, stdin=subprocess.DEVNULL, capture_output=True, check=False)
         got = load(path)
         if got is not None:
@@ -170,21 +173,24 @@ def standard_periods(today: date, first_month: str, last_meeting: date | None) -
 _started: set[Path] = set()
 
 
-def prepare_in_background(reader: readpath.Reader, today: date, rows: int) -> subprocess.Popen[bytes] | None:
+def prepare_in_background(reader: readpath.Reader, today: date, rows: int,
+                          keep_at: Path | None = None) -> subprocess.Popen[bytes] | None:
     """Start computing the alerts of every standard period for the snapshot ``reader`` reads, once per
     snapshot per process, in a child process at low priority (``python -m dashboard.alert_cache``): the checks
     over every row of a long period need several times the snapshot's rows in memory, which the app's own
     process then never holds, and they do not hold the app's interpreter lock. Not for small snapshots, where
-    the checks take well under a second."""
-    if reader.path is None or rows < PREPARE_MIN_ROWS:
+    the checks take well under a second. ``keep_at`` as for :func:`get` (the database read path)."""
+    base = reader.path or keep_at
+    if base is None or rows < PREPARE_MIN_ROWS:
         return None
     with _locks_guard:
-        if reader.path in _started:
+        if base in _started:
             return None
-        _started.add(reader.path)
+        _started.add(base)
+    base.parent.mkdir(parents=True, exist_ok=True)
     # The child lowers its own priority (``--low-priority``): a preexec_fn is not safe in a threaded app.
     child = subprocess.Popen(
-        [*_child_command(reader.path, today), "--low-priority"], env=_child_env(reader), cwd=_REPO,
+        [*_child_command(base, today), "--low-priority"], env=_child_env(reader), cwd=_REPO,
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     threading.Thread(target=child.wait, name="mhpss-prepare-alerts", daemon=True).start()  # reaped when done
@@ -206,9 +212,11 @@ def _child_env(reader: readpath.Reader) -> dict[str, str]:
     return {**os.environ, "MHPSS_DATABASE_URL": reader.engine.url.render_as_string(hide_password=False)}
 
 
-def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None) -> int:
+def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None,
+            keep_at: Path | None = None) -> int:
     """Compute and keep the alerts of ``periods`` (default: :func:`standard_periods`) not kept yet; return
     how many were computed. Failures are logged, never raised (it is only a head start)."""
+    base = reader.path or keep_at
     computed = 0
     try:
         engine = reader.engine
@@ -218,8 +226,8 @@ def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | No
                                        queries.last_meeting(queries.fetch_events(engine), today))
         inputs = _inputs_of(engine, freshness.last_import)
         for period in periods:
-            if reader.path is not None and load(path_for(reader.path, period, today)) is None:
-                get(reader, period, today, inputs)
+            if base is not None and load(path_for(base, period, today)) is None:
+                get(reader, period, today, inputs, keep_at=base)
                 computed += 1
     except Exception:  # noqa: BLE001 - the page computes what is missing when it is asked for
         log.exception("preparing the data-quality alerts failed")
@@ -240,7 +248,8 @@ def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tup
 def main(argv: list[str] | None = None) -> int:
     """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...] [--low-priority]``: prepare the alerts
     of the periods given (default: the standard periods) for the snapshot file SNAPSHOT of the database
-    ``MHPSS_DATABASE_URL`` names, judged on TODAY (YYYY-MM-DD); ``--low-priority`` runs it at nice 10."""
+    ``MHPSS_DATABASE_URL`` names (read from the database itself when no such file exists: the database read
+    path), judged on TODAY (YYYY-MM-DD); ``--low-priority`` runs it at nice 10."""
     from dashboard.store import get_engine
 
     global _in_child
@@ -257,8 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO)
     periods = [Period(*text.split(":", 1)) for text in args[2:]] or None
     engine = get_engine(os.environ["MHPSS_DATABASE_URL"])
+    base = Path(args[0])
+    # No snapshot file at SNAPSHOT: the database read path, whose alerts are kept under that name.
+    reader = readpath.Reader(engine, base) if base.exists() else readpath.Reader(engine)
     try:
-        done = prepare(readpath.Reader(engine, Path(args[0])), date.fromisoformat(args[1]), periods)
+        done = prepare(reader, date.fromisoformat(args[1]), periods, keep_at=base)
     finally:
         engine.dispose()
     log.info("prepared the alerts of %d period(s) for %s", done, args[0])

@@ -48,7 +48,10 @@ def reader(url: str, version: int) -> readpath.Reader:
         if not readpath.database_cube_is_current(database):
             with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
                 readpath.refresh_database_cube(database)
-        return readpath.Reader(database, database_cube=True)
+        source = readpath.Reader(database, database_cube=True)
+        keep_at, rows = _alerts_home(url, version)
+        alert_cache.prepare_in_background(source, settings.current_date(), rows, keep_at)
+        return source
     sig = _signature(url, version)
     path = snapshot.path_for(settings.cache_dir, sig)
     if not path.exists():
@@ -250,10 +253,26 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
     source = reader(url, version)
+    keep_at, rows = (None, snapshot.row_count(source.path)) if source.path is not None else _alerts_home(url, version)
     return alert_cache.get(source, period, today,
                            lambda: (freshness(url, version).last_import, denominators(url, version),
-                                    reviews(url, version)),
-                           rows=snapshot.row_count(source.path) if source.path is not None else 0)
+                                    reviews(url, version)), rows=rows, keep_at=keep_at)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _alerts_home(url: str, version: int) -> tuple[Path, int]:
+    """The database read path's place for kept alerts (the snapshot path its signature would have; nothing is
+    written there but the alerts) and about how many current fact rows there are (whether a child checks
+    them: one count on the facts table, without the flat view's joins)."""
+    from sqlalchemy import func, select
+
+    from dashboard import store
+    from dashboard.settings import load_settings
+
+    with engine(url).connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(store.facts)
+                            .where(store.facts.c.replaced_by.is_(None))).scalar_one()
+    return snapshot.path_for(load_settings().cache_dir, _signature(url, version)), int(rows)
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)

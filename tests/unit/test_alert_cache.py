@@ -160,3 +160,41 @@ def test_when_the_child_fails_the_app_checks_itself(engine: Engine, snap: readpa
     got = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine), rows=10**7)  # type: ignore[arg-type,return-value]
     assert got == _checks_run(engine, YEAR)
     assert "failed" in caplog.text
+
+
+def test_the_database_read_path_keeps_its_alerts_too(engine: Engine, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With MHPSS_READ_PATH=database there is no snapshot file: the alerts are kept under the name its signature
+    would have, and a large database's checks run in a child that reads the database itself."""
+    database = readpath.Reader(engine)
+    keep_at = snapshot.path_for(tmp_path / "cache", snapshot.signature(engine))
+    assert not keep_at.exists()
+    monkeypatch.setattr(alert_cache, "compute", lambda *args: pytest.fail("checked in the app's process"))
+    got = alert_cache.get(database, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),  # type: ignore[arg-type,return-value]
+                          rows=alert_cache.PREPARE_MIN_ROWS, keep_at=keep_at)
+    monkeypatch.undo()
+    assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
+    assert alert_cache.load(alert_cache.path_for(keep_at, YEAR, TODAY)) == got
+    assert not keep_at.exists()  # no snapshot was written: only the alerts
+    # Another period, small database: computed in the app and kept in the same place.
+    other = Period("2025-01", "2025-12")
+    assert alert_cache.get(database, other, TODAY, lambda: _inputs(engine), keep_at=keep_at) == _checks_run(engine, other)  # type: ignore[arg-type,return-value]
+    assert len(list(keep_at.parent.glob("alerts-*.pkl"))) == 2
+
+
+def test_the_database_read_path_through_the_cache(problems_db: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import cache
+
+    copy = tmp_path / "problems.db"
+    shutil.copy(problems_db, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("MHPSS_READ_PATH", "database")
+    monkeypatch.setenv("MHPSS_CACHE_DIR", str(tmp_path / "cache"))
+    cache.clear()
+    version = cache.data_version(url)
+    got = cache.alerts(url, version, Filters(), YEAR, TODAY)
+    assert got == _checks_run(store.get_engine(url), YEAR)
+    assert len(list((tmp_path / "cache").glob("alerts-*.pkl"))) == 1
+    assert not list((tmp_path / "cache").glob("facts-*.parquet"))  # the database path writes no snapshot
+    cache.clear()
