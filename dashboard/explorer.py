@@ -208,6 +208,16 @@ def record_download(ctx: PageContext, kind: str, rows: int) -> None:
                  f"{ctx.period.end}")
 
 
+#: The row downloads by kind (the XLSX is always built when pressed).
+FILE_BUILDERS: dict[str, Callable[[pd.DataFrame], bytes]] = {
+    "csv": exports.build_csv, "csv_excel": partial(exports.build_csv, excel=True), "hxl": exports.build_hxl_csv}
+
+
+def compute_file(ctx: PageContext, kind: str) -> bytes:
+    """The ``kind`` download (:data:`FILE_BUILDERS`) of a complete listing, from its rows."""
+    return FILE_BUILDERS[kind](compute_listing(ctx).rows)
+
+
 def build_later(build: Callable[[pd.DataFrame], bytes | str], ctx: PageContext, lang: str) -> Callable[[], bytes | str]:
     """A file builder for a download button, called when the button is pressed: from every matching row, and in
     ``lang`` (Streamlit calls it in another thread, where the page's language is not set)."""
@@ -219,8 +229,9 @@ def build_later(build: Callable[[pd.DataFrame], bytes | str], ctx: PageContext, 
 
 
 def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | None = None) -> None:
-    """Download buttons for exactly the matching rows; each download is audit-logged. Files are made when a
-    button is pressed (a rerun builds none): a complete listing's from its rows, a long one's from all its rows."""
+    """Download buttons for exactly the matching rows; each download is audit-logged. A complete listing's
+    files are made once per page context and language; a long one's when the button is pressed, from all its
+    rows."""
     st.subheader(_("Download these rows"))
     if not roles.can(ctx, "export"):
         st.caption(_("Downloading report rows is for analysts and the tWG co-leads."))
@@ -239,27 +250,25 @@ def render_downloads(ctx: PageContext, listing: Listing, shown: DisplayNames | N
         with i18n.language(lang):
             return exports.build_xlsx(all_rows(), ctx.filters, ctx.period, generated, indicator_names)
 
-    def later(build: Callable[[pd.DataFrame], bytes | str]) -> Callable[[], bytes | str]:
-        """A builder Streamlit calls when the button is pressed (a rerun builds no file): from the rows on
-        screen for a complete listing, else from every matching row."""
+    def later(kind: str) -> bytes | str | Callable[[], bytes | str]:
+        """A complete listing's file, built once per page context and language (a rerun builds nothing);
+        for a long listing a builder Streamlit calls when the button is pressed, from every matching row.
+        (Small files stay eager: a deferred download's request can race the rerun its click starts.)"""
         if listing.complete:
-            def from_listing() -> bytes | str:
-                with i18n.language(lang):
-                    return build(listing.rows)
-            return from_listing
-        return build_later(build, ctx, lang)
+            return ctx.computed("dashboard.explorer:compute_file", kind)  # type: ignore[no-any-return]
+        return build_later(FILE_BUILDERS[kind], ctx, lang)
 
     cols = st.columns(5)
-    cols[0].download_button(_("CSV (UTF-8)"), later(exports.build_csv), exports.safe_file_name(stem, "csv"),
+    cols[0].download_button(_("CSV (UTF-8)"), later("csv"), exports.safe_file_name(stem, "csv"),
                             "text/csv", key="dl_csv", disabled=disabled, on_click=record_download,
                             args=(ctx, "CSV", rows))
-    cols[1].download_button(_("CSV for Excel"), later(partial(exports.build_csv, excel=True)),
+    cols[1].download_button(_("CSV for Excel"), later("csv_excel"),
                             exports.safe_file_name(stem + "_excel", "csv"), "text/csv", key="dl_csv_excel",
                             disabled=disabled, on_click=record_download, args=(ctx, "CSV for Excel", rows))
     cols[2].download_button(_("Excel (XLSX)"), xlsx, exports.safe_file_name(stem, "xlsx"),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
                             disabled=disabled, on_click=record_download, args=(ctx, "XLSX", rows))
-    cols[3].download_button(_("HXL-tagged CSV"), later(exports.build_hxl_csv),
+    cols[3].download_button(_("HXL-tagged CSV"), later("hxl"),
                             exports.safe_file_name(stem + "_hxl", "csv"), "text/csv", key="dl_hxl",
                             disabled=disabled, on_click=record_download, args=(ctx, "HXL CSV", rows))
     cols[4].download_button(_("Filters (JSON)"),
