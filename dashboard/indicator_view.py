@@ -27,14 +27,14 @@ from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, i
 from dashboard.i18n import N_, _, ngettext, pgettext
 from dashboard.indicators import compute_target
 from dashboard.timelines import (
-    BREAKDOWN_DIMS,
+    breakdown_dims,
     compute_events,
     compute_monthly_breakdown,
     render_chart_downloads,
     render_indicator_timeline,
 )
 from dashboard.ui import PageContext, render_empty, render_privacy_note
-from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+from dashboard.vocab import AGE_BANDS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 #: Breakdown tab: (figure table, dimension on the bars, tab title, colour dimension).
 TAB_SPECS = [("place", C.AREA, N_("By place"), None), ("age_sex", C.AGE, N_("By sex and age"), C.SEX),
@@ -347,10 +347,9 @@ def compute_extras(ctx: PageContext, code: str) -> PageExtras:
     view = page_view(ctx, code)
     tabs = {name: compute_tab(view, name) for name, *_rest in TAB_SPECS} if not view.facts.empty else {}
     breakdowns = compute_time_breakdowns(view)
-    dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
-            [d for d in BREAKDOWN_DIMS if d in view.facts and (view.facts[d].astype(str) != ALL).any()])
     return PageExtras(tabs, exports.build_table_csv(compute_figures_table(view, tabs)),
-                      compute_events(cache.events(ctx.url, ctx.version), ctx.period), dims, breakdowns)
+                      compute_events(cache.events(ctx.url, ctx.version), ctx.period),
+                      breakdown_dims(view.facts, breakdowns), breakdowns)
 
 
 def compute_time_breakdown(ctx: PageContext, code: str, dim: str) -> pd.DataFrame:

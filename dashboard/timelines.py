@@ -390,6 +390,14 @@ BREAKDOWN_DIMS = {C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Populati
                   C.ORG_TYPE: N_("Organisation type"), C.COUNTRY: N_("Country"), C.LAYER: N_("Pyramid layer")}
 
 
+def breakdown_dims(facts: pd.DataFrame, breakdowns: dict[str, pd.DataFrame] | None = None) -> list[str]:
+    """The dimensions the breakdown over time offers: those of ``breakdowns`` when given (the public's,
+    suppressed), else those the facts are disaggregated by."""
+    if breakdowns is not None:
+        return [d for d in BREAKDOWN_DIMS if d in breakdowns]
+    return [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()]
+
+
 def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,
                               target: float | None, events: pd.DataFrame, period: Period, name: str,
                               breakdowns: dict[str, pd.DataFrame] | None = None,
@@ -412,8 +420,7 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
                  "Vertical rules: tWG meetings, forums, trainings and milestones."))
     render_chart_downloads(chart, f"{name}_timeline")
     if dims is None:
-        dims = ([d for d in BREAKDOWN_DIMS if d in breakdowns] if breakdowns is not None else
-                [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()])
+        dims = breakdown_dims(facts, breakdowns)
     if not dims:
         return
     with st.expander(_("Over time, broken down"), expanded=False):
