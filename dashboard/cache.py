@@ -49,16 +49,15 @@ def reader(url: str, version: int) -> readpath.Reader:
             with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
                 readpath.refresh_database_cube(database)
         source = readpath.Reader(database, database_cube=True)
-        keep_at, rows = _alerts_home(url, version)
-        alert_cache.prepare_in_background(source, settings.current_date(), rows, keep_at)
-        return source
-    sig = _signature(url, version)
-    path = snapshot.path_for(settings.cache_dir, sig)
-    if not path.exists():
-        with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
-            snapshot.ensure(engine(url), settings.cache_dir, sig)
-    source = readpath.Reader(engine(url), path)
-    alert_cache.prepare_in_background(source, settings.current_date(), snapshot.row_count(path))
+    else:
+        sig = _signature(url, version)
+        path = snapshot.path_for(settings.cache_dir, sig)
+        if not path.exists():
+            with st.spinner(i18n._("Preparing the data for fast reading (once after each import)…")):
+                snapshot.ensure(engine(url), settings.cache_dir, sig)
+        source = readpath.Reader(engine(url), path)
+    keep_at, rows = _alerts_home(url, version, source.path)
+    alert_cache.prepare_in_background(source, settings.current_date(), rows, keep_at)
     return source
 
 
@@ -236,16 +235,16 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
     unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None, indicator=None)
     if unfiltered == Filters() or not everything:
         return everything
-    ids = readpath.read_ids(reader(url, version), filters, period, with_indicator=False).to_numpy()
     about_rows = [alert for alert in everything if alert.rows]
     if not about_rows:
         return everything
+    ids = readpath.read_ids(reader(url, version), filters, period, with_indicator=False).to_numpy()
     # Which alerts concern a kept row: one vectorised membership test over all their rows, not a set of ids.
     owner = np.repeat(np.arange(len(about_rows)), [len(alert.rows) for alert in about_rows])
-    kept_owners = set(owner[np.isin(np.fromiter((r for a in about_rows for r in a.rows), dtype="int64",
-                                                count=len(owner)), ids)].tolist())
-    keep = {id(alert) for i, alert in enumerate(about_rows) if i in kept_owners}
-    return [alert for alert in everything if not alert.rows or id(alert) in keep]
+    kept = np.zeros(len(about_rows), dtype=bool)
+    kept[owner[np.isin(np.concatenate([np.asarray(a.rows, dtype="int64") for a in about_rows]), ids)]] = True
+    verdicts = iter(kept.tolist())  # in the order of about_rows, which is everything's order
+    return [alert for alert in everything if not alert.rows or next(verdicts)]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -253,22 +252,25 @@ def _period_alerts(url: str, version: int, period: Period, today: date) -> list[
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
     source = reader(url, version)
-    keep_at, rows = (None, snapshot.row_count(source.path)) if source.path is not None else _alerts_home(url, version)
+    keep_at, rows = _alerts_home(url, version, source.path)
     return alert_cache.get(source, period, today,
                            lambda: (freshness(url, version).last_import, denominators(url, version),
                                     reviews(url, version)), rows=rows, keep_at=keep_at)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _alerts_home(url: str, version: int) -> tuple[Path, int]:
-    """The database read path's place for kept alerts (the snapshot path its signature would have; nothing is
-    written there but the alerts) and about how many current fact rows there are (whether a child checks
-    them: one count on the facts table, without the flat view's joins)."""
+def _alerts_home(url: str, version: int, snapshot_path: Path | None) -> tuple[Path | None, int]:
+    """Where the alerts of this data version are kept and about how many current fact rows there are (whether a
+    child checks them): beside the snapshot at ``snapshot_path`` with its row count; on the database read path
+    (no snapshot) under the name its signature's snapshot would have (nothing else is written there), with one
+    count on the facts table, without the flat view's joins."""
     from sqlalchemy import func, select
 
     from dashboard import store
     from dashboard.settings import load_settings
 
+    if snapshot_path is not None:
+        return None, snapshot.row_count(snapshot_path)
     with engine(url).connect() as conn:
         rows = conn.execute(select(func.count()).select_from(store.facts)
                             .where(store.facts.c.replaced_by.is_(None))).scalar_one()
