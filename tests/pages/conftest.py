@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -14,7 +13,6 @@ from dashboard import cache
 from tests.conftest import FIXTURE_TODAY
 
 _STORAGES: list[MemoryMediaFileStorage] = []
-_MANAGERS: list[MediaFileManager] = []
 
 
 class _RecordingStorage(MemoryMediaFileStorage):
@@ -25,23 +23,12 @@ class _RecordingStorage(MemoryMediaFileStorage):
         _STORAGES.append(self)
 
 
-class _RecordingManager(MediaFileManager):
-    """Media file manager that stays reachable after the run, so tests can build a deferred download (one made
-    when its button is pressed) the way the server would."""
-
-    def __init__(self, storage: MemoryMediaFileStorage) -> None:
-        super().__init__(storage)
-        _MANAGERS.append(self)
-
-
 @pytest.fixture(autouse=True)
 def _app_env(fixture_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("MHPSS_TODAY", FIXTURE_TODAY.isoformat())
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", _RecordingStorage)
-    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", _RecordingManager)
     cache.clear()
     _STORAGES.clear()
-    _MANAGERS.clear()
     yield fixture_db_url
     cache.clear()
 
@@ -58,21 +45,10 @@ def run_page(path: str, **params: str) -> AppTest:
 
 
 def download_bytes(at: AppTest, key: str) -> bytes:
-    """The bytes the download button ``key`` serves: its file, or for a deferred download the file its builder
-    makes when the button is pressed (as the server would on the click)."""
+    """The bytes the download button ``key`` serves (eager data only)."""
     button = at.get("download_button")
     proto = next(b.proto for b in button if b.proto.id.endswith(key) or key in b.proto.id)
-    url = proto.url
-    if proto.HasField("deferred_file_id"):
-        for manager in reversed(_MANAGERS):
-            try:
-                url = manager.execute_deferred(proto.deferred_file_id)
-                break
-            except Exception:  # noqa: BLE001 - try the next run's manager
-                continue
-        else:
-            raise AssertionError(f"no deferred builder for download {key}")
-    filename = url.rsplit("/", 1)[-1]
+    filename = proto.url.rsplit("/", 1)[-1]
     for storage in reversed(_STORAGES):
         try:
             return bytes(storage.get_file(filename).content)
