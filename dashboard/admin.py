@@ -84,7 +84,9 @@ def render_publishing(ctx: PageContext) -> None:
 
 
 def render_audit(ctx: PageContext, today: date) -> None:
-    """The audit log with filters, and its download (CSV, formula-safe)."""
+    """The audit log with filters, and its download (CSV, formula-safe). Entries carry the clock's time, so
+    the default span ends on the clock's UTC day even when the reporting date (``today``) is set earlier."""
+    today = max(today, audit.utcnow().date())
     st.subheader(_("Audit log"))
     roles.require(ctx, "audit")
     engine = cache.engine(ctx.url)
