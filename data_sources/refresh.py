@@ -343,7 +343,8 @@ def status(engine: Engine, settings: Settings, *, now: datetime | None = None) -
             last_status = attempt.status if attempt else None
             if attempt and attempt.status == "running" and not running:
                 last_status = "interrupted"
-            age = (today - success.finished_at.date()).days if success else None
+            # A refresh after the reporting date (MHPSS_TODAY set earlier than the clock) is as fresh as can be.
+            age = max((today - success.finished_at.date()).days, 0) if success else None
             lines = (success.message or "").splitlines() if success else []
             out.append(SourceStatus(
                 name=name, configured=not missing, missing=missing,
