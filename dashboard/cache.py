@@ -100,6 +100,16 @@ def cube(url: str, version: int, filters: Filters, period: Period | None, with_i
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def provenance(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
+               audience: Audience) -> pd.DataFrame:
+    """Import batches and notes of the facts for the filters, with whether they are broken down by sex, age or
+    disability (see :func:`dashboard.readpath.read_provenance`): what a page says about figures it computes
+    from the cube, without reading the rows."""
+    return readpath.read_provenance(reader(url, version), compute_public_filters(filters) if audience.public
+                                    else filters, period, with_indicator=with_indicator)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.DataFrame:
     """The indicator catalogue; the public sees the published indicators only."""
@@ -116,8 +126,14 @@ def indicator_figures(url: str, version: int, filters: Filters, period: Period, 
     row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
     # Only the indicator's own rows, except for "organisations reporting", which counts every report.
     own = str(row["aggregation"]) != "distinct_organisations"
-    rows = facts(url, version, replace(filters, indicator=code) if own else filters, period, own, audience)
-    return compute_indicator_figures(rows, row, period, locations(url, version), audience)
+    chosen = replace(filters, indicator=code) if own else filters
+    if audience.public:  # the public's figures come from the rows it may see (compute_public_facts)
+        rows = facts(url, version, chosen, period, own, audience)
+        return compute_indicator_figures(rows, row, period, locations(url, version), audience)
+    # Everyone else's from the cube, and the tables by sex and age band from the rows summed by those too.
+    return compute_indicator_figures(
+        cube(url, version, chosen, period, own, audience), row, period, locations(url, version), audience,
+        detail=lambda dims: cube(url, version, chosen, period, own, audience, dims))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -24,6 +24,7 @@ same selection, and switching a widget (breakdown dimension, map level) never ch
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,24 @@ def indicator_rows(facts: pd.DataFrame, code: str, aggregation: str) -> pd.DataF
     return facts[facts[C.INDICATOR] == code]
 
 
+# Columns every table groups by. Text keys are hashed again by each groupby (about ten per figure set, a
+# couple of milliseconds per key and 100k rows); as categories they are hashed once per figure set. The
+# month stays text: the rules compare it with month strings.
+_KEYS = (C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIVITY, C.SEX, C.AGE, C.ORG_TYPE, C.COUNTRY, C.DISABILITY)
+
+
+def _coded(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the text key columns as categories (tables turn them back into text)."""
+    return rows.assign(**{k: rows[k].astype("category") for k in _KEYS
+                          if k in rows and rows[k].dtype != "category"})
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Category columns of a result table back as text, as every table gives its keys."""
+    coded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.assign(**{c: frame[c].astype("str") for c in coded}) if coded else frame
+
+
 def _table(frame: pd.DataFrame, aggregation: str, dims: list[str]) -> pd.DataFrame:
     sub = frame
     for dim in dims:
@@ -101,7 +120,7 @@ def _table(frame: pd.DataFrame, aggregation: str, dims: list[str]) -> pd.DataFra
     keyed = sub.assign(**{d: sub[d].astype("str").fillna("") for d in dims if d == C.LAYER})
     values = compute_total(keyed, aggregation, dims)
     assert isinstance(values, pd.Series)
-    return values.rename(C.VALUE).reset_index()
+    return _as_text(values.rename(C.VALUE).reset_index())
 
 
 def compute_month_breakdown(frame: pd.DataFrame, aggregation: str, period: Period, dim: str) -> pd.DataFrame:
@@ -132,11 +151,15 @@ def compute_place_roll_up(place: pd.DataFrame, locations: pd.DataFrame, level: i
 
 
 def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period: Period, locations: pd.DataFrame,
-                              audience: privacy.Audience) -> IndicatorFigures:
+                              audience: privacy.Audience,
+                              detail: Callable[[tuple[str, ...]], pd.DataFrame] | None = None) -> IndicatorFigures:
     """Every table of the indicator ``indicator`` (a catalogue row) for these filtered ``facts`` (all
-    indicators' rows; the indicator's own are picked here), suppressed when the audience is public."""
+    indicators' rows; the indicator's own are picked here), suppressed when the audience is public.
+
+    ``facts`` may be the cube (values summed over sex, age band and disability: the same figures by every rule)
+    when ``detail(dims)`` gives the facts summed by ``dims`` as well, for the tables that break down by them."""
     code, aggregation = str(indicator["code"]), str(indicator["aggregation"])
-    rows = indicator_rows(facts, code, aggregation)
+    rows = _coded(indicator_rows(facts, code, aggregation))
     suppressing = audience.suppresses
     total = compute_total(rows, aggregation)
     assert isinstance(total, float)
@@ -146,8 +169,10 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
         "month": monthly[[C.MONTH, C.VALUE]].copy(),
     }
     for name, dims in TABS.items():
-        tables[name] = _table(rows, aggregation, dims)
-    attrs = {"place": _place_attrs(rows, tables["place"])}
+        missing = tuple(d for d in dims if d not in rows)
+        source = _coded(indicator_rows(detail(missing), code, aggregation)) if missing and detail else rows
+        tables[name] = _table(source, aggregation, dims)
+    attrs = {"place": _as_text(_place_attrs(rows, tables["place"]))}
     if aggregation == "unique_max":
         plain = compute_plain_sum(rows)
         tables["plain"] = pd.DataFrame({C.VALUE: [plain]})

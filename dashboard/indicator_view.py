@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, exports, i18n, names, privacy
+from dashboard import cache, exports, i18n, names, privacy, queries
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown, render_chart
@@ -34,7 +34,7 @@ from dashboard.timelines import (
     render_indicator_timeline,
 )
 from dashboard.ui import PageContext, render_empty, render_privacy_note
-from dashboard.vocab import AGE_BANDS, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
+from dashboard.vocab import AGE_BANDS, ALL, COUNTRIES, ORG_TYPES, POPULATION_GROUPS, PYRAMID_LAYERS, SEX
 
 #: Breakdown tab: (figure table, dimension on the bars, tab title, colour dimension).
 TAB_SPECS = [("place", C.AREA, N_("By place"), None), ("age_sex", C.AGE, N_("By sex and age"), C.SEX),
@@ -58,6 +58,9 @@ class IndicatorView:
     last_updated: object
     figures: IndicatorFigures
     area_names: dict[str, str] = field(default_factory=dict)  # P-code -> name in the reader's language
+    notes: list[str] = field(default_factory=list)  # the notes the reports carry
+    # Breakdowns by sex, age band or disability the reports have (``facts`` may be the cube, summed over them).
+    detail_dims: tuple[str, ...] = ()
 
     @property
     def code(self) -> str:
@@ -109,12 +112,17 @@ def compute_view(ctx: PageContext, code: str) -> IndicatorView:
     row = ctx.indicators().set_index("code", drop=False).loc[code]
     aggregation = str(row["aggregation"])
     own = aggregation != "distinct_organisations"  # "organisations reporting" counts every report
-    facts = indicator_rows(ctx.facts(filters=replace(ctx.filters, indicator=code)) if own
-                           else ctx.facts(with_indicator=False), code, aggregation)
+    chosen = replace(ctx.filters, indicator=code) if own else ctx.filters
+    if ctx.audience.public:  # the rows the public may see, and where they come from
+        facts = indicator_rows(ctx.facts(filters=chosen, with_indicator=own), code, aggregation)
+        provenance = compute_provenance(facts)
+    else:  # the cube (every figure by every rule), and where the rows behind it come from, read apart
+        facts = indicator_rows(ctx.cube(filters=chosen, with_indicator=own), code, aggregation)
+        provenance = cache.provenance(ctx.url, ctx.version, chosen, ctx.period, own, ctx.audience)
     figures = ctx.figures(code)
     targets = cache.targets(ctx.url, ctx.version)
     batches = cache.batches(ctx.url, ctx.version)
-    used = batches[batches["id"].isin(facts[C.BATCH].unique())] if not facts.empty else batches.iloc[0:0]
+    used = batches[batches["id"].isin(provenance[C.BATCH].unique())]
     sources = sorted({s for s in facts[C.SOURCE].dropna() if s})
     if not facts.empty and (facts[C.SOURCE].isna() & ~facts[C.IS_DEMO]).any():
         sources.append(SOURCE_PARTNERS)
@@ -128,7 +136,17 @@ def compute_view(ctx: PageContext, code: str) -> IndicatorView:
         target=compute_target(targets, code, ctx.filters, ctx.period),
         monthly=monthly, sources=sources, last_updated=used["finished_at"].max() if not used.empty else None,
         figures=figures, area_names=names.area_names(cache.locations(ctx.url, ctx.version)),
+        notes=[str(n) for n in provenance[C.NOTE].dropna().unique()],
+        detail_dims=tuple(d for d, flag in queries.DETAIL_FLAGS.items() if provenance[flag].any()),
     )
+
+
+def compute_provenance(facts: pd.DataFrame) -> pd.DataFrame:
+    """From fact rows, what :func:`dashboard.cache.provenance` reads from the store: batch, note and whether
+    any row is broken down by sex, age band or disability."""
+    flags = {flag: facts[dim].astype("str") != ALL for dim, flag in queries.DETAIL_FLAGS.items() if dim in facts}
+    frame = facts[[C.BATCH, C.NOTE]].assign(**flags)
+    return frame.groupby([C.BATCH, C.NOTE], dropna=False, as_index=False)[list(flags)].any()
 
 
 def render_header(view: IndicatorView) -> None:
@@ -349,22 +367,26 @@ def compute_extras(ctx: PageContext, code: str) -> PageExtras:
     breakdowns = compute_time_breakdowns(view)
     return PageExtras(tabs, exports.build_table_csv(compute_figures_table(view, tabs)),
                       compute_events(cache.events(ctx.url, ctx.version), ctx.period),
-                      breakdown_dims(view.facts, breakdowns), breakdowns)
+                      breakdown_dims(view.facts, breakdowns, view.detail_dims), breakdowns)
 
 
 def compute_time_breakdown(ctx: PageContext, code: str, dim: str) -> pd.DataFrame:
     """The indicator's monthly figures broken down by ``dim`` (staff), memoised per context through
     ``ctx.computed``."""
     view = page_view(ctx, code)
-    return compute_monthly_breakdown(view.facts, view.aggregation, ctx.period, dim)
+    frame = view.facts
+    if dim not in frame and dim in view.detail_dims:  # the cube is summed over it: read the sums by it
+        own = view.aggregation != "distinct_organisations"
+        frame = indicator_rows(ctx.cube(filters=replace(ctx.filters, indicator=code) if own else ctx.filters,
+                                        with_indicator=own, dims=(dim,)), code, view.aggregation)
+    return compute_monthly_breakdown(frame, view.aggregation, ctx.period, dim)
 
 
 def render_sources(view: IndicatorView, ctx: PageContext | None = None) -> None:
     st.subheader(_("Sources and freshness"))
     for source in view.sources or [_("No reports for these filters.")]:
         st.markdown(f"- {_(source) if source in (SOURCE_PARTNERS, SOURCE_DEMO) else source}")
-    notes = view.facts[C.NOTE].dropna().unique() if not view.facts.empty else []
-    for note in notes:
+    for note in view.notes:
         st.caption(_("Note: {note}").format(note=note))
     if view.last_updated is not None:
         when = pd.Timestamp(view.last_updated).to_pydatetime()  # type: ignore[arg-type]

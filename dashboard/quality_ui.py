@@ -603,7 +603,8 @@ def unique_comparison(ctx: PageContext, code: str) -> UniqueComparison:
 
 
 def compute_unique_comparison_of(ctx: PageContext, code: str) -> UniqueComparison:
-    return compute_unique_comparison(ctx.facts(filters=replace(ctx.filters, indicator=code)))
+    # The cube gives both rules' figures as the rows do (neither looks at sex, age band or disability).
+    return compute_unique_comparison(ctx.cube(filters=replace(ctx.filters, indicator=code)))
 
 
 def render_unique_people_comparison(frame: pd.DataFrame | None, indicator_row: pd.Series, key: str | None = None,

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from dashboard import columns as C
 from dashboard import store
 from dashboard.filters import AllowLists, Filters, Period
+from dashboard.vocab import ALL
 
 f, o, a, loc, ind, b = (store.facts, store.organisations, store.activities, store.locations, store.indicators,
                         store.import_batches)
@@ -603,6 +604,21 @@ def flat_first_reports_stmt(flat: FromClause, filters: Filters) -> Select:  # ty
                    func.min(c[C.MONTH]).label("first_month"), func.max(c[C.MONTH]).label("last_month"))
             .where(*flat_conditions(flat, filters, None, with_indicator=False))
             .group_by(c[C.ORGANISATION], c[C.ORG_TYPE]))
+
+
+#: The columns of :func:`flat_provenance_stmt` saying whether any row is disaggregated on a dimension.
+DETAIL_FLAGS = {C.SEX: "by_sex", C.AGE: "by_age", C.DISABILITY: "by_disability"}
+
+
+def flat_provenance_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
+                         with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
+    """Where the matching facts come from, without reading them: one row per import batch and note, with
+    whether any of its rows is broken down by sex, age band or disability (:data:`DETAIL_FLAGS`)."""
+    c = flat.c
+    flags = [func.max(case((c[dim] != ALL, 1), else_=0)).label(flag) for dim, flag in DETAIL_FLAGS.items()]
+    return (select(c[C.BATCH], c[C.NOTE], *flags)
+            .where(*flat_conditions(flat, filters, period, with_indicator=with_indicator))
+            .group_by(c[C.BATCH], c[C.NOTE]))
 
 
 def flat_org_months_stmt(flat: FromClause, filters: Filters, period: Period) -> Select:  # type: ignore[type-arg]

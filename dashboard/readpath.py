@@ -180,6 +180,17 @@ def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:
     return frame
 
 
+def read_provenance(reader: Reader, filters: Filters, period: Period | None, *,
+                    with_indicator: bool = True) -> pd.DataFrame:
+    """Import batch, note and breakdown flags of the matching facts (:func:`dashboard.queries.flat_provenance_stmt`)."""
+    frame = reader.frame(queries.flat_provenance_stmt(reader.flat, filters, period, with_indicator=with_indicator))
+    frame[C.BATCH] = frame[C.BATCH].astype("int64")
+    for flag in queries.DETAIL_FLAGS.values():
+        frame[flag] = frame[flag].astype(bool)
+    frame[C.NOTE] = frame[C.NOTE].astype(object).where(frame[C.NOTE].notna(), None)
+    return frame
+
+
 def read_org_months(reader: Reader, filters: Filters, period: Period) -> pd.DataFrame:
     return reader.frame(queries.flat_org_months_stmt(_cube_source(reader, filters, ()), filters, period))
 

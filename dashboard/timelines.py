@@ -390,12 +390,14 @@ BREAKDOWN_DIMS = {C.SEX: N_("Sex"), C.AGE: N_("Age band"), C.GROUP: N_("Populati
                   C.ORG_TYPE: N_("Organisation type"), C.COUNTRY: N_("Country"), C.LAYER: N_("Pyramid layer")}
 
 
-def breakdown_dims(facts: pd.DataFrame, breakdowns: dict[str, pd.DataFrame] | None = None) -> list[str]:
+def breakdown_dims(facts: pd.DataFrame, breakdowns: dict[str, pd.DataFrame] | None = None,
+                   also: tuple[str, ...] = ()) -> list[str]:
     """The dimensions the breakdown over time offers: those of ``breakdowns`` when given (the public's,
-    suppressed), else those the facts are disaggregated by."""
+    suppressed), else those the facts are disaggregated by, and ``also`` (known to be, where ``facts`` is
+    summed over them)."""
     if breakdowns is not None:
         return [d for d in BREAKDOWN_DIMS if d in breakdowns]
-    return [d for d in BREAKDOWN_DIMS if d in facts and (facts[d].astype(str) != ALL).any()]
+    return [d for d in BREAKDOWN_DIMS if d in also or (d in facts and (facts[d].astype(str) != ALL).any())]
 
 
 def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: str, aggregation: str,

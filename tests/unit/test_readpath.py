@@ -4,6 +4,7 @@ same totals by every indicator rule, and the database's cube is rebuilt after ev
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,9 @@ from sqlalchemy import Engine, update
 from dashboard import columns as C
 from dashboard import queries, readpath, snapshot, store
 from dashboard.filters import Filters, Period
+from dashboard.figures import compute_indicator_figures
 from dashboard.indicators import compute_monthly, compute_total
+from dashboard.privacy import Audience
 
 CASES = [
     pytest.param(Filters(), Period("2026-01", "2026-11"), id="year-to-date"),
@@ -86,6 +89,54 @@ def test_cube_keeps_a_breakdown_asked_for(snap: readpath.Reader, db_cube: readpa
         cube = readpath.read_cube(source, Filters(), period, dims=(C.SEX, C.AGE))
         got = cube.groupby([C.SEX, C.AGE])[C.VALUE].sum()
         pd.testing.assert_series_equal(got, want)
+
+
+@pytest.mark.parametrize(("filters", "period"), [c for c in CASES if c.values[1] is not None])
+def test_staff_figures_from_the_cube_equal_the_figures_from_the_rows(engine: Engine, snap: readpath.Reader,
+                                                                     filters: Filters, period: Period) -> None:
+    """The Indicators page computes staff figures from the cube, with the sex × age table from sums by those:
+    every table of every indicator is what the report rows give."""
+    staff, locations = Audience("analyst", 5), queries.fetch_locations(engine)
+    catalogue = queries.fetch_indicators(engine)
+    for _, row in catalogue.iterrows():
+        code, own = str(row["code"]), row["aggregation"] != "distinct_organisations"
+        chosen = replace(filters, indicator=code) if own else filters
+        want = compute_indicator_figures(readpath.read_facts(snap, chosen, period, with_indicator=own), row, period,
+                                         locations, staff)
+        got = compute_indicator_figures(
+            readpath.read_cube(snap, chosen, period, with_indicator=own), row, period, locations, staff,
+            detail=lambda dims, chosen=chosen, own=own: readpath.read_cube(snap, chosen, period,
+                                                                           with_indicator=own, dims=dims))
+        assert set(got.tables) == set(want.tables)
+        for name, table in want.tables.items():
+            keys = [c for c in table.columns if c != C.VALUE]
+            pd.testing.assert_frame_equal(got.tables[name].sort_values(keys, ignore_index=True),
+                                          table.sort_values(keys, ignore_index=True), check_dtype=False,
+                                          obj=f"{code} {name}")
+        if want.tables["total"][C.VALUE].iloc[0]:
+            assert want.tables["age_sex"].empty or want.tables["age_sex"][C.VALUE].sum() > 0
+
+
+def test_provenance_names_the_batches_notes_and_breakdowns_of_the_rows(engine: Engine, snap: readpath.Reader,
+                                                                        db_cube: readpath.Reader) -> None:
+    from dashboard.indicator_view import compute_provenance
+
+    for filters, period in [(Filters(), Period("2026-01", "2026-11")), (Filters(countries=("UKR",)), None),
+                            (Filters(countries=("LTU",), organisations=("nobody",)), None)]:
+        rows = readpath.read_facts(snap, filters, period)
+        want = compute_provenance(rows).sort_values([C.BATCH, C.NOTE], ignore_index=True, na_position="first")
+        for source in (snap, db_cube):
+            got = readpath.read_provenance(source, filters, period).sort_values([C.BATCH, C.NOTE], ignore_index=True,
+                                                                                na_position="first")
+            assert sorted(set(got[C.BATCH])) == sorted(set(rows[C.BATCH]))
+            assert tidy(got[want.columns]) == tidy(want)
+    year = readpath.read_provenance(snap, Filters(), Period("2026-01", "2026-11"))
+    assert year["by_sex"].any() and year["by_age"].any() and not year["by_sex"].all()
+
+
+def tidy(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    """Rows as tuples, a missing value as None however the engine gave it."""
+    return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
 
 
 def test_first_reports_and_org_months_match_the_database(engine: Engine, snap: readpath.Reader,
