@@ -88,15 +88,15 @@ def facts(url: str, version: int, filters: Filters, period: Period | None, with_
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def cube(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
-         audience: Audience, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+         audience: Audience, dims: tuple[str, ...] = (), rule: str | None = None) -> pd.DataFrame:
     """Values summed at the grain the indicator rules need (see :func:`dashboard.readpath.read_cube`): the
     same totals as :func:`facts` by every rule, from a fraction of the rows. Not for row listings. Shared, not
     copied, like :func:`facts`."""
     source = reader(url, version)
     if not audience.public:
-        return readpath.read_cube(source, filters, period, with_indicator=with_indicator, dims=dims)
+        return readpath.read_cube(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
     frame = readpath.read_cube(source, compute_public_filters(filters), period, with_indicator=with_indicator,
-                               dims=dims)
+                               dims=dims, rule=rule)
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
@@ -133,7 +133,8 @@ def indicator_figures(url: str, version: int, filters: Filters, period: Period, 
     # Everyone else's from the cube, and the tables by sex and age band from the rows summed by those too.
     return compute_indicator_figures(
         cube(url, version, chosen, period, own, audience), row, period, locations(url, version), audience,
-        detail=lambda dims: cube(url, version, chosen, period, own, audience, dims))
+        detail=lambda dims: cube(url, version, chosen, period, own, audience, dims,
+                                                        str(row["aggregation"])))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

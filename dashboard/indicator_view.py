@@ -378,7 +378,7 @@ def compute_time_breakdown(ctx: PageContext, code: str, dim: str) -> pd.DataFram
     if dim not in frame and dim in view.detail_dims:  # the cube is summed over it: read the sums by it
         own = view.aggregation != "distinct_organisations"
         frame = indicator_rows(ctx.cube(filters=replace(ctx.filters, indicator=code) if own else ctx.filters,
-                                        with_indicator=own, dims=(dim,)), code, view.aggregation)
+                                        with_indicator=own, dims=(C.MONTH, dim), rule=view.aggregation), code, view.aggregation)
     return compute_monthly_breakdown(frame, view.aggregation, ctx.period, dim)
 
 

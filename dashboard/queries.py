@@ -579,15 +579,22 @@ def flat_count_stmt(flat: FromClause, filters: Filters, period: Period | None, *
         *flat_conditions(flat, filters, period, with_indicator=with_indicator))
 
 
+#: The keys each indicator rule looks at besides the table's own (see dashboard.indicators.compute_total): a
+#: table by some dimensions needs only the sums by these and those (a ``rule`` read), a fraction of the rows.
+RULE_KEYS = {"sum": [], "unique_max": [C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIVITY],
+             "latest": [C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH], "distinct_organisations": [C.ORGANISATION]}
+
+
 def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
-                   dims: tuple[str, ...] = ()) -> Select:  # type: ignore[type-arg]
+                   dims: tuple[str, ...] = (), rule: str | None = None) -> Select:  # type: ignore[type-arg]
     """Values summed over the sex, age and disability breakdowns (unless named in ``dims``): the first,
     heavy step of every indicator rule, small enough for the rules to finish in pandas. ``flat`` may be
     :data:`cube_table` or :data:`database_cube` (already summed: its row counts are added up) when no filter or
     breakdown needs :data:`NOT_IN_CUBE`."""
     c = flat.c
-    keys = [*CUBE_KEYS, *(d for d in dims if d not in CUBE_KEYS)]
-    if is_cube(flat) and len(keys) == len(CUBE_KEYS):  # already at this grain: no need to group again
+    base = CUBE_KEYS if rule is None else [C.INDICATOR, ORDER, *RULE_KEYS.get(rule, [])]
+    keys = [*base, *(d for d in dims if d not in base)]
+    if is_cube(flat) and keys == CUBE_KEYS:  # already at this grain: no need to group again
         return select(*(c[k] for k in [*CUBE_KEYS, C.VALUE, C.IS_DEMO, ROWS])).where(
             *flat_conditions(flat, filters, period, with_indicator=with_indicator))
     rows = func.sum(c[ROWS]) if is_cube(flat) else func.count()

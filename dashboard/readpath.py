@@ -114,15 +114,17 @@ def count_facts(reader: Reader, filters: Filters, period: Period | None, *, with
 
 
 def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,
-              dims: tuple[str, ...] = ()) -> pd.DataFrame:
+              dims: tuple[str, ...] = (), rule: str | None = None) -> pd.DataFrame:
     """Values summed at the grain every indicator rule needs (:data:`dashboard.queries.CUBE_KEYS`, plus
-    ``dims``), with ``rows`` (fact rows behind each), in month and indicator order."""
+    ``dims``), with ``rows`` (fact rows behind each), in month and indicator order. ``rule``: only the keys that
+    rule looks at (:data:`dashboard.queries.RULE_KEYS`) and ``dims``, for a table by ``dims`` by that rule."""
     source = _cube_source(reader, filters, dims)
-    stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims)
+    stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
     frame = _typed(reader.frame(stmt))
     frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
-    if source is not queries.cube_table:  # the cube file is stored in month and indicator order already
-        frame = frame.sort_values([C.MONTH, queries.ORDER], kind="stable", ignore_index=True)
+    if rule is not None or source is not queries.cube_table:  # the cube file is stored in month and indicator order already
+        frame = frame.sort_values([k for k in (C.MONTH, queries.ORDER) if k in frame], kind="stable",
+                                  ignore_index=True)
     return frame.drop(columns=queries.ORDER)
 
 

@@ -74,11 +74,11 @@ class PageContext:
                            self.audience)
 
     def cube(self, *, with_indicator: bool = True, period: Period | None = None, filters: Filters | None = None,
-             dims: tuple[str, ...] = ()) -> pd.DataFrame:
+             dims: tuple[str, ...] = (), rule: str | None = None) -> pd.DataFrame:
         """Values summed at the grain the indicator rules need (see :func:`dashboard.cache.cube`): the same
         totals as :meth:`facts` by every rule, from far fewer rows. For figures, not for listing reports."""
         return cache.cube(self.url, self.version, filters or self.filters, period or self.period, with_indicator,
-                          self.audience, dims)
+                          self.audience, dims, rule)
 
     def computed(self, target: str, *args: object) -> Any:
         """``target`` (``"module:function"``) called with this context and ``args``, memoised per context and

@@ -129,3 +129,37 @@ def test_english_indicator_page_is_unchanged() -> None:
     places = next(f.value for f in at.dataframe if "area" in f.value.columns)
     assert "Poltava" in " ".join(places["area"])
     assert chart_specs(at)[0]["config"]["locale"]["number"]["thousands"] == ","
+
+
+def test_breakdown_over_time_by_sex_and_age_band_matches_the_reports() -> None:
+    """Staff figures come from sums without sex and age band; the breakdown over time by those reads them
+    apart and must still give each month's figure per category as the report rows do."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from dashboard import columns as C
+    from dashboard import queries
+    from dashboard.filters import Filters, Period
+    from dashboard.timelines import compute_monthly_breakdown
+
+    at = run_page("pages/1_Indicators.py", indicator="PPL_REACHED", period="ytd")
+    no_exception(at)
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    rows = queries.fetch_facts(engine, Filters(indicator="PPL_REACHED"), Period("2026-01", "2026-11"))
+    engine.dispose()
+    period = Period("2026-01", "2026-11")
+    for dim in (C.SEX, C.AGE):
+        at.selectbox(key="w_tl_dim").set_value(dim).run()
+        no_exception(at)
+        want = compute_monthly_breakdown(rows, "unique_max", period, dim)
+        plotted = []
+        for chart in at.get("vega_lite_chart"):
+            for data in chart.proto.datasets:
+                frame = pa.ipc.open_stream(data.data.data).read_all().to_pandas()
+                if dim in frame and "rank" in frame:
+                    plotted.append(frame)
+        assert len(plotted) == 1, dim
+        got = plotted[0][[C.MONTH, dim, C.VALUE]].sort_values([C.MONTH, dim], ignore_index=True)
+        expected = want[[C.MONTH, dim, C.VALUE]].sort_values([C.MONTH, dim], ignore_index=True)
+        assert want[C.VALUE].sum() > 0
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)

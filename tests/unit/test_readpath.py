@@ -13,8 +13,8 @@ from sqlalchemy import Engine, update
 
 from dashboard import columns as C
 from dashboard import queries, readpath, snapshot, store
-from dashboard.filters import Filters, Period
 from dashboard.figures import compute_indicator_figures
+from dashboard.filters import Filters, Period
 from dashboard.indicators import compute_monthly, compute_total
 from dashboard.privacy import Audience
 
@@ -105,8 +105,8 @@ def test_staff_figures_from_the_cube_equal_the_figures_from_the_rows(engine: Eng
                                          locations, staff)
         got = compute_indicator_figures(
             readpath.read_cube(snap, chosen, period, with_indicator=own), row, period, locations, staff,
-            detail=lambda dims, chosen=chosen, own=own: readpath.read_cube(snap, chosen, period,
-                                                                           with_indicator=own, dims=dims))
+            detail=lambda dims, chosen=chosen, own=own, rule=str(row["aggregation"]): readpath.read_cube(
+                snap, chosen, period, with_indicator=own, dims=dims, rule=rule))
         assert set(got.tables) == set(want.tables)
         for name, table in want.tables.items():
             keys = [c for c in table.columns if c != C.VALUE]
