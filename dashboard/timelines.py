@@ -425,7 +425,12 @@ def render_indicator_timeline(facts: pd.DataFrame, monthly: pd.DataFrame, unit: 
         dims = breakdown_dims(facts, breakdowns)
     if not dims:
         return
-    with st.expander(_("Over time, broken down"), expanded=False):
+    # Drawn only while open (the expander tracks its state and reruns when toggled): most readers never open
+    # it, and a breakdown by sex or age band reads sums the page's other figures do not need.
+    section = st.expander(_("Over time, broken down"), expanded=False, key="w_tl_open", on_change="rerun")
+    with section:
+        if not section.open:
+            return
         left, right = st.columns([2, 2])
         dim = left.selectbox(_("Break down by"), dims, format_func=lambda d: _(BREAKDOWN_DIMS[d]), key="w_tl_dim")
         mode = right.radio(_("Show as"), ["stacked", "small_multiples"], horizontal=True, key="w_tl_mode",

@@ -148,6 +148,9 @@ def test_breakdown_over_time_by_sex_and_age_band_matches_the_reports() -> None:
     rows = queries.fetch_facts(engine, Filters(indicator="PPL_REACHED"), Period("2026-01", "2026-11"))
     engine.dispose()
     period = Period("2026-01", "2026-11")
+    assert "w_tl_dim" not in [s.key for s in at.selectbox]  # closed: nothing drawn (or computed) inside
+    at.session_state["w_tl_open"] = True
+    at.run()
     for dim in (C.SEX, C.AGE):
         at.selectbox(key="w_tl_dim").set_value(dim).run()
         no_exception(at)
