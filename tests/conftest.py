@@ -40,6 +40,15 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr("dashboard.settings.SECRETS_PATH", tmp_path / "no-secrets.toml")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _charts_checked_against_the_schema() -> None:
+    """Every chart a test draws is checked against the Vega-Lite schema (the app skips the check, see
+    dashboard.charts.VALIDATE)."""
+    from dashboard import charts
+
+    charts.VALIDATE = True
+
+
 @pytest.fixture
 def empty_sqlite(tmp_path: Path) -> Iterator[Engine]:
     """An empty SQLite database file (no schema yet)."""

@@ -228,3 +228,15 @@ def test_category_order_is_part_of_the_key() -> None:
     reordered = ages.assign(**{C.AGE: ages[C.AGE].cat.reorder_categories(["5–11", "0–4"])})
     assert charts.chart_key(T.build_sparkline, (ages,), {}) != charts.chart_key(T.build_sparkline, (reordered,), {})
     assert charts.chart_key(T.build_sparkline, (ages,), {}) == charts.chart_key(T.build_sparkline, (ages.copy(),), {})
+
+
+def test_the_tests_check_every_spec_against_the_schema() -> None:
+    """The app skips the schema check when it builds a spec (charts.VALIDATE); the tests switch it on, so a chart
+    shape that breaks the schema fails here instead of drawing nothing in a reader's browser."""
+    import altair as alt
+    from altair.utils.schemapi import SchemaValidationError
+
+    broken = alt.Chart(pd.DataFrame({"a": [1.0]})).mark_bar().encode(x="a:Q")
+    broken.mark = "no-such-mark"  # set after construction, where Altair does not check it
+    with pytest.raises(SchemaValidationError):
+        charts.vega_lite_spec(broken)
