@@ -58,7 +58,7 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
     # Sums at the rules' grain (the cube): the same totals as the fact rows, from a fraction of them.
     # One read for the period and the one before it, split by month (one query instead of two).
     before = period.previous()
-    both = ctx.cube(with_indicator=False, period=Period(before.start, period.end))
+    both = ctx.cube(with_indicator=False, period=Period(before.start, period.end), rule="every")
     in_period = (both[C.MONTH] >= period.start).to_numpy(dtype=bool)
     inds = cache.indicators(ctx.url, ctx.version)
     targets = cache.targets(ctx.url, ctx.version)

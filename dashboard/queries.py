@@ -582,7 +582,12 @@ def flat_count_stmt(flat: FromClause, filters: Filters, period: Period | None, *
 #: The keys each indicator rule looks at besides the table's own (see dashboard.indicators.compute_total): a
 #: table by some dimensions needs only the sums by these and those (a ``rule`` read), a fraction of the rows.
 RULE_KEYS = {"sum": [], "unique_max": [C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIVITY],
-             "latest": [C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH], "distinct_organisations": [C.ORGANISATION]}
+             "latest": [C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH], "distinct_organisations": [C.ORGANISATION],
+             # Every rule by month, with the sources: the cube's rows without the keys that follow from these.
+             "every": [C.ORGANISATION, C.ACTIVITY, C.PCODE, C.GROUP, C.MONTH, C.SOURCE]}
+#: Cube keys that follow from others (organisation type from the organisation, pyramid layer from the activity,
+#: the place's names, country and level from its P-code): leaving them out keeps every cube row apart.
+DEPENDENT_KEYS = {C.ORG_TYPE, C.LAYER, C.COUNTRY, C.ISO, C.AREA, C.ADMIN_LEVEL}
 
 
 def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
@@ -594,8 +599,9 @@ def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
     c = flat.c
     base = CUBE_KEYS if rule is None else [C.INDICATOR, ORDER, *RULE_KEYS.get(rule, [])]
     keys = [*base, *(d for d in dims if d not in base)]
-    if is_cube(flat) and keys == CUBE_KEYS:  # already at this grain: no need to group again
-        return select(*(c[k] for k in [*CUBE_KEYS, C.VALUE, C.IS_DEMO, ROWS])).where(
+    if is_cube(flat) and set(CUBE_KEYS) - DEPENDENT_KEYS <= set(keys) <= set(CUBE_KEYS):
+        # Already at this grain (the keys left out follow from those kept): no need to group again.
+        return select(*(c[k] for k in [*keys, C.VALUE, C.IS_DEMO, ROWS])).where(
             *flat_conditions(flat, filters, period, with_indicator=with_indicator))
     rows = func.sum(c[ROWS]) if is_cube(flat) else func.count()
     return (select(*(c[k] for k in keys), func.sum(c[C.VALUE]).label(C.VALUE),

@@ -66,8 +66,9 @@ def test_snapshot_and_database_give_the_original_rows(engine: Engine, snap: read
 def test_cube_totals_equal_the_fact_totals_by_every_rule(engine: Engine, snap: readpath.Reader, db_cube: readpath.Reader,
                                                          filters: Filters, period: Period | None) -> None:
     facts = queries.fetch_facts(engine, filters, period, with_indicator=False)
-    for source in (snap, readpath.Reader(engine), db_cube):
-        cube = readpath.read_cube(source, filters, period, with_indicator=False)
+    for source, rule in [(snap, None), (readpath.Reader(engine), None), (db_cube, None), (snap, "every"),
+                         (db_cube, "every")]:
+        cube = readpath.read_cube(source, filters, period, with_indicator=False, rule=rule)
         assert cube[queries.ROWS].sum() == len(facts)
         assert len(cube) <= len(facts)
         for rule in ("sum", "unique_max", "latest", "distinct_organisations"):
