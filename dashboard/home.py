@@ -58,8 +58,10 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
     # Sums at the rules' grain (the cube): the same totals as the fact rows, from a fraction of them.
     # One read for the period and the one before it, split by month (one query instead of two).
     before = period.previous()
-    both = ctx.cube(with_indicator=False, period=Period(before.start, period.end), rule="every")
-    in_period = (both[C.MONTH] >= period.start).to_numpy(dtype=bool)
+    both = ctx.cube(with_indicator=False, period=read_span(ctx, period), rule="every")
+    months = both[C.MONTH]
+    in_period = ((months >= period.start) & (months <= period.end)).to_numpy(dtype=bool)
+    in_before = ((months >= before.start) & (months <= before.end)).to_numpy(dtype=bool)
     inds = cache.indicators(ctx.url, ctx.version)
     targets = cache.targets(ctx.url, ctx.version)
     heads = inds[inds["is_headline"].astype(bool)]
@@ -70,7 +72,7 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
     slim = both[[c for c in (*_CODED, C.MONTH, C.VALUE, C.IS_DEMO, C.SOURCE, ROWS) if c in both]]
     slim = slim.assign(**{k: slim[k].astype("category") for k in _CODED if k in slim})
     current = slim[in_period].reset_index(drop=True)
-    previous = slim[~in_period].reset_index(drop=True)
+    previous = slim[in_before].reset_index(drop=True)
     # The catalogue's unit stays on the headline (it decides the number format); the name is the reader's.
     return [replace(compute_headline(row, current, previous, targets, ctx.filters, period),
                     name=names.indicator_text(row, "name"))
@@ -78,6 +80,25 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
 
 
 _CODED = (C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.GROUP)
+
+
+def held_meetings(events: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The tWG meetings held by ``today``, in the order the meeting picker offers them (its default first)."""
+    return events[(events["kind"] == "twg_meeting") & (events["event_date"] <= today)]
+
+
+def since_period(chosen: date, today: date) -> Period:
+    return Period(month_of(chosen), month_of(today), _("since {date}").format(date=fmt.day(chosen)))
+
+
+def read_span(ctx: PageContext, *periods: Period) -> Period:
+    """The months Home's headlines read in one query: the page's period, what changed since the picker's default
+    meeting, ``periods``, and the period before each (the overview and "since the last meeting" share it)."""
+    meetings = held_meetings(cache.events(ctx.url, ctx.version), ctx.today)
+    spans = [ctx.period, *periods]
+    if not meetings.empty:
+        spans.append(since_period(meetings["event_date"].iloc[0], ctx.today))
+    return Period(min(p.previous().start for p in spans), max(p.end for p in spans))
 
 
 def compute_public_overview(ctx: PageContext) -> Overview:
@@ -186,7 +207,7 @@ def render_headlines(data: Overview) -> None:
 def render_since_meeting(ctx: PageContext, data: Overview) -> None:
     """Pick a tWG meeting (default: the latest held) and show what changed since then."""
     st.subheader(_("Since the last meeting"))
-    meetings = data.events[(data.events["kind"] == "twg_meeting") & (data.events["event_date"] <= data.today)]
+    meetings = held_meetings(data.events, data.today)
     if meetings.empty:
         render_empty(_("No tWG meeting is recorded yet."))
         return
@@ -212,7 +233,7 @@ def render_since_meeting(ctx: PageContext, data: Overview) -> None:
 def compute_since_meeting(ctx: PageContext, chosen: date) -> tuple[list[Headline], int, pd.DataFrame, pd.DataFrame]:
     """What changed since the meeting of ``chosen``: the headlines since then against the same length before,
     the report rows, the imports committed and the organisations reporting for the first time."""
-    since = Period(month_of(chosen), month_of(ctx.today), _("since {date}").format(date=fmt.day(chosen)))
+    since = since_period(chosen, ctx.today)
     headlines, current = compute_headlines(ctx, since)
     batches = cache.batches(ctx.url, ctx.version)
     imports = batches[(batches["status"] == "committed")

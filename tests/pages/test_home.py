@@ -9,7 +9,7 @@ import threading
 from sqlalchemy import create_engine, text
 
 from dashboard import i18n
-from dashboard.filters import Filters
+from dashboard.filters import Filters, Period, month_add, month_of
 from dashboard.home import briefing_bytes, compute_overview
 from tests.pages.conftest import no_exception, run_page
 from tests.pages.test_briefing import make_context
@@ -156,3 +156,24 @@ def test_the_briefing_download_is_built_in_the_readers_language_in_another_threa
     worker.join()
     html = out[0].decode("utf-8")
     assert html.startswith("<!doctype html><html lang='uk'>") and "<h2>Ключові показники</h2>" in html
+
+
+def test_since_the_meeting_figures_equal_the_database_for_the_default_and_an_older_meeting() -> None:
+    """The overview and "since the last meeting" share one read of the months both need; the figures since a
+    meeting (from its month to this month) and for the same length before must still be the database's."""
+    at = run_page("Home.py", period="last_month")
+    no_exception(at)
+    picker = at.selectbox(key="w_meeting")
+    for chosen in (picker.value, picker.options[len(picker.options) // 2]):
+        at.selectbox(key="w_meeting").set_value(chosen).run()
+        no_exception(at)
+        start = month_of(at.selectbox(key="w_meeting").value)
+        months = Period(start, "2026-11").months  # to November 2026, the fixture's month
+        first_before, last_before = month_add(start, -months), month_add(start, -1)
+        table = next(f.value for f in at.dataframe if "Since the meeting" in f.value.columns)
+        row = table[table["Indicator"] == "Trainings held"].iloc[0]
+        since, before = sql_sum("TRAININGS_HELD", start, "2026-11"), sql_sum("TRAININGS_HELD", first_before, last_before)
+        assert since > 0 and before > 0
+        assert (row["Since the meeting"], row["Same length before"]) == (f"{since:,.0f}", f"{before:,.0f}")
+    expected = sql_sum("TRAININGS_HELD", "2026-10", "2026-10")
+    assert metric(at, "Trainings held") == f"{expected:,.0f}"  # the period's own figure is unchanged
