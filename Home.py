@@ -18,7 +18,7 @@ if roles.can(ctx, "view_internal"):
         home.render_since_meeting(ctx, data)
         home.render_not_reported(data)
     with right:
-        home.render_quality_alerts(data)
+        home.render_quality_alerts(data, ctx)
         home.render_events(data)
     home.render_briefing_download(ctx, data)
 else:

@@ -107,14 +107,21 @@ def compute(reader: readpath.Reader, period: Period, today: date, last_import: d
     return compute_alerts(rows, today, last_import, denominators, reviews)
 
 
+class AlertsPending(Exception):
+    """The alerts of a period are being checked in a child process and the caller chose not to wait."""
+
+
 def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
-        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0, keep_at: Path | None = None) -> list[Alert]:
+        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0, keep_at: Path | None = None,
+        wait: bool = True) -> list[Alert]:
     """The alerts of ``period``: from the file beside the snapshot, else computed and kept there.
     ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large database
     (``rows`` of at least :data:`PREPARE_MIN_ROWS`) they run in a child process, so the app never holds every
     row of a long period in memory. The database read path has no snapshot file: ``keep_at`` (the snapshot
     path its signature would have) names where its alerts are kept; without either they are computed every
-    time the caller asks."""
+    time the caller asks. With ``wait=False`` a large database's child is started (once) and
+    :class:`AlertsPending` raised until its file is there, instead of waiting for it: the checks of a long
+    period can queue behind the preparation of every standard period for minutes after an import."""
     base = reader.path or keep_at
     if base is None:
         return compute(reader, period, today, *inputs())
@@ -123,7 +130,22 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     if got is not None:
         return got
     path.parent.mkdir(parents=True, exist_ok=True)
-    if rows >= PREPARE_MIN_ROWS and not _in_child:
+    if rows >= PREPARE_MIN_ROWS and not _in_child and not wait:
+        with _locks_guard:
+            child = _pending.get(path)
+            if child is None:
+                child = subprocess.Popen(_child_command(base, today, [period]), env=_child_env(reader), cwd=_REPO,
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+                _pending[path] = child
+                threading.Thread(target=child.wait, name="mhpss-check-period", daemon=True).start()
+        if child.poll() is None or load(path) is not None:
+            got = load(path)
+            if got is not None:
+                return got
+            raise AlertsPending(f"{period.start}:{period.end}")
+        log.warning("checking %s in a child process failed (exit %s); checking here", period, child.returncode)
+    elif rows >= PREPARE_MIN_ROWS and not _in_child:
         done = subprocess.run(_child_command(base, today, [period]), env=_child_env(reader),
                               cwd=_REPO, stdin=subprocess.DEVNULL, capture_output=True, check=False)
         got = load(path)
@@ -142,6 +164,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     return got
 
 
+_pending: dict[Path, subprocess.Popen[bytes]] = {}  # children checking one period for a caller not waiting
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 

@@ -243,12 +243,13 @@ def clear() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def alerts(url: str, version: int, filters: Filters, period: Period, today: date) -> list[Alert]:
+def alerts(url: str, version: int, filters: Filters, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Data-quality alerts for what the filters show: every check runs once per data version and period over
     all the period's reports (:func:`_period_alerts`), then only the alerts about rows the filters keep are
     listed (with any alert not about rows, such as a stale import). A filter change costs one id query, not
-    the checks again; an alert about a report shows whichever part of it the filters keep."""
-    everything = _period_alerts(url, version, period, today)
+    the checks again; an alert about a report shows whichever part of it the filters keep. ``wait=False``: raise
+    :class:`dashboard.alert_cache.AlertsPending` (not cached) while a large database's checks still run."""
+    everything = _period_alerts(url, version, period, today, wait)
     unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None, indicator=None)
     if unfiltered == Filters() or not everything:
         return everything
@@ -265,14 +266,14 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _period_alerts(url: str, version: int, period: Period, today: date) -> list[Alert]:
+def _period_alerts(url: str, version: int, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
     source = reader(url, version)
     keep_at, rows = _alerts_home(url, version, source.path)
     return alert_cache.get(source, period, today,
                            lambda: (freshness(url, version).last_import, denominators(url, version),
-                                    reviews(url, version)), rows=rows, keep_at=keep_at)
+                                    reviews(url, version)), rows=rows, keep_at=keep_at, wait=wait)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, i18n, names, privacy, roles
+from dashboard import alert_cache, cache, i18n, names, privacy, roles
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import render_chart
@@ -45,7 +45,7 @@ class Overview:
     sparklines: dict[str, pd.DataFrame]
     not_reported: pd.DataFrame
     not_reported_month: str
-    alerts: list[Alert]
+    alerts: list[Alert] | None  # None: still being checked (see current_alerts)
     events: pd.DataFrame
     today: date
     sources: list[str] = field(default_factory=list)
@@ -153,7 +153,7 @@ def compute_overview(ctx: PageContext) -> Overview:
     org_months = cache.org_months(ctx.url, ctx.version, ctx.filters, window)
     first_last = cache.first_reports(ctx.url, ctx.version, ctx.filters)
     not_reported = compute_not_reported(first_last, org_months, last_complete)
-    alerts = cache.alerts(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.today)
+    alerts = current_alerts(ctx)
     events = cache.events(ctx.url, ctx.version)
     sources = sorted({s for s in current[C.SOURCE].dropna().unique() if s})
     return Overview(headlines, sparklines, not_reported, last_complete, alerts, events, ctx.today, sources)
@@ -262,8 +262,33 @@ def render_not_reported(data: Overview) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def render_quality_alerts(data: Overview) -> None:
+def current_alerts(ctx: PageContext) -> list[Alert] | None:
+    """The alerts for the page's selection, or None while a large database's checks of the period still run
+    (a child process; Home does not wait for them, see :func:`dashboard.alert_cache.get`)."""
+    try:
+        return cache.alerts(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.today, wait=False)
+    except alert_cache.AlertsPending:
+        return None
+
+
+@st.fragment(run_every=5)
+def _await_alerts(ctx: PageContext) -> None:
+    """Looks again every few seconds while the checks run, and redraws the page once they are done."""
+    if current_alerts(ctx) is not None:
+        st.rerun()
+
+
+def render_quality_alerts(data: Overview, ctx: PageContext | None = None) -> None:
     st.subheader(_("Data-quality alerts"))
+    if data.alerts is None and ctx is not None:
+        data = replace(data, alerts=current_alerts(ctx))  # the overview is kept; the checks may be done by now
+    if data.alerts is None:
+        st.info(_("The data-quality checks of this period are still running (after an import they read every "
+                  "report of the period once); the alerts appear here when they are done."),
+                icon=":material/hourglass_top:")
+        if ctx is not None:
+            _await_alerts(ctx)
+        return
     if not data.alerts:
         st.success(_("No data-quality alerts for this selection."), icon=":material/check_circle:")
         return
@@ -303,6 +328,8 @@ def briefing_bytes(ctx: PageContext, data: Overview, lang: str) -> bytes:
     page's language is not set, so the language is passed in."""
     from dashboard.briefing import build_briefing_html
 
+    if data.alerts is None:  # a briefing is sent round complete: wait for the checks
+        data = replace(data, alerts=cache.alerts(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.today))
     with i18n.language(lang):
         return build_briefing_html(ctx, data).encode("utf-8")
 

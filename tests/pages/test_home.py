@@ -177,3 +177,21 @@ def test_since_the_meeting_figures_equal_the_database_for_the_default_and_an_old
         assert (row["Since the meeting"], row["Same length before"]) == (f"{since:,.0f}", f"{before:,.0f}")
     expected = sql_sum("TRAININGS_HELD", "2026-10", "2026-10")
     assert metric(at, "Trainings held") == f"{expected:,.0f}"  # the period's own figure is unchanged
+
+
+def test_home_does_not_wait_for_checks_still_running(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On a large database the checks of a new period run in a child process; Home draws everything else and
+    says the alerts are coming instead of waiting for them."""
+    import sys
+
+    from dashboard import alert_cache
+
+    monkeypatch.setattr(alert_cache, "PREPARE_MIN_ROWS", 1)
+    monkeypatch.setattr(alert_cache, "_child_command",
+                        lambda *args: [sys.executable, "-c", "import time; time.sleep(3)"])
+    at = run_page("Home.py", period="last_quarter")
+    no_exception(at)
+    expected = sql_sum("TRAININGS_HELD", "2026-07", "2026-09")
+    assert metric(at, "Trainings held") == f"{expected:,.0f}"
+    assert any("still running" in i.value for i in at.info)
+    assert not any("alert" in s.value.lower() for s in at.success)

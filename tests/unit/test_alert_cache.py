@@ -151,6 +151,41 @@ def test_a_large_snapshot_is_checked_in_a_child_process(engine: Engine, snap: re
     assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
 
 
+def test_a_caller_that_does_not_wait_is_told_the_checks_are_running_then_gets_them(
+        engine: Engine, snap: readpath.Reader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Home does not wait for a large database's checks (they can queue behind the standard periods' for
+    minutes after an import): it is told they are running, once a child was started for them, and gets the
+    child's alerts once its file is there."""
+    import sys
+    import time
+
+    gate = snap.path.parent / "go"  # type: ignore[union-attr]
+    real = alert_cache._child_command
+    monkeypatch.setattr(alert_cache, "_child_command", lambda *args: [
+        sys.executable, "-c", f"import pathlib, subprocess, sys, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)\n"
+        f"sys.exit(subprocess.call({real(*args)!r}))"])
+    monkeypatch.setattr(alert_cache, "compute", lambda *args: pytest.fail("checked in the app's process"))
+    ask = lambda: alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),  # noqa: E731
+                                  rows=alert_cache.PREPARE_MIN_ROWS, wait=False)
+    with pytest.raises(alert_cache.AlertsPending):
+        ask()
+    with pytest.raises(alert_cache.AlertsPending):  # asked again while it runs: no second child
+        ask()
+    assert sum(1 for path in alert_cache._pending if path.parent == snap.path.parent) == 1  # type: ignore[union-attr]
+    gate.touch()
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            got = ask()
+            break
+        except alert_cache.AlertsPending:
+            assert time.monotonic() < deadline, "the child never finished"
+            time.sleep(0.2)
+    monkeypatch.undo()
+    assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
+
+
 def test_when_the_child_fails_the_app_checks_itself(engine: Engine, snap: readpath.Reader,
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     caplog: pytest.LogCaptureFixture) -> None:
