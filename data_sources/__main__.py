@@ -24,7 +24,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     engine = _engine_for(args)
     started = time.perf_counter()
-    summary = seed(engine, args.rows)
+    summary = seed(engine, args.rows, today=load_settings().current_date())  # MHPSS_TODAY pins the demo's months
     elapsed = time.perf_counter() - started
     print(
         f"seeded {engine.url.render_as_string(hide_password=True)}: {summary.reference_facts} reference "

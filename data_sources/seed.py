@@ -276,7 +276,7 @@ def ensure_seeded(settings: Settings) -> bool:
         with engine.connect() as conn:
             empty = store.is_empty(conn)
         if empty:
-            seed(engine, settings.seed_rows)
+            seed(engine, settings.seed_rows, today=settings.current_date())
         elif 0 < found < TRANSLATIONS_SCHEMA:
             # An existing database just gained the translation columns: fill them, so Ukrainian and Polish
             # readers get the catalogue's names without waiting for the next seed.

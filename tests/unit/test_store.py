@@ -106,6 +106,20 @@ def test_cli_seed_demo_and_bad_url(tmp_path: Path, capsys: pytest.CaptureFixture
     assert err.startswith("error: MHPSS_DATABASE_URL") and "Traceback" not in err
 
 
+def test_cli_seed_demo_reports_up_to_the_pinned_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MHPSS_TODAY pins the reporting date for the app; the demo data it seeds must end there too, not today."""
+    from sqlalchemy import text
+
+    db = tmp_path / "pinned.db"
+    monkeypatch.setenv("MHPSS_TODAY", "2025-06-15")
+    assert cli(["seed-demo", "--rows", "1500", "--db", f"sqlite:///{db}"]) == 0
+    engine = store.get_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT MAX(period_month) FROM facts WHERE is_demo")).scalar_one()
+    engine.dispose()
+    assert "2025-04" <= last <= "2025-06"
+
+
 def test_relative_sqlite_path_resolves_from_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboard.settings import REPO_ROOT, load_settings
 
