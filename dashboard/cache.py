@@ -21,7 +21,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
-from dashboard.figures import IndicatorFigures, compute_indicator_figures
+from dashboard.figures import IndicatorFigures, compute_indicator_figures, indicator_filters
 from dashboard.filters import AllowLists, Filters, Period
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
 from dashboard.quality import Alert
@@ -124,9 +124,7 @@ def indicator_figures(url: str, version: int, filters: Filters, period: Period, 
                       audience: Audience) -> IndicatorFigures:
     """Every table the pages show for one indicator and selection, suppressed for the public."""
     row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
-    # Only the indicator's own rows, except for "organisations reporting", which counts every report.
-    own = str(row["aggregation"]) != "distinct_organisations"
-    chosen = replace(filters, indicator=code) if own else filters
+    chosen, own = indicator_filters(filters, code, str(row["aggregation"]))
     if audience.public:  # the public's figures come from the rows it may see (compute_public_facts)
         rows = facts(url, version, chosen, period, own, audience)
         return compute_indicator_figures(rows, row, period, locations(url, version), audience)

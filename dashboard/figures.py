@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from dashboard import columns as C
 from dashboard import privacy
-from dashboard.filters import Period
+from dashboard.filters import Filters, Period
 from dashboard.indicators import compute_monthly, compute_plain_sum, compute_total
 from dashboard.vocab import ALL
 
@@ -83,6 +83,13 @@ class IndicatorFigures:
 
     def hidden_in(self, *names: str) -> int:
         return int(sum((self.tables[n][STATUS] != privacy.SHOWN).sum() for n in names if n in self.tables))
+
+
+def indicator_filters(filters: Filters, code: str, aggregation: str) -> tuple[Filters, bool]:
+    """The filters an indicator's figures are read with, and whether they choose the indicator: only its own
+    reports, except for "organisations reporting", which counts every report (see :func:`indicator_rows`)."""
+    own = aggregation != "distinct_organisations"
+    return (replace(filters, indicator=code) if own else filters), own
 
 
 def indicator_rows(facts: pd.DataFrame, code: str, aggregation: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ page is drawn. The figures download keeps its values machine-readable (numbers, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -23,7 +23,7 @@ from dashboard import cache, exports, i18n, names, privacy, queries
 from dashboard import columns as C
 from dashboard import format as fmt
 from dashboard.charts import build_bar_breakdown, render_chart
-from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_rows
+from dashboard.figures import SHOWN_TEXT, STATUS, TIME_DIMS, IndicatorFigures, indicator_filters, indicator_rows
 from dashboard.i18n import N_, _, ngettext, pgettext
 from dashboard.indicators import compute_target
 from dashboard.timelines import (
@@ -111,8 +111,7 @@ def page_view(ctx: PageContext, code: str) -> IndicatorView:
 def compute_view(ctx: PageContext, code: str) -> IndicatorView:
     row = ctx.indicators().set_index("code", drop=False).loc[code]
     aggregation = str(row["aggregation"])
-    own = aggregation != "distinct_organisations"  # "organisations reporting" counts every report
-    chosen = replace(ctx.filters, indicator=code) if own else ctx.filters
+    chosen, own = indicator_filters(ctx.filters, code, aggregation)
     if ctx.audience.public:  # the rows the public may see, and where they come from
         facts = indicator_rows(ctx.facts(filters=chosen, with_indicator=own), code, aggregation)
         provenance = compute_provenance(facts)
@@ -376,9 +375,9 @@ def compute_time_breakdown(ctx: PageContext, code: str, dim: str) -> pd.DataFram
     view = page_view(ctx, code)
     frame = view.facts
     if dim not in frame and dim in view.detail_dims:  # the cube is summed over it: read the sums by it
-        own = view.aggregation != "distinct_organisations"
-        frame = indicator_rows(ctx.cube(filters=replace(ctx.filters, indicator=code) if own else ctx.filters,
-                                        with_indicator=own, dims=(C.MONTH, dim), rule=view.aggregation), code, view.aggregation)
+        chosen, own = indicator_filters(ctx.filters, code, view.aggregation)
+        frame = indicator_rows(ctx.cube(filters=chosen, with_indicator=own, dims=(C.MONTH, dim), rule=view.aggregation),
+                               code, view.aggregation)
     return compute_monthly_breakdown(frame, view.aggregation, ctx.period, dim)
 
 
