@@ -33,7 +33,7 @@ import pandas as pd
 from dashboard import columns as C
 from dashboard import privacy
 from dashboard.filters import Filters, Period
-from dashboard.indicators import compute_monthly, compute_plain_sum, compute_total
+from dashboard.indicators import compute_coded, compute_monthly, compute_plain_sum, compute_total
 from dashboard.vocab import ALL
 
 STATUS = "status"
@@ -99,16 +99,9 @@ def indicator_rows(facts: pd.DataFrame, code: str, aggregation: str) -> pd.DataF
     return facts[facts[C.INDICATOR] == code]
 
 
-# Columns every table groups by. Text keys are hashed again by each groupby (about ten per figure set, a
-# couple of milliseconds per key and 100k rows); as categories they are hashed once per figure set. The
-# month stays text: the rules compare it with month strings.
+# Columns the tables group by: as categories (compute_coded) they are hashed once per figure set instead of
+# by each of its ten or so groupbys; the tables turn them back into text (_as_text).
 _KEYS = (C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIVITY, C.SEX, C.AGE, C.ORG_TYPE, C.COUNTRY, C.DISABILITY)
-
-
-def _coded(rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` with the text key columns as categories (tables turn them back into text)."""
-    return rows.assign(**{k: rows[k].astype("category") for k in _KEYS
-                          if k in rows and rows[k].dtype != "category"})
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -166,7 +159,7 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
     ``facts`` may be the cube (values summed over sex, age band and disability: the same figures by every rule)
     when ``detail(dims)`` gives the facts summed by ``dims`` as well, for the tables that break down by them."""
     code, aggregation = str(indicator["code"]), str(indicator["aggregation"])
-    rows = _coded(indicator_rows(facts, code, aggregation))
+    rows = compute_coded(indicator_rows(facts, code, aggregation), _KEYS)
     suppressing = audience.suppresses
     total = compute_total(rows, aggregation)
     assert isinstance(total, float)
@@ -177,7 +170,8 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
     }
     for name, dims in TABS.items():
         missing = tuple(d for d in dims if d not in rows)
-        source = _coded(indicator_rows(detail(missing), code, aggregation)) if missing and detail else rows
+        source = (compute_coded(indicator_rows(detail(missing), code, aggregation), _KEYS) if missing and detail
+                  else rows)
         tables[name] = _table(source, aggregation, dims)
     attrs = {"place": _as_text(_place_attrs(rows, tables["place"]))}
     if aggregation == "unique_max":

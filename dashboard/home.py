@@ -27,6 +27,7 @@ from dashboard.filters import Period, month_add, month_of
 from dashboard.i18n import _, ngettext
 from dashboard.indicators import (
     Headline,
+    compute_coded,
     compute_first_time,
     compute_headline,
     compute_monthly,
@@ -69,8 +70,8 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
         heads = inds[inds["code"] == ctx.filters.indicator]
     # The rules need only these columns, and their text keys as categories: each headline filters the frame
     # by indicator, and taking category codes is a fraction of the cost of taking text.
-    slim = both[[c for c in (*_CODED, C.MONTH, C.VALUE, C.IS_DEMO, C.SOURCE, ROWS) if c in both]]
-    slim = slim.assign(**{k: slim[k].astype("category") for k in _CODED if k in slim})
+    slim = compute_coded(both[[c for c in (*_CODED, C.MONTH, C.VALUE, C.IS_DEMO, C.SOURCE, ROWS) if c in both]],
+                         _CODED)
     current = slim[in_period].reset_index(drop=True)
     previous = slim[in_before].reset_index(drop=True)
     # The catalogue's unit stays on the headline (it decides the number format); the name is the reader's.
