@@ -590,6 +590,19 @@ RULE_KEYS = {"sum": [], "unique_max": [C.PCODE, C.GROUP, C.ORGANISATION, C.ACTIV
 DEPENDENT_KEYS = {C.ORG_TYPE, C.LAYER, C.COUNTRY, C.ISO, C.AREA, C.ADMIN_LEVEL}
 
 
+def cube_read_keys(dims: tuple[str, ...] = (), rule: str | None = None) -> list[str]:
+    """The keys a cube read (:func:`flat_cube_stmt`) sums by: every cube key, or only those ``rule`` looks at,
+    and ``dims``."""
+    base = CUBE_KEYS if rule is None else [C.INDICATOR, ORDER, *RULE_KEYS.get(rule, [])]
+    return [*base, *(d for d in dims if d not in base)]
+
+
+def regroups(flat: FromClause, keys: list[str]) -> bool:
+    """Whether summing ``flat`` by ``keys`` groups again: not for a cube read by its own keys or by all but those
+    that follow from the others (:data:`DEPENDENT_KEYS`), whose rows are then the cube's rows as stored."""
+    return not (is_cube(flat) and set(CUBE_KEYS) - DEPENDENT_KEYS <= set(keys) <= set(CUBE_KEYS))
+
+
 def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
                    dims: tuple[str, ...] = (), rule: str | None = None) -> Select:  # type: ignore[type-arg]
     """Values summed over the sex, age and disability breakdowns (unless named in ``dims``): the first,
@@ -597,10 +610,8 @@ def flat_cube_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
     :data:`cube_table` or :data:`database_cube` (already summed: its row counts are added up) when no filter or
     breakdown needs :data:`NOT_IN_CUBE`."""
     c = flat.c
-    base = CUBE_KEYS if rule is None else [C.INDICATOR, ORDER, *RULE_KEYS.get(rule, [])]
-    keys = [*base, *(d for d in dims if d not in base)]
-    if is_cube(flat) and set(CUBE_KEYS) - DEPENDENT_KEYS <= set(keys) <= set(CUBE_KEYS):
-        # Already at this grain (the keys left out follow from those kept): no need to group again.
+    keys = cube_read_keys(dims, rule)
+    if not regroups(flat, keys):
         return select(*(c[k] for k in [*keys, C.VALUE, C.IS_DEMO, ROWS])).where(
             *flat_conditions(flat, filters, period, with_indicator=with_indicator))
     rows = func.sum(c[ROWS]) if is_cube(flat) else func.count()

@@ -122,8 +122,8 @@ def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_i
     stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
     frame = _typed(reader.frame(stmt))
     frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
-    # The cube file is stored in month and indicator order already (read without grouping again).
-    if source is not queries.cube_table or (rule is not None and rule != "every") or dims:
+    # The cube file is stored in month and indicator order already (when read without grouping again).
+    if source is not queries.cube_table or queries.regroups(source, queries.cube_read_keys(dims, rule)):
         frame = frame.sort_values([k for k in (C.MONTH, queries.ORDER) if k in frame], kind="stable",
                                   ignore_index=True)
     return frame.drop(columns=queries.ORDER)
