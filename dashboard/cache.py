@@ -27,8 +27,13 @@ from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compu
 from dashboard.quality import Alert
 from geo.boundaries import Boundaries
 
+#: How the cached functions' key arguments are hashed: Streamlit hashes a dataclass field by field through
+#: ``dataclasses.asdict`` (0.1-0.4 ms for a Filters, on every call, dozens of calls per page run); these are
+#: frozen and their repr names every field (the same key, for a fraction of the cost).
+HASH_FUNCS: dict[Any, Any] = {Filters: repr, Period: repr, Audience: repr}
 
-@st.cache_resource(show_spinner=False)
+
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False)
 def engine(url: str) -> Engine:
     """One engine (connection pool) per database URL per process."""
     from dashboard.store import get_engine
@@ -61,7 +66,7 @@ def reader(url: str, version: int) -> readpath.Reader:
     return source
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=16)
 def _signature(url: str, version: int) -> str:
     return snapshot.signature(engine(url))
 
@@ -74,7 +79,7 @@ def data_version(url: str) -> int:
         return read_data_version(conn)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
           audience: Audience) -> pd.DataFrame:
     """Fact rows for the filters, as ``audience`` may see them. Shared, not copied (unpickling a copy on each
@@ -86,7 +91,7 @@ def facts(url: str, version: int, filters: Filters, period: Period | None, with_
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=64)
 def cube(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
          audience: Audience, dims: tuple[str, ...] = (), rule: str | None = None) -> pd.DataFrame:
     """Values summed at the grain the indicator rules need (see :func:`dashboard.readpath.read_cube`): the
@@ -100,7 +105,7 @@ def cube(url: str, version: int, filters: Filters, period: Period | None, with_i
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def provenance(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
                audience: Audience) -> pd.DataFrame:
     """Import batches and notes of the facts for the filters, with whether they are broken down by sex, age or
@@ -110,7 +115,7 @@ def provenance(url: str, version: int, filters: Filters, period: Period | None, 
                                     else filters, period, with_indicator=with_indicator)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.DataFrame:
     """The indicator catalogue; the public sees the published indicators only."""
     frame = queries.fetch_indicators(engine(url))
@@ -119,7 +124,7 @@ def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.D
     return frame
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=64)
 def indicator_figures(url: str, version: int, filters: Filters, period: Period, code: str,
                       audience: Audience) -> IndicatorFigures:
     """Every table the pages show for one indicator and selection, suppressed for the public."""
@@ -135,44 +140,44 @@ def indicator_figures(url: str, version: int, filters: Filters, period: Period, 
                                                         str(row["aggregation"])))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def targets(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_targets(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def events(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_events(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def organisations(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.DataFrame:
     """Organisations; none for the public (no organisation-level figures)."""
     frame = queries.fetch_organisations(engine(url))
     return frame.iloc[0:0] if audience.public else frame
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def locations(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_locations(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def activities(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_activities(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def denominators(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_denominators(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def batches(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_batches(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def allow_lists(url: str, version: int, audience: Audience = FULL_ACCESS) -> AllowLists:
     """What URL parameters may hold; for the public no organisations and published indicators only."""
     allow = queries.fetch_allow_lists(engine(url))
@@ -182,37 +187,37 @@ def allow_lists(url: str, version: int, audience: Audience = FULL_ACCESS) -> All
     return AllowLists(allow.adm1, frozenset(), allow.activities, allow.indicators & published)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def freshness(url: str, version: int) -> queries.Freshness:
     return queries.fetch_freshness(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def first_reports(url: str, version: int, filters: Filters) -> pd.DataFrame:
     return readpath.read_first_reports(reader(url, version), filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def org_months(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
     return readpath.read_org_months(reader(url, version), filters, period)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def report_arrivals(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
     return queries.fetch_report_arrivals(engine(url), filters, period)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def reporting_plan(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_reporting_plan(engine(url))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def reviews(url: str, version: int) -> pd.DataFrame:
     return queries.fetch_reviews(engine(url))
 
 
-@st.cache_resource(show_spinner="Preparing the map boundaries…", max_entries=4)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner="Preparing the map boundaries…", max_entries=4)
 def boundaries(path: str, signature: str, url: str, version: int) -> Boundaries:
     """Boundaries at ``path`` matched to the admin reference table and to the admin-2 areas of the
     locations table. ``signature`` (the files' paths, times and sizes) makes an edited file load afresh.
@@ -226,7 +231,7 @@ def boundaries(path: str, signature: str, url: str, version: int) -> Boundaries:
     return load_boundaries(Path(path), known)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=16)
 def source_ages(url: str, version: int, today: date,
                 stale_days: tuple[tuple[str, int], ...]) -> tuple[staleness.SourceAge, ...]:
     """Age of each live source's figures; every successful refresh bumps the version, and ``today`` moves on
@@ -240,7 +245,7 @@ def clear() -> None:
     st.cache_resource.clear()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def alerts(url: str, version: int, filters: Filters, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Data-quality alerts for what the filters show: every check runs once per data version and period over
     all the period's reports (:func:`_period_alerts`), then only the alerts about rows the filters keep are
@@ -263,7 +268,7 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
     return [alert for alert in everything if not alert.rows or next(verdicts)]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def _period_alerts(url: str, version: int, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
@@ -274,7 +279,7 @@ def _period_alerts(url: str, version: int, period: Period, today: date, wait: bo
                                     reviews(url, version)), rows=rows, keep_at=keep_at, wait=wait)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def _alerts_home(url: str, version: int, snapshot_path: Path | None) -> tuple[Path | None, int]:
     """Where the alerts of this data version are kept and about how many current fact rows there are (whether a
     child checks them): beside the snapshot at ``snapshot_path`` with its row count; on the database read path
@@ -293,7 +298,7 @@ def _alerts_home(url: str, version: int, snapshot_path: Path | None) -> tuple[Pa
     return snapshot.path_for(load_settings().cache_dir, _signature(url, version)), int(rows)
 
 
-@st.cache_resource(show_spinner=False, max_entries=96)
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=96)
 def computed(target: str, key: str, lang: str, args: tuple[Any, ...], _ctx: Any) -> Any:
     """A page's whole computation, memoised: ``target`` names a function (``"dashboard.home:compute_overview"``)
     called as ``function(_ctx, *args)`` in language ``lang``. The key is the page context's ``key`` (database
@@ -313,7 +318,7 @@ def computed(target: str, key: str, lang: str, args: tuple[Any, ...], _ctx: Any)
         return function(_ctx, *args)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def listing(url: str, version: int, filters: Filters, period: Period, audience: Audience,
             limit: int) -> tuple[int, pd.DataFrame]:
     """How many fact rows match, and the first ``limit`` of them (all of them when they are that few):
