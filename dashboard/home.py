@@ -29,10 +29,11 @@ from dashboard.indicators import (
     Headline,
     compute_coded,
     compute_first_time,
-    compute_headline,
+    compute_headlines,
     compute_monthly,
     compute_not_reported,
     compute_target,
+    split_by_indicator,
 )
 from dashboard.quality import Alert
 from dashboard.queries import ROWS
@@ -54,8 +55,10 @@ class Overview:
     hidden: int = 0  # public view: figures hidden on the page
 
 
-def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline], pd.DataFrame]:
-    """Headline indicators for ``period`` against targets and the previous period (indicator filter ignored)."""
+def compute_period_headlines(ctx: PageContext, period: Period) -> tuple[
+        list[Headline], pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Headline indicators for ``period`` against targets and the previous period (indicator filter ignored),
+    with the period's cube rows, also split by indicator."""
     # Sums at the rules' grain (the cube): the same totals as the fact rows, from a fraction of them.
     # One read for the period and the one before it, split by month (one query instead of two).
     before = period.previous()
@@ -74,10 +77,12 @@ def compute_headlines(ctx: PageContext, period: Period) -> tuple[list[Headline],
                          _CODED)
     current = slim[in_period].reset_index(drop=True)
     previous = slim[in_before].reset_index(drop=True)
+    by_code = split_by_indicator(current)
+    headlines = compute_headlines(heads, by_code, split_by_indicator(previous), targets, ctx.filters, period,
+                                  everything=(current, previous))
     # The catalogue's unit stays on the headline (it decides the number format); the name is the reader's.
-    return [replace(compute_headline(row, current, previous, targets, ctx.filters, period),
-                    name=names.indicator_text(row, "name"))
-            for _i, row in heads.iterrows()], current
+    return [replace(head, name=names.indicator_text(row, "name"))
+            for head, (_i, row) in zip(headlines, heads.iterrows(), strict=True)], current, by_code
 
 
 _CODED = (C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.GROUP)
@@ -141,12 +146,11 @@ def compute_overview(ctx: PageContext) -> Overview:
     """Everything Home shows, for the context's filters and period (the public part only for the public)."""
     if not roles.can(ctx, "view_internal"):
         return compute_public_overview(ctx)
-    headlines, current = compute_headlines(ctx, ctx.period)
+    headlines, current, by_code = compute_period_headlines(ctx, ctx.period)
     sparklines = {}
-    inds = cache.indicators(ctx.url, ctx.version).set_index("code")
     for head in headlines:
-        sub = current if head.aggregation == "distinct_organisations" else current[current[C.INDICATOR] == head.code]
-        monthly = compute_monthly(sub, str(inds.loc[head.code, "aggregation"]), ctx.period)
+        sub = current if head.aggregation == "distinct_organisations" else by_code.get(head.code, current.iloc[:0])
+        monthly = compute_monthly(sub, head.aggregation, ctx.period)
         # The current month is still being reported: leave it out of the trend so it does not look like a drop.
         sparklines[head.code] = monthly[monthly[C.MONTH] < month_of(ctx.today)] if len(monthly) > 1 else monthly
     last_complete = month_add(month_of(ctx.today), -1)
@@ -235,7 +239,7 @@ def compute_since_meeting(ctx: PageContext, chosen: date) -> tuple[list[Headline
     """What changed since the meeting of ``chosen``: the headlines since then against the same length before,
     the report rows, the imports committed and the organisations reporting for the first time."""
     since = since_period(chosen, ctx.today)
-    headlines, current = compute_headlines(ctx, since)
+    headlines, current, _by_code = compute_period_headlines(ctx, since)
     batches = cache.batches(ctx.url, ctx.version)
     imports = batches[(batches["status"] == "committed")
                       & (pd.to_datetime(batches["finished_at"]) >= pd.Timestamp(chosen))]

@@ -164,20 +164,22 @@ def compute_target(targets: pd.DataFrame, indicator: str, filters: Filters, peri
     Annual targets of every year the period touches are added. With an area or country filter the
     targets of those areas are added; without one the overall target is used.
     """
-    sub = targets[targets[C.INDICATOR] == indicator]
-    if sub.empty:
-        return None
+    return compute_targets(targets, filters, period).get(indicator)
+
+
+def compute_targets(targets: pd.DataFrame, filters: Filters, period: Period) -> dict[str, float]:
+    """:func:`compute_target` of every indicator that has one for the filters and period, by indicator code
+    (one pass over the targets table instead of one per indicator)."""
     years = years_of(period)
-    sub = sub[[d.year in years for d in sub["period_start"]]]
+    sub = targets[np.array([d.year in years for d in targets["period_start"]], dtype=bool)]
     if filters.adm1:
         sub = sub[sub[C.ISO].isin(filters.adm1)]
     elif filters.countries:
         sub = sub[sub[C.COUNTRY].isin(filters.countries) & (sub[C.ADMIN_LEVEL] == 1)]
     else:
         sub = sub[sub[C.PCODE].isna()]
-    if sub.empty or filters.organisations or filters.org_types or filters.activities or filters.layers:
-        return None if sub.empty else float(sub[C.TARGET].sum())
-    return float(sub[C.TARGET].sum())
+    totals = sub.groupby(C.INDICATOR, observed=True)[C.TARGET].sum()
+    return {str(code): float(total) for code, total in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -203,26 +205,48 @@ class Headline:
         return self.value - self.previous
 
 
-def compute_headline(
-    indicator: pd.Series, current: pd.DataFrame, previous: pd.DataFrame, targets: pd.DataFrame,
-    filters: Filters, period: Period,
-) -> Headline:
-    """Headline figure of one indicator row (from the catalogue) given current and previous-period facts.
+def split_by_indicator(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``frame``'s rows per indicator code, split in one pass (a filter per indicator copies the frame's
+    columns once per indicator)."""
+    if frame.empty:
+        return {}
+    return {str(code): rows for code, rows in frame.groupby(C.INDICATOR, observed=True, sort=False)}
 
-    For ``distinct_organisations`` the frames must hold every indicator's facts.
+
+def compute_headlines(
+    catalogue: pd.DataFrame, current: dict[str, pd.DataFrame] | pd.DataFrame,
+    previous: dict[str, pd.DataFrame] | pd.DataFrame, targets: pd.DataFrame, filters: Filters, period: Period,
+    *, everything: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> list[Headline]:
+    """Headline figure of each indicator row of ``catalogue`` given the current and previous-period facts, as
+    frames or already split by :func:`split_by_indicator`.
+
+    ``distinct_organisations`` counts organisations over every indicator's facts: the unsplit current and
+    previous frames, passed as ``everything`` when the others are split.
     """
-    code = str(indicator["code"])
-    aggregation = str(indicator["aggregation"])
-    cur = current if aggregation == "distinct_organisations" else current[current[C.INDICATOR] == code]
-    prev = previous if aggregation == "distinct_organisations" else previous[previous[C.INDICATOR] == code]
-    value = compute_total(cur, aggregation)
-    before = compute_total(prev, aggregation)
-    assert isinstance(value, float) and isinstance(before, float)
-    return Headline(
-        code=code, name=str(indicator["name"]), unit=str(indicator["unit"]), aggregation=aggregation,
-        value=value, previous=before, target=compute_target(targets, code, filters, period),
-        has_demo=bool(cur[C.IS_DEMO].any()) if not cur.empty else False, reported=not cur.empty,
-    )
+    cur_by = current if isinstance(current, dict) else split_by_indicator(current)
+    prev_by = previous if isinstance(previous, dict) else split_by_indicator(previous)
+    if everything is None:
+        assert isinstance(current, pd.DataFrame) and isinstance(previous, pd.DataFrame)
+        everything = (current, previous)
+    goals = compute_targets(targets, filters, period)
+    headlines = []
+    for row in catalogue.itertuples(index=False):
+        code, aggregation = str(row.code), str(row.aggregation)
+        if aggregation == "distinct_organisations":
+            cur, prev = everything
+        else:
+            cur = cur_by.get(code, everything[0].iloc[:0])
+            prev = prev_by.get(code, everything[1].iloc[:0])
+        value = compute_total(cur, aggregation)
+        before = compute_total(prev, aggregation)
+        assert isinstance(value, float) and isinstance(before, float)
+        headlines.append(Headline(
+            code=code, name=str(row.name), unit=str(row.unit), aggregation=aggregation, value=value,
+            previous=before, target=goals.get(code),
+            has_demo=bool(cur[C.IS_DEMO].any()) if not cur.empty else False, reported=not cur.empty,
+        ))
+    return headlines
 
 
 def compute_not_reported(first_last: pd.DataFrame, org_months: pd.DataFrame, month: str,
