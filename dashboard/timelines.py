@@ -164,11 +164,13 @@ def _event_kinds(events: pd.DataFrame | None) -> tuple[str, ...] | None:
     return tuple(k for k in EVENT_COLOURS if k in present)
 
 
-def _event_layers(events: ChartData, kinds: tuple[str, ...] | None,
+def _event_layers(events: ChartData, legend: tuple[tuple[str, ...], tuple[str, ...]] | None,
                   brush: alt.Parameter | None = None) -> list[alt.Chart]:
-    if kinds is None:
+    """Vertical rules for events, coloured by kind, with a rotated label at the top and a tooltip. ``legend``:
+    the kinds' labels and colours (None: no events)."""
+    if legend is None:
         return []
-    scale = alt.Scale(domain=[_kind_label(k) for k in kinds], range=[EVENT_COLOURS[k] for k in kinds])
+    scale = alt.Scale(domain=list(legend[0]), range=list(legend[1]))
     colour = alt.Color("kind_label:N", title=_("Event"), scale=scale)
     tooltip = [alt.Tooltip("date:T", title=_("Date"), format="%-d %b %Y"), alt.Tooltip("title:N", title=_("Event")),
                alt.Tooltip("kind_label:N", title=_("Kind")), alt.Tooltip("place:N", title=_("Place")),
@@ -182,17 +184,20 @@ def _event_layers(events: ChartData, kinds: tuple[str, ...] | None,
     return [rules, labels]
 
 
-def build_event_layers(events: pd.DataFrame, brush: alt.Parameter | None = None) -> list[alt.Chart]:
-    """Vertical rules for events, coloured by kind, with a rotated label at the top and a tooltip."""
-    return _event_layers(events, _event_kinds(events), brush)
-
-
-def _with_events(frames: dict[str, pd.DataFrame], events: pd.DataFrame | None) -> tuple[str, ...] | None:
-    """Add ``events`` to a chart's frames when there are any; return their kinds (part of the chart's shape)."""
+def _with_events(frames: dict[str, pd.DataFrame], events: pd.DataFrame | None) -> dict[str, tuple[str, ...]]:
+    """Add ``events`` to a chart's frames when there are any, and return the legend of their kinds as chart
+    values (labels and colours): which kinds a period holds changes the legend, not the chart's shape, so one
+    template serves every period."""
     kinds = _event_kinds(events)
-    if kinds is not None and events is not None:
-        frames["events"] = events
-    return kinds
+    if kinds is None or events is None:
+        return {}
+    frames["events"] = events
+    return {"event_labels": tuple(_kind_label(k) for k in kinds), "event_colours": tuple(EVENT_COLOURS[k] for k in kinds)}
+
+
+def _legend(event_labels: tuple[str, ...] | None,
+            event_colours: tuple[str, ...] | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    return None if event_labels is None or event_colours is None else (event_labels, event_colours)
 
 
 def timeline_parts(monthly: pd.DataFrame, unit: str, target: float | None = None,
@@ -203,15 +208,16 @@ def timeline_parts(monthly: pd.DataFrame, unit: str, target: float | None = None
     if target:
         frames["target"] = pd.DataFrame({"target": [target],
                                          "label": [_("Target {value}").format(value=fmt.number(target))]})
-    kinds = _with_events(frames, events)
+    legend = _with_events(frames, events)
     # The cumulative line, the on-track path and the target share one explicit domain, so they stay on
     # the right-hand axis together whatever the layering does with scales.
     top = max(float(data["cumulative"].fillna(0.0).max() or 0.0), float(target or 0.0)) * 1.06 or 1.0
-    return ChartParts(frames, (unit, bool(target), title, brush, height, kinds), {"top": top})
+    return ChartParts(frames, (unit, bool(target), title, brush, height, bool(legend)), {"top": top, **legend})
 
 
 def _draw_timeline(frames: dict[str, ChartData], unit: str, target: bool, title: str, brush: bool,
-                   height: int, kinds: tuple[str, ...] | None, *, top: float) -> AnyChart:
+                   height: int, events: bool, *, top: float, event_labels: tuple[str, ...] | None = None,
+                   event_colours: tuple[str, ...] | None = None) -> AnyChart:
     data = frames["data"]
     selection = alt.selection_interval(encodings=["x"], name=BRUSH) if brush else None
     x_scale, x_axis = _x_parts(selection)
@@ -242,7 +248,7 @@ def _draw_timeline(frames: dict[str, ChartData], unit: str, target: bool, title:
             alt.Chart(target_frame).mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-7, fontSize=11).encode(
                 y=alt.Y("target:Q", scale=right_scale, axis=None), x=alt.value(0), text="label:N"),
         ]
-    layers += _event_layers(frames.get("events", pd.DataFrame()), kinds, selection)
+    layers += _event_layers(frames.get("events", pd.DataFrame()), _legend(event_labels, event_colours), selection)
     main = alt.layer(*layers).resolve_scale(y="independent").properties(height=height, width="container")
     if title:
         main = main.properties(title=title)
@@ -274,15 +280,16 @@ def breakdown_timeline_parts(breakdown: pd.DataFrame, dim: str, label: str, unit
                              mode: str = "stacked", events: pd.DataFrame | None = None) -> ChartParts:
     data = breakdown.assign(date=pd.to_datetime(breakdown[C.MONTH]))
     frames = {"data": data}
-    kinds = _with_events(frames, events) if mode != "small_multiples" else None
+    legend = _with_events(frames, events) if mode != "small_multiples" else {}
     categories = tuple(dict.fromkeys(data[dim]))
-    return ChartParts(frames, (dim, label, unit, mode, len(categories), "rank" in data, kinds),
-                      {"categories": categories})
+    return ChartParts(frames, (dim, label, unit, mode, len(categories), "rank" in data, bool(legend)),
+                      {"categories": categories, **legend})
 
 
 def _draw_breakdown_timeline(frames: dict[str, ChartData], dim: str, label: str, unit: str, mode: str,
-                             count: int, ranked: bool, kinds: tuple[str, ...] | None, *,
-                             categories: tuple[str, ...]) -> AnyChart:
+                             count: int, ranked: bool, events: bool, *, categories: tuple[str, ...],
+                             event_labels: tuple[str, ...] | None = None,
+                             event_colours: tuple[str, ...] | None = None) -> AnyChart:
     data = frames["data"]
     domain = list(categories)
     scale = alt.Scale(domain=domain, range=OKABE_ITO[:count]) if count <= len(OKABE_ITO) else alt.Scale(domain=domain)
@@ -302,7 +309,7 @@ def _draw_breakdown_timeline(frames: dict[str, ChartData], dim: str, label: str,
         y=alt.Y(f"sum({C.VALUE}):Q", title=per_month, axis=alt.Axis(format=",.0f"), stack="zero"),
         color=colour, order=alt.Order("rank:Q") if ranked else alt.Undefined, tooltip=tooltip,
     )
-    event_layers = _event_layers(frames.get("events", pd.DataFrame()), kinds)
+    event_layers = _event_layers(frames.get("events", pd.DataFrame()), _legend(event_labels, event_colours))
     chart = alt.layer(bars, alt.layer(*event_layers)).resolve_scale(color="independent") if event_layers else bars
     return with_locale(chart.properties(height=280, width="container"))
 

@@ -31,14 +31,16 @@ def _monthly(values: list[float]) -> pd.DataFrame:
     return frame
 
 
-def _events() -> pd.DataFrame:
+def _events(kinds: slice = slice(None)) -> pd.DataFrame:
+    """Three events of three kinds, or those ``kinds`` picks: which kinds a period holds is in the legend, not in
+    the chart's shape."""
     return T.compute_events(pd.DataFrame({
         "event_date": [date(2025, 2, 13), date(2025, 3, 20), date(2025, 6, 6)],
         "title": ["tWG coordination meeting (demo)", "Training of trainers (demo)", "Mental Health Forum"],
         "kind": ["twg_meeting", "training", "forum"], "status": ["held", "held", "planned"],
         "place": ["Warsaw", "Kraków", "Warsaw"], "source": [None, None, "tWG highlights"],
         "is_demo": [True, True, False],
-    }), PERIOD)
+    }).iloc[kinds].reset_index(drop=True), PERIOD)
 
 
 def _groups(k: int = 1) -> pd.DataFrame:
@@ -76,10 +78,16 @@ CASES: dict[str, Callable[[int], Case]] = {
     "sparkline (Home)": lambda k: (T.build_sparkline, (_monthly([1, 2, 3, 4, 5, 5 + k]),), {}, "stretch"),
     "timeline (Indicators)": lambda k: (T.build_timeline, (_monthly([100, 150, 120, 90, 200, 100 + k]), "people",
                                                            1200.0, _events()), {}, "stretch"),
+    "timeline, periods with other kinds of event": lambda k: (
+        T.build_timeline, (_monthly([100, 150, 120, 90, 200, 100 + k]), "people", 1200.0,
+                           _events(slice(0, 1) if k == 1 else slice(1, 3))), {}, "stretch"),
     "timeline without target or events": lambda k: (T.build_timeline, (_monthly([1, 2, 3, 4, 5, 6 + k]), "people"),
                                                     {"brush": False}, "stretch"),
     "breakdown stacked": lambda k: (T.build_breakdown_timeline, (_groups(k), C.GROUP, "Population group", "people"),
                                     {"mode": "stacked", "events": _events()}, "stretch"),
+    "breakdown stacked, periods with other kinds of event": lambda k: (
+        T.build_breakdown_timeline, (_groups(k), C.GROUP, "Population group", "people"),
+        {"mode": "stacked", "events": _events(slice(2, 3) if k == 1 else slice(0, 2))}, "stretch"),
     "breakdown small multiples": lambda k: (T.build_breakdown_timeline, (_groups(k), C.GROUP, "Population group",
                                                                          "people"),
                                             {"mode": "small_multiples", "events": None}, "content"),
