@@ -60,6 +60,10 @@ def test_harness_writes_every_figure_for_every_page(tmp_path: Path, capsys: pyte
     assert csv["export_rows"] >= ROWS and csv["bytes"] > 0
     assert by_name["import a 4W CSV (python -m data_sources import)"]["rows_per_s"] > 0
     assert all(row["peak_rss_mb"] > 0 for row in results)
+    if Path(CHROMIUM).exists():
+        home = by_name["cold start to Home rendered (Chromium)"]
+        floor = by_name["cold start to a page with one chart that reads nothing (Chromium; reference)"]
+        assert home["median_ms"] > 0 and floor["median_ms"] > 0 and floor["target_ms"] is None
     printed = capsys.readouterr().out
     assert "filter change: Explorer" in printed and "× faster" in printed
     assert len(list((tmp_path / "data").glob(f"mhpss_{ROWS}_*.db"))) == 1
