@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from dashboard import columns as C
-from dashboard import queries, snapshot, store
+from dashboard import fact_queries, queries, snapshot, store
 from dashboard.filters import Filters, Period
 
 
@@ -119,7 +119,10 @@ def read_cube(reader: Reader, filters: Filters, period: Period | None, *, with_i
     ``dims``), with ``rows`` (fact rows behind each), in month and indicator order. ``rule``: only the keys that
     rule looks at (:data:`dashboard.queries.RULE_KEYS`) and ``dims``, for a table by ``dims`` by that rule."""
     source = _cube_source(reader, filters, dims)
-    stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
+    if reader.path is None and not queries.is_cube(source):  # the database's report rows: summed by their ids
+        stmt = fact_queries.fact_sums_stmt(filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
+    else:
+        stmt = queries.flat_cube_stmt(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
     frame = _typed(reader.frame(stmt))
     frame[queries.ROWS] = frame[queries.ROWS].astype("int64")
     # The cube file is stored in month and indicator order already (when read without grouping again).
@@ -186,7 +189,9 @@ def read_first_reports(reader: Reader, filters: Filters) -> pd.DataFrame:
 def read_provenance(reader: Reader, filters: Filters, period: Period | None, *,
                     with_indicator: bool = True) -> pd.DataFrame:
     """Import batch, note and breakdown flags of the matching facts (:func:`dashboard.queries.flat_provenance_stmt`)."""
-    frame = reader.frame(queries.flat_provenance_stmt(reader.flat, filters, period, with_indicator=with_indicator))
+    stmt = (fact_queries.fact_provenance_stmt(filters, period, with_indicator=with_indicator) if reader.path is None
+            else queries.flat_provenance_stmt(reader.flat, filters, period, with_indicator=with_indicator))
+    frame = reader.frame(stmt)
     frame[C.BATCH] = frame[C.BATCH].astype("int64")
     for flag in queries.DETAIL_FLAGS.values():
         frame[flag] = frame[flag].astype(bool)

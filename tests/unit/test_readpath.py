@@ -31,8 +31,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
+def copied_fixture(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
+    """An engine on a copy of the fixture database."""
     import shutil
 
     target = tmp_path_factory.mktemp("readpath") / "fixture.db"
@@ -40,10 +40,20 @@ def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> E
     return store.get_engine(f"sqlite:///{target}")
 
 
-@pytest.fixture(scope="module")
-def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
+def snapshot_of(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
+    """The snapshot read path over ``engine``'s database."""
     folder = tmp_path_factory.mktemp("snap")
     return readpath.Reader(engine, snapshot.ensure(engine, folder, snapshot.signature(engine)))
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
+    return copied_fixture(tmp_path_factory, fixture_db_path)
+
+
+@pytest.fixture(scope="module")
+def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
+    return snapshot_of(engine, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
