@@ -393,6 +393,17 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk write (the demo seed): have PostgreSQL refresh the planner's statistics now instead of when
+    autovacuum gets to it. Without them the first reads after seeding a million rows were planned for empty
+    tables (a nested loop over every fact row: 2.5 s instead of 0.7 s for one indicator's provenance). Other
+    databases: nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
 def bump_data_version(conn: Connection) -> int:
     """Increment the data version inside the caller's transaction; return the new version."""
     version = read_data_version(conn) + 1

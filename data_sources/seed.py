@@ -265,6 +265,8 @@ def seed(engine: Engine, rows: int, *, today: date | None = None, rebuild_demo: 
             if rows == 0:
                 clear_demo(conn)
             rebuilt = True
+    if demo_written:
+        store.refresh_statistics(engine)
     return SeedSummary(reference_written, demo_written, rebuilt)
 
 

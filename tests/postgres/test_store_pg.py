@@ -64,3 +64,21 @@ def test_queries_give_the_same_rows_on_postgresql_and_sqlite(pg_url: str, tmp_pa
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_seeding_leaves_the_planner_statistics_current_pg(pg_url: str) -> None:
+    """Reads right after a seed are planned for the rows written, not for empty tables."""
+    from sqlalchemy import text
+
+    from data_sources.seed import seed
+    from tests.conftest import FIXTURE_TODAY
+
+    engine = store.get_engine(pg_url)
+    try:
+        seed(engine, 500, today=FIXTURE_TODAY)
+        with engine.connect() as conn:
+            estimated = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'facts'")).scalar_one()
+            stored = conn.execute(text("SELECT count(*) FROM facts")).scalar_one()
+        assert stored >= 500 and estimated == stored
+    finally:
+        engine.dispose()
