@@ -43,6 +43,17 @@ f, o, a, loc, ind, b = (store.facts, store.organisations, store.activities, stor
                         store.import_batches)
 
 
+def current_facts() -> list[ColumnElement[bool]]:
+    """The facts every read counts: current (not replaced) rows of committed import batches."""
+    return [f.c.replaced_by.is_(None), f.c.batch_id.in_(select(b.c.id).where(b.c.status == "committed"))]
+
+
+def adm1_of(area: FromClause, parent: FromClause) -> ColumnElement[str]:
+    """The ISO code of the admin-1 area a location is in (itself for an admin-1 area); ``parent`` is the
+    locations table joined on the area's parent P-code."""
+    return case((area.c.admin_level == 1, area.c.iso_code), else_=parent.c.iso_code)
+
+
 def apply_filters(stmt: Select, filters: Filters, period: Period | None, *, with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
     """Add the filters' WHERE clauses. The indicator filter is left out when ``with_indicator`` is False."""
     conds = []
@@ -83,7 +94,7 @@ def fetch_facts(engine: Engine, filters: Filters, period: Period | None, *, with
     """
     with engine.connect() as conn:
         dims = _Dimensions.read(conn)
-        stmt = lean_facts_select(*_fact_conditions(filters, period, dims, with_indicator=with_indicator))
+        stmt = lean_facts_select(*fact_conditions(filters, period, with_indicator=with_indicator))
         # The driver's own tuples: building SQLAlchemy Row objects (which pandas then probes attribute by
         # attribute) costs more than the query. Every column is converted explicitly below.
         rows = conn.execute(stmt).cursor.fetchall()  # type: ignore[attr-defined]
@@ -98,12 +109,11 @@ _RAW_COLUMNS = [C.ID, "indicator_id", "organisation_id", "activity_id", "locatio
 def lean_facts_select(*conds: ColumnElement[bool]) -> Select:  # type: ignore[type-arg]
     """Current facts of committed batches matching ``conds``, from the facts table alone (ids, codes, values):
     columns :data:`_RAW_COLUMNS`. The dimensions are added in pandas (:func:`_with_dimensions`)."""
-    committed = select(b.c.id).where(b.c.status == "committed")
     return select(
         f.c.id, f.c.indicator_id, f.c.organisation_id, f.c.activity_id, f.c.location_id, f.c.period_month,
         type_coerce(f.c.period_start, String), type_coerce(f.c.period_end, String), f.c.sex, f.c.age_band,
         f.c.population_group, f.c.disability, f.c.value, f.c.is_demo, f.c.source, f.c.note, f.c.batch_id,
-    ).where(f.c.replaced_by.is_(None), f.c.batch_id.in_(committed), *conds)
+    ).where(*current_facts(), *conds)
 
 
 def read_dimensions(conn: Connection) -> _Dimensions:
@@ -146,37 +156,30 @@ class _Dimensions:
         )
 
 
-def _ids(frame: pd.DataFrame) -> list[int]:
-    return [int(i) for i in frame.index]
-
-
-def _fact_conditions(filters: Filters, period: Period | None, dims: _Dimensions, *, with_indicator: bool) -> list:  # type: ignore[type-arg]
-    """WHERE clauses on the facts table alone: dimension filters become id lists."""
-    conds = []
+def fact_conditions(filters: Filters, period: Period | None, *,
+                    with_indicator: bool = True) -> list[ColumnElement[bool]]:
+    """The filters as WHERE clauses on the facts table alone: a dimension filter becomes a condition on the
+    dimension's id (the same rows as :func:`flat_conditions` on the flat view)."""
+    conds: list[ColumnElement[bool]] = []
     if period is not None:
         conds += [f.c.period_month >= period.start, f.c.period_month <= period.end]
-    orgs, acts, locs = dims.organisations, dims.activities, dims.locations
-    if filters.organisations:
-        orgs = orgs[orgs["name"].isin(filters.organisations)]
-    if filters.org_types:
-        orgs = orgs[orgs["org_type"].isin(filters.org_types)]
-    if filters.organisations or filters.org_types:
-        conds.append(f.c.organisation_id.in_(_ids(orgs)))
-    if filters.activities:
-        acts = acts[acts["code"].isin(filters.activities)]
-    if filters.layers:
-        acts = acts[acts["pyramid_layer"].isin(filters.layers)]
-    if filters.activities or filters.layers:
-        conds.append(f.c.activity_id.in_(_ids(acts)))
     if filters.countries:
-        locs = locs[locs["country"].isin(filters.countries)]
+        conds.append(f.c.location_id.in_(select(loc.c.id).where(loc.c.country.in_(filters.countries))))
     if filters.adm1:  # an admin-1 area includes the admin-2 areas inside it
-        chosen = locs["iso_code"].isin(filters.adm1)
-        locs = locs[chosen | locs["parent_pcode"].isin(locs.loc[chosen, "pcode"])]
-    if filters.countries or filters.adm1:
-        conds.append(f.c.location_id.in_(_ids(locs)))
+        parent = loc.alias("parent_area")
+        conds.append(f.c.location_id.in_(
+            select(loc.c.id).select_from(loc.outerjoin(parent, loc.c.parent_pcode == parent.c.pcode))
+            .where(adm1_of(loc, parent).in_(filters.adm1))))
+    if filters.organisations:
+        conds.append(f.c.organisation_id.in_(select(o.c.id).where(o.c.name.in_(filters.organisations))))
+    if filters.org_types:
+        conds.append(f.c.organisation_id.in_(select(o.c.id).where(o.c.org_type.in_(filters.org_types))))
+    if filters.activities:
+        conds.append(f.c.activity_id.in_(select(a.c.id).where(a.c.code.in_(filters.activities))))
+    if filters.layers:
+        conds.append(f.c.activity_id.in_(select(a.c.id).where(a.c.pyramid_layer.in_(filters.layers))))
     if with_indicator and filters.indicator:
-        conds.append(f.c.indicator_id.in_(_ids(dims.indicators[dims.indicators["code"] == filters.indicator])))
+        conds.append(f.c.indicator_id.in_(select(ind.c.id).where(ind.c.code == filters.indicator)))
     # A disaggregation filter keeps only rows reported for that value: rows not disaggregated on the
     # dimension ("all") cannot say how many were female, so they drop out.
     if filters.population_groups:
@@ -478,10 +481,10 @@ def cube_build_stmt() -> Select:  # type: ignore[type-arg]
             f.c.population_group, f.c.source)
     summed = (select(*keys, func.sum(f.c.value).label(C.VALUE),
                      func.max(cast(f.c.is_demo, Integer)).label(C.IS_DEMO), func.count().label(ROWS))
-              .where(f.c.replaced_by.is_(None), f.c.batch_id.in_(select(b.c.id).where(b.c.status == "committed")))
+              .where(*current_facts())
               .group_by(*keys).subquery("summed"))
     parent = loc.alias("parent_area")
-    adm1 = case((loc.c.admin_level == 1, loc.c.iso_code), else_=parent.c.iso_code)
+    adm1 = adm1_of(loc, parent)
     return (
         select(ind.c.code.label(C.INDICATOR), ind.c.sort_order.label(ORDER), o.c.name.label(C.ORGANISATION),
                o.c.org_type.label(C.ORG_TYPE), a.c.code.label(C.ACTIVITY), a.c.pyramid_layer.label(C.LAYER),
@@ -502,7 +505,7 @@ def flat_select() -> Select:  # type: ignore[type-arg]
     """The flat view as SQL over the store's tables: current facts of committed batches with their
     dimension columns (labels as :data:`FLAT_COLUMNS`)."""
     parent = loc.alias("parent_area")
-    adm1 = case((loc.c.admin_level == 1, loc.c.iso_code), else_=parent.c.iso_code)
+    adm1 = adm1_of(loc, parent)
     return (
         select(f.c.id.label(C.ID), ind.c.code.label(C.INDICATOR), ind.c.sort_order.label(ORDER),
                o.c.name.label(C.ORGANISATION), o.c.org_type.label(C.ORG_TYPE), a.c.code.label(C.ACTIVITY),
@@ -516,7 +519,7 @@ def flat_select() -> Select:  # type: ignore[type-arg]
         .select_from(f.join(ind, f.c.indicator_id == ind.c.id).join(o, f.c.organisation_id == o.c.id)
                      .join(loc, f.c.location_id == loc.c.id).outerjoin(a, f.c.activity_id == a.c.id)
                      .outerjoin(parent, loc.c.parent_pcode == parent.c.pcode))
-        .where(f.c.replaced_by.is_(None), f.c.batch_id.in_(select(b.c.id).where(b.c.status == "committed")))
+        .where(*current_facts())
     )
 
 
