@@ -78,8 +78,7 @@ def compute_period_headlines(ctx: PageContext, period: Period) -> tuple[
     current = slim[in_period].reset_index(drop=True)
     previous = slim[in_before].reset_index(drop=True)
     by_code = split_by_indicator(current)
-    headlines = compute_headlines(heads, by_code, split_by_indicator(previous), targets, ctx.filters, period,
-                                  everything=(current, previous))
+    headlines = compute_headlines(heads, current, previous, targets, ctx.filters, period, current_split=by_code)
     # The catalogue's unit stays on the headline (it decides the number format); the name is the reader's.
     return [replace(head, name=names.indicator_text(row, "name"))
             for head, (_i, row) in zip(headlines, heads.iterrows(), strict=True)], current, by_code

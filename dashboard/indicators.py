@@ -214,30 +214,22 @@ def split_by_indicator(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def compute_headlines(
-    catalogue: pd.DataFrame, current: dict[str, pd.DataFrame] | pd.DataFrame,
-    previous: dict[str, pd.DataFrame] | pd.DataFrame, targets: pd.DataFrame, filters: Filters, period: Period,
-    *, everything: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    catalogue: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame, targets: pd.DataFrame,
+    filters: Filters, period: Period, *, current_split: dict[str, pd.DataFrame] | None = None,
 ) -> list[Headline]:
-    """Headline figure of each indicator row of ``catalogue`` given the current and previous-period facts, as
-    frames or already split by :func:`split_by_indicator`.
-
-    ``distinct_organisations`` counts organisations over every indicator's facts: the unsplit current and
-    previous frames, passed as ``everything`` when the others are split.
-    """
-    cur_by = current if isinstance(current, dict) else split_by_indicator(current)
-    prev_by = previous if isinstance(previous, dict) else split_by_indicator(previous)
-    if everything is None:
-        assert isinstance(current, pd.DataFrame) and isinstance(previous, pd.DataFrame)
-        everything = (current, previous)
+    """Headline figure of each indicator row of ``catalogue`` given the current and previous-period facts of
+    every indicator (``distinct_organisations`` counts organisations over all of them); ``current_split``:
+    ``current`` already split by :func:`split_by_indicator`."""
+    cur_by = split_by_indicator(current) if current_split is None else current_split
+    prev_by = split_by_indicator(previous)
     goals = compute_targets(targets, filters, period)
     headlines = []
     for row in catalogue.itertuples(index=False):
         code, aggregation = str(row.code), str(row.aggregation)
         if aggregation == "distinct_organisations":
-            cur, prev = everything
+            cur, prev = current, previous
         else:
-            cur = cur_by.get(code, everything[0].iloc[:0])
-            prev = prev_by.get(code, everything[1].iloc[:0])
+            cur, prev = cur_by.get(code, current.iloc[:0]), prev_by.get(code, previous.iloc[:0])
         value = compute_total(cur, aggregation)
         before = compute_total(prev, aggregation)
         assert isinstance(value, float) and isinstance(before, float)
