@@ -3,8 +3,6 @@ every read gives what the same read over the joined rows gives (the snapshot's f
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
@@ -12,7 +10,7 @@ from sqlalchemy import Engine
 from dashboard import columns as C
 from dashboard import queries, readpath
 from dashboard.filters import Filters, Period
-from tests.unit.test_readpath import CASES, copied_fixture, snapshot_of, tidy
+from tests.unit.test_readpath import CASES, tidy
 
 #: Reads the pages make: a table by some dimensions by one rule's keys, or every cube key with a breakdown.
 READS = [
@@ -25,16 +23,6 @@ READS = [
     pytest.param((), "every", id="every"),
     pytest.param((C.AGE,), None, id="every-cube-key-and-age"),
 ]
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
-    return copied_fixture(tmp_path_factory, fixture_db_path)
-
-
-@pytest.fixture(scope="module")
-def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
-    return snapshot_of(engine, tmp_path_factory)
 
 
 @pytest.mark.parametrize(("dims", "rule"), READS)

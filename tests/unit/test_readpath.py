@@ -31,31 +31,6 @@ CASES = [
 ]
 
 
-def copied_fixture(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
-    """An engine on a copy of the fixture database."""
-    import shutil
-
-    target = tmp_path_factory.mktemp("readpath") / "fixture.db"
-    shutil.copy(fixture_db_path, target)
-    return store.get_engine(f"sqlite:///{target}")
-
-
-def snapshot_of(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
-    """The snapshot read path over ``engine``'s database."""
-    folder = tmp_path_factory.mktemp("snap")
-    return readpath.Reader(engine, snapshot.ensure(engine, folder, snapshot.signature(engine)))
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, fixture_db_path: Path) -> Engine:
-    return copied_fixture(tmp_path_factory, fixture_db_path)
-
-
-@pytest.fixture(scope="module")
-def snap(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> readpath.Reader:
-    return snapshot_of(engine, tmp_path_factory)
-
-
 @pytest.fixture(scope="module")
 def db_cube(engine: Engine) -> readpath.Reader:
     """The database read path with its cube table built for the fixture's data version."""
