@@ -139,10 +139,10 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
                                          stderr=subprocess.DEVNULL)
                 _pending[path] = child
                 threading.Thread(target=child.wait, name="mhpss-check-period", daemon=True).start()
-        if child.poll() is None or load(path) is not None:
-            got = load(path)
-            if got is not None:
-                return got
+        got = load(path)
+        if got is not None:
+            return got
+        if child.poll() is None:
             raise AlertsPending(f"{period.start}:{period.end}")
         log.warning("checking %s in a child process failed (exit %s); checking here", period, child.returncode)
     elif rows >= PREPARE_MIN_ROWS and not _in_child:
