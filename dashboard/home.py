@@ -32,7 +32,7 @@ from dashboard.indicators import (
     compute_headlines,
     compute_monthly,
     compute_not_reported,
-    compute_target,
+    compute_targets,
     split_by_indicator,
 )
 from dashboard.quality import Alert
@@ -112,7 +112,7 @@ def compute_public_overview(ctx: PageContext) -> Overview:
     heads = inds[inds["is_headline"].astype(bool)]
     if ctx.filters.indicator:
         heads = inds[inds["code"] == ctx.filters.indicator]
-    targets = cache.targets(ctx.url, ctx.version)
+    goals = compute_targets(cache.targets(ctx.url, ctx.version), ctx.filters, ctx.period)
     facts = ctx.cube(with_indicator=False)
     threshold = ctx.settings.suppression_threshold
     headlines, sparklines, shown, hidden = [], {}, {}, 0
@@ -124,7 +124,7 @@ def compute_public_overview(ctx: PageContext) -> Overview:
         rows = facts if row["aggregation"] == "distinct_organisations" else facts[facts[C.INDICATOR] == code]
         headlines.append(Headline(code=code, name=names.indicator_text(row, "name"), unit=str(row["unit"]),
                                   aggregation=str(row["aggregation"]), value=value, previous=previous,
-                                  target=compute_target(targets, code, ctx.filters, ctx.period),
+                                  target=goals.get(code),
                                   has_demo=bool(rows[C.IS_DEMO].any()) if not rows.empty else False,
                                   reported=not rows[rows[C.MONTH].between(ctx.period.start, ctx.period.end)].empty))
         shown[code] = privacy.display(value, state, threshold, lambda v, u=str(row["unit"]): fmt.number(v, u))
