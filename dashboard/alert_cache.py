@@ -36,9 +36,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import columns as C
 from dashboard import queries, readpath
 from dashboard.filters import PRESETS, Filters, Period, resolve_period
-from dashboard.quality import Alert, compute_alerts
+from dashboard.quality import Alert, compute_alerts, compute_alerts_in_parts
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,43 @@ def save(path: Path, alerts: list[Alert]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+#: The columns the checks look at (the rest of a report row is never read for them).
+CHECKED_COLUMNS = (C.ID, C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MONTH, C.PERIOD_START, C.PERIOD_END,
+                   C.SEX, C.AGE, C.GROUP, C.DISABILITY, C.VALUE, C.BATCH)
+#: A period with more rows than this is checked in parts of whole areas (P-codes), one part in memory at a time:
+#: the checks hold several times their rows in memory, which for five years of ten million rows is gigabytes.
+PART_ROWS = 400_000
+
+
 def compute(reader: readpath.Reader, period: Period, today: date, last_import: datetime | None,
-            denominators: pd.DataFrame, reviews: pd.DataFrame) -> list[Alert]:
-    """Every check over all the current reports of ``period`` (no filter: pages filter the alerts)."""
-    rows = readpath.read_facts(reader, Filters(), period, with_indicator=False)
-    return compute_alerts(rows, today, last_import, denominators, reviews)
+            denominators: pd.DataFrame, reviews: pd.DataFrame, part_rows: int = PART_ROWS) -> list[Alert]:
+    """Every check over all the current reports of ``period`` (no filter: pages filter the alerts); in parts
+    of at most about ``part_rows`` rows (:func:`plan_parts`, :func:`dashboard.quality.compute_alerts_in_parts`)."""
+    parts = plan_parts(readpath.count_by_place(reader, period), part_rows)
+    if len(parts) <= 1:
+        rows = readpath.read_facts(reader, Filters(), period, with_indicator=False, columns=CHECKED_COLUMNS)
+        return compute_alerts(rows, today, last_import, denominators, reviews)
+    frames = (readpath.read_facts(reader, Filters(), period, with_indicator=False, columns=CHECKED_COLUMNS,
+                                  places=places) for places in parts)
+    return compute_alerts_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
+                                   last_import, denominators, reviews)
+
+
+def plan_parts(counts: dict[str, int], part_rows: int) -> list[tuple[str, ...]]:
+    """The P-codes of ``counts`` (rows per P-code) in parts of at most ``part_rows`` rows, as few as this simple
+    rule gives: largest P-code first, each into the first part with room (one with more rows than that is a
+    part of its own). Each part's P-codes sorted; the same counts always give the same parts."""
+    parts: list[list[str]] = []
+    sizes: list[int] = []
+    for pcode, rows in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        room = next((i for i, size in enumerate(sizes) if size + rows <= part_rows), None)
+        if room is None:
+            parts.append([pcode])
+            sizes.append(rows)
+        else:
+            parts[room].append(pcode)
+            sizes[room] += rows
+    return [tuple(sorted(part)) for part in parts]
 
 
 class AlertsPending(Exception):

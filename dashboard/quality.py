@@ -15,6 +15,7 @@ language. Check labels (:data:`CHECK_LABELS`) are marked with ``N_``: translate 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,11 +25,18 @@ from dashboard import columns as C
 from dashboard.i18n import N_, _
 from dashboard.quality_completeness import compute_last_due_month
 from dashboard.quality_duplicates import compute_duplicates
-from dashboard.quality_outliers import compute_follow_up
-from dashboard.quality_rules import RULES, Rule, Violation, evaluate_rules
+from dashboard.quality_outliers import (
+    SERIES_KEYS,
+    RowsOf,
+    compute_follow_up,
+    compute_follow_up_of_series,
+    compute_series,
+)
+from dashboard.quality_rules import ACROSS_PLACES, RULES, Rule, Violation, evaluate_rules, ordered
 from dashboard.quality_text import Ago, Text
 
-__all__ = ["RULES", "Alert", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from", "compute_items",
+__all__ = ["RULES", "Alert", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from",
+           "compute_alerts_in_parts", "compute_items",
            "compute_review_status", "check_stale", "check_label", "describe_item", "describe_where"]
 
 STALE_DAYS = 45
@@ -85,9 +93,13 @@ def compute_items(frame: pd.DataFrame, since: str | None = None, until: str | No
     :func:`dashboard.quality_completeness.compute_last_due_month`): a month still being reported looks like a
     drop and would pull the median down. Duplicates are listed for every month from ``since``.
     """
-    follow = compute_follow_up(frame[frame[C.MONTH] <= until] if until else frame, since)
+    return _items(compute_duplicates(frame), compute_follow_up(frame[frame[C.MONTH] <= until] if until else frame,
+                                                               since), since)
+
+
+def _items(dups: pd.DataFrame, follow: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
+    """Duplicate items (from ``since`` on) and follow-up items as one table (see :func:`compute_items`)."""
     follow = follow.assign(organisations=[(o,) for o in follow[C.ORGANISATION]], **{C.ACTIVITY: "", C.PCODE: ""})
-    dups = compute_duplicates(frame)
     if since:
         dups = dups[dups[C.MONTH] >= since]
     dups = dups.assign(**{C.ORGANISATION: [", ".join(o) for o in dups["organisations"]]})
@@ -147,4 +159,40 @@ def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | Non
     ``denominators`` are skipped without them."""
     return compute_alerts_from(evaluate_rules(frame, denominators, today),
                                compute_review_status(compute_items(frame, until=compute_last_due_month(today)), reviews),
+                               check_stale(last_import, today))
+
+
+def compute_alerts_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, today: date, last_import: datetime | None,
+                            denominators: pd.DataFrame | None = None,
+                            reviews: pd.DataFrame | None = None) -> list[Alert]:
+    """:func:`compute_alerts` over the reports of a period given in ``parts``, so that only one part need be in
+    memory at a time. Every row of a P-code must be in the same part: the checks compare reports of one area
+    (duplicates across organisations, breakdowns, overlaps, populations). What looks across areas is put
+    together first: each organisation's monthly series (outliers and jumps) from the parts' sums, with
+    ``rows_of`` finding the report rows behind a flagged month; the rules of
+    :data:`~dashboard.quality_rules.ACROSS_PLACES` from the rows they look at. The same alerts as
+    :func:`compute_alerts` over all the rows at once; alerts of one check may come in another order."""
+    until = compute_last_due_month(today)
+    by_place = tuple(rule for rule in RULES if rule.name not in ACROSS_PLACES)
+    across = tuple(rule for rule in RULES if rule.name in ACROSS_PLACES)
+    violations: list[Violation] = []
+    series: list[pd.DataFrame] = []
+    duplicates: list[pd.DataFrame] = []
+    looked_at: list[pd.DataFrame] = []
+    for part in parts:
+        violations += evaluate_rules(part, denominators, today, by_place)
+        series.append(compute_series(part[part[C.MONTH] <= until]))
+        duplicates.append(compute_duplicates(part))
+        wanted = pd.Series(False, index=part.index)
+        for rule in across:
+            wanted |= ACROSS_PLACES[rule.name](part, today)
+        looked_at.append(part[wanted])
+    if looked_at:
+        violations += evaluate_rules(pd.concat(looked_at), denominators, today, across)
+    summed = (pd.concat(series).groupby(SERIES_KEYS, sort=True)[C.VALUE].sum().reset_index() if series
+              else compute_series(pd.DataFrame()))
+    dups = pd.concat(duplicates or [compute_duplicates(pd.DataFrame())], ignore_index=True).sort_values(
+        [C.MONTH, "check", C.INDICATOR], ascending=[False, True, True], ignore_index=True)
+    items = _items(dups, compute_follow_up_of_series(summed, rows_of))
+    return compute_alerts_from(ordered(violations), compute_review_status(items, reviews),
                                check_stale(last_import, today))

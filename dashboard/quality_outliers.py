@@ -10,9 +10,15 @@ absolute deviation from the median; ``|z| > 3.5`` flags. When more than half the
 
 An item's ``detail`` is a :class:`~dashboard.quality_text.Text`, put into words in the reader's language when it
 is shown (``str(detail)``).
+
+The checks need only the series (:func:`compute_series`) and, for the months they flag, the report rows behind
+them: :func:`compute_follow_up_of_series` takes the series already summed (for instance from parts of a period
+read one after another) and a function that finds those rows (:data:`RowsOf`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -31,6 +37,9 @@ JUMP_FACTOR = 4.0
 JUMP_MINIMUM = 200.0
 ITEM_COLUMNS = ["check", "key", "severity", C.INDICATOR, C.ORGANISATION, C.MONTH, C.VALUE, "reference", "detail",
                 "rows"]
+SERIES_KEYS = [C.INDICATOR, C.ORGANISATION, C.MONTH]
+#: Given series months (a frame of :data:`SERIES_KEYS`), the report rows behind them: those keys and ``id``.
+RowsOf = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 def item_key(*parts: object) -> str:
@@ -46,8 +55,13 @@ def item_key(*parts: object) -> str:
 def compute_series(frame: pd.DataFrame) -> pd.DataFrame:
     """Monthly value per indicator × organisation: indicator, organisation, month, value (sorted by month)."""
     if frame.empty:
-        return pd.DataFrame(columns=[C.INDICATOR, C.ORGANISATION, C.MONTH, C.VALUE])
-    return frame.groupby([C.INDICATOR, C.ORGANISATION, C.MONTH], sort=True)[C.VALUE].sum().reset_index()
+        return pd.DataFrame(columns=[*SERIES_KEYS, C.VALUE])
+    return frame.groupby(SERIES_KEYS, sort=True)[C.VALUE].sum().reset_index()
+
+
+def rows_in(frame: pd.DataFrame) -> RowsOf:
+    """:data:`RowsOf` for report rows all in ``frame``."""
+    return lambda wanted: frame[[*SERIES_KEYS, C.ID]].merge(wanted, on=SERIES_KEYS)
 
 
 def compute_robust_z(values: pd.Series, groups: list[pd.Series]) -> pd.DataFrame:
@@ -70,7 +84,12 @@ def compute_outliers(frame: pd.DataFrame, since: str | None = None, threshold: f
     ``min_deviation`` and ``min_relative`` × median away); one follow-up item each (columns
     :data:`ITEM_COLUMNS`). Series shorter than ``min_months`` are not judged. With ``since`` (YYYY-MM) the
     whole frame sets the median but only months from ``since`` on are flagged."""
-    series = compute_series(frame)
+    return _outliers(compute_series(frame), rows_in(frame), since, threshold, min_months, min_deviation, min_relative)
+
+
+def _outliers(series: pd.DataFrame, rows_of: RowsOf, since: str | None = None, threshold: float = Z_THRESHOLD,
+              min_months: int = MIN_MONTHS, min_deviation: float = MIN_DEVIATION,
+              min_relative: float = MIN_RELATIVE) -> pd.DataFrame:
     if series.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     groups = [series[C.INDICATOR], series[C.ORGANISATION]]
@@ -81,7 +100,7 @@ def compute_outliers(frame: pd.DataFrame, since: str | None = None, threshold: f
     flagged = series[(length >= min_months) & (series["z"].abs() > threshold) & (distance >= min_deviation)
                      & (distance >= min_relative * series["median"].abs())
                      & (series[C.MONTH] >= (since or ""))]
-    return _items(frame, flagged, "outlier", "median",
+    return _items(rows_of, flagged, "outlier", "median",
                   [Text.of(N_("{value} against a usual {median} (robust z-score {z})"), value=Num(r.value, 0),
                            median=Num(r.median, 0), z=Num(round(r.z, 1), 1, sign=True))
                    for r in flagged.itertuples()])
@@ -92,7 +111,11 @@ def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float =
     """Month-over-month jumps: a month above ``factor`` × the previous calendar month (a rise) or below it ÷
     ``factor`` (a fall), with a change of at least ``minimum``. Both months must have reports: a gap is a
     completeness problem. One follow-up item each (columns :data:`ITEM_COLUMNS`)."""
-    series = compute_series(frame)
+    return _jumps(compute_series(frame), rows_in(frame), since, factor, minimum)
+
+
+def _jumps(series: pd.DataFrame, rows_of: RowsOf, since: str | None = None, factor: float = JUMP_FACTOR,
+           minimum: float = JUMP_MINIMUM) -> pd.DataFrame:
     if series.empty:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     keys = [C.INDICATOR, C.ORGANISATION]
@@ -105,7 +128,7 @@ def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float =
     fall = series[C.VALUE] * factor < previous
     flagged = series.assign(previous=previous)[(rise | fall) & (change >= minimum)
                                                & (series[C.MONTH] >= (since or ""))]
-    return _items(frame, flagged, "jump", "previous",
+    return _items(rows_of, flagged, "jump", "previous",
                   [Text.of(N_("{value}, {factor}× the previous month ({previous})"), value=Num(r.value, 0),
                            factor=Num(r.value / r.previous, 1), previous=Num(r.previous, 0))
                    if r.value > r.previous else
@@ -114,10 +137,10 @@ def compute_jumps(frame: pd.DataFrame, since: str | None = None, factor: float =
                    for r in flagged.itertuples()])
 
 
-def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: str,
+def _items(rows_of: RowsOf, flagged: pd.DataFrame, check: str, reference: str,
            details: list[Text]) -> pd.DataFrame:
     """Follow-up items (columns :data:`ITEM_COLUMNS`) for the ``flagged`` series months of one check, with the
-    fact ids of ``frame`` they concern; ``reference`` names the column the value is compared with."""
+    fact ids ``rows_of`` finds for them; ``reference`` names the column the value is compared with."""
     out = pd.DataFrame({
         "check": check,
         "key": [item_key(r.indicator, r.organisation, r.month) for r in flagged.itertuples()],
@@ -126,23 +149,28 @@ def _items(frame: pd.DataFrame, flagged: pd.DataFrame, check: str, reference: st
         C.VALUE: flagged[C.VALUE], "reference": flagged[reference],
         "detail": pd.Series(details, index=flagged.index, dtype=object),
     })
-    out["rows"] = _fact_ids(frame, out)
+    out["rows"] = _fact_ids(rows_of, out)
     return out.reset_index(drop=True)[ITEM_COLUMNS]
 
 
-def _fact_ids(frame: pd.DataFrame, items: pd.DataFrame) -> list[tuple[int, ...]]:
-    keys = [C.INDICATOR, C.ORGANISATION, C.MONTH]
+def _fact_ids(rows_of: RowsOf, items: pd.DataFrame) -> list[tuple[int, ...]]:
     if items.empty:
         return []
-    hit = frame[[*keys, C.ID]].merge(items[keys].drop_duplicates(), on=keys)
-    ids = {k: tuple(sorted(int(i) for i in g)) for k, g in hit.groupby(keys)[C.ID]}
+    hit = rows_of(items[SERIES_KEYS].drop_duplicates())
+    ids = {k: tuple(sorted(int(i) for i in g)) for k, g in hit.groupby(SERIES_KEYS)[C.ID]}
     return [ids.get((r.indicator, r.organisation, r.month), ()) for r in items.itertuples()]
 
 
 def compute_follow_up(frame: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
     """Outliers and jumps together (months from ``since`` on), newest month first (columns
     :data:`ITEM_COLUMNS`)."""
-    parts = [p for p in (compute_outliers(frame, since), compute_jumps(frame, since)) if not p.empty]
+    return compute_follow_up_of_series(compute_series(frame), rows_in(frame), since)
+
+
+def compute_follow_up_of_series(series: pd.DataFrame, rows_of: RowsOf, since: str | None = None) -> pd.DataFrame:
+    """:func:`compute_follow_up` judged on ``series`` (as :func:`compute_series` returns it), the fact ids of
+    flagged months found by ``rows_of``."""
+    parts = [p for p in (_outliers(series, rows_of, since), _jumps(series, rows_of, since)) if not p.empty]
     if not parts:
         return pd.DataFrame(columns=ITEM_COLUMNS)
     both = pd.concat(parts, ignore_index=True)

@@ -393,12 +393,16 @@ def rule_fractional_count(frame: pd.DataFrame, inputs: RuleInputs) -> list[Viola
                                              value=float(r[C.VALUE])))  # type: ignore[arg-type]
 
 
+def in_future(frame: pd.DataFrame, today: date) -> pd.Series:
+    """Which rows are for a month after the month of ``today``."""
+    return frame[C.MONTH] > f"{today.year:04d}-{today.month:02d}"
+
+
 def rule_future_month(frame: pd.DataFrame, inputs: RuleInputs) -> list[Violation]:
     """Reports for a month after the current one (needs today)."""
     if inputs.today is None:
         return []
-    this_month = f"{inputs.today.year:04d}-{inputs.today.month:02d}"
-    future = frame[frame[C.MONTH] > this_month]
+    future = frame[in_future(frame, inputs.today)]
     out = []
     for (org, month), rows in future.groupby([C.ORGANISATION, C.MONTH])[ROW]:
         text = Text.of(N_("reports for {month}, a month that has not started yet (report rows: {rows})"),
@@ -462,6 +466,10 @@ RULES: tuple[Rule, ...] = (
          "error", rule_period_consistency),
 )
 _TITLES = {rule.name: rule.title for rule in RULES}
+#: Rules that put together report rows of different places, each with the rows it looks at (given today): reports
+#: for a month in the future are listed once per organisation and month, whatever the area. Every other rule
+#: judges the rows of one area (one report, or one row) at a time.
+ACROSS_PLACES: dict[str, Callable[[pd.DataFrame, date], pd.Series]] = {"future_month": in_future}
 
 
 def rule_title(name: str) -> str:
@@ -485,9 +493,13 @@ def evaluate_rules(frame: pd.DataFrame, denominators: pd.DataFrame | None = None
         return []
     data = normalise(frame)
     inputs = RuleInputs(denominators=denominators, today=today)
-    found = [v for rule in rules for v in rule.function(data, inputs)]
+    return ordered([v for rule in rules for v in rule.function(data, inputs)], rules)
+
+
+def ordered(violations: list[Violation], rules: tuple[Rule, ...] = RULES) -> list[Violation]:
+    """``violations`` errors first, then in the order of ``rules`` (a stable sort: each rule's own order kept)."""
     order = {rule.name: i for i, rule in enumerate(rules)}
-    return sorted(found, key=lambda v: (v.severity != "error", order.get(v.rule, math.inf)))
+    return sorted(violations, key=lambda v: (v.severity != "error", order.get(v.rule, math.inf)))
 
 
 def compute_violation_table(violations: list[Violation]) -> pd.DataFrame:

@@ -28,7 +28,9 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    false,
     func,
+    or_,
     select,
     table,
     type_coerce,
@@ -558,12 +560,17 @@ LISTING_ORDER = [C.MONTH, ORDER, C.ORGANISATION, C.PCODE, C.ID]  # how reports a
 
 
 def flat_rows_stmt(flat: FromClause, filters: Filters, period: Period | None, *, with_indicator: bool = True,
-                   limit: int | None = None, ordered: bool = True) -> Select:  # type: ignore[type-arg]
-    """Fact rows (the columns of :func:`fetch_facts`) sorted like the reports are listed. ``ordered=False``
-    for a source already stored in that order (the snapshot: a filtered scan keeps the file's order)."""
+                   limit: int | None = None, ordered: bool = True, columns: Sequence[str] | None = None,
+                   places: Sequence[str] | None = None) -> Select:  # type: ignore[type-arg]
+    """Fact rows (the columns of :func:`fetch_facts`, or only ``columns``) sorted like the reports are listed,
+    with ``places``: only the rows of those P-codes. ``ordered=False`` for a source already stored in that order
+    (the snapshot: a filtered scan keeps the file's order)."""
     c = flat.c
-    stmt = (select(*(c[name] for name in FLAT_COLUMNS if name not in (ADM1, ORDER)))
+    stmt = (select(*(c[name] for name in FLAT_COLUMNS if name not in (ADM1, ORDER)
+                     and (columns is None or name in columns)))
             .where(*flat_conditions(flat, filters, period, with_indicator=with_indicator)))
+    if places is not None:
+        stmt = stmt.where(c[C.PCODE].in_(places))
     if ordered:
         stmt = stmt.order_by(*(c[name] for name in LISTING_ORDER))
     return stmt.limit(limit) if limit is not None else stmt
@@ -573,6 +580,21 @@ def flat_ids_stmt(flat: FromClause, filters: Filters, period: Period | None, *,
                   with_indicator: bool = True) -> Select:  # type: ignore[type-arg]
     """The ids of the matching fact rows."""
     return select(flat.c[C.ID]).where(*flat_conditions(flat, filters, period, with_indicator=with_indicator))
+
+
+def flat_place_counts_stmt(flat: FromClause, period: Period | None) -> Select:  # type: ignore[type-arg]
+    """How many fact rows of the period each P-code has (columns pcode and rows)."""
+    return (select(flat.c[C.PCODE], func.count().label(ROWS)).where(*flat_conditions(flat, Filters(), period))
+            .group_by(flat.c[C.PCODE]))
+
+
+def flat_series_rows_stmt(flat: FromClause, months: pd.DataFrame) -> Select:  # type: ignore[type-arg]
+    """Indicator, organisation, month and id of the fact rows of the indicator × organisation × month
+    ``months`` lists (a frame with those three columns)."""
+    c = flat.c
+    wanted = [and_(c[C.INDICATOR] == indicator, c[C.ORGANISATION] == organisation, c[C.MONTH].in_(sorted(set(group))))
+              for (indicator, organisation), group in months.groupby([C.INDICATOR, C.ORGANISATION])[C.MONTH]]
+    return select(c[C.INDICATOR], c[C.ORGANISATION], c[C.MONTH], c[C.ID]).where(or_(false(), *wanted))
 
 
 def flat_count_stmt(flat: FromClause, filters: Filters, period: Period | None, *,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -95,11 +96,28 @@ _ARROW_TYPES = {String: pa.string(), Integer: pa.int64(), Float: pa.float64(), B
 
 
 def read_facts(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True,
-               limit: int | None = None) -> pd.DataFrame:
-    """Current fact rows matching the filters (as :func:`dashboard.queries.fetch_facts`), at most ``limit``."""
+               limit: int | None = None, columns: Sequence[str] | None = None,
+               places: Sequence[str] | None = None) -> pd.DataFrame:
+    """Current fact rows matching the filters (as :func:`dashboard.queries.fetch_facts`), at most ``limit``;
+    only ``columns`` and the P-codes ``places`` when given."""
     stmt = queries.flat_rows_stmt(reader.flat, filters, period, with_indicator=with_indicator, limit=limit,
-                                  ordered=reader.path is None)
+                                  ordered=reader.path is None, columns=columns, places=places)
     return _typed(reader.frame(stmt))
+
+
+def count_by_place(reader: Reader, period: Period | None) -> dict[str, int]:
+    """How many current fact rows of ``period`` each P-code has."""
+    frame = reader.frame(queries.flat_place_counts_stmt(reader.flat, period))
+    return {str(pcode): int(rows) for pcode, rows in zip(frame[C.PCODE], frame[queries.ROWS], strict=True)}
+
+
+def read_series_rows(reader: Reader, months: pd.DataFrame) -> pd.DataFrame:
+    """The ids of the fact rows of each indicator × organisation × month in ``months`` (those three columns),
+    with those columns: the rows behind months of the outlier checks' series."""
+    if months.empty:
+        return months.assign(**{C.ID: pd.Series(dtype="int64")})
+    frame = _typed(reader.frame(queries.flat_series_rows_stmt(reader.flat, months)))
+    return frame.merge(months, on=[C.INDICATOR, C.ORGANISATION, C.MONTH])
 
 
 def read_ids(reader: Reader, filters: Filters, period: Period | None, *, with_indicator: bool = True) -> pd.Series:

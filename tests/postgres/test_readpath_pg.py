@@ -165,3 +165,23 @@ def test_rows_copied_from_postgres_keep_every_value(seeded_pg: tuple) -> None:
     assert (first["note"], first["empty"], first["n"], first["x"], bool(first["flag"]), first["day"]) == rows[0]
     assert pd.isna(second["note"]) and second["empty"] == "x" and pd.isna(second["n"]) and pd.isna(second["x"])
     assert not bool(second["flag"]) and pd.isna(second["day"])
+
+
+def test_alerts_checked_in_parts_match_all_rows_at_once_pg(seeded_pg: tuple) -> None:
+    """The alerts of a long period read from PostgreSQL one part of its areas at a time (the parts' rows and the
+    rows behind flagged series months come from the database) are those of every row checked at once."""
+    from datetime import date
+
+    from dashboard import alert_cache
+    from dashboard.quality import compute_alerts
+
+    engine, _, _ = seeded_pg
+    period, today = Period("2022-03", "2026-11"), date(2026, 11, 25)
+    inputs = (queries.fetch_freshness(engine).last_import, queries.fetch_denominators(engine),
+              queries.fetch_reviews(engine))
+    database = readpath.Reader(engine)
+    assert len(alert_cache.plan_parts(readpath.count_by_place(database, period), 200)) > 2
+    got = alert_cache.compute(database, period, today, *inputs, part_rows=200)
+    expected = compute_alerts(queries.fetch_facts(engine, Filters(), period, with_indicator=False), today, *inputs)
+    assert any(a.check == "outlier" for a in expected)
+    assert sorted((a.check, a.message, a.rows) for a in got) == sorted((a.check, a.message, a.rows) for a in expected)

@@ -233,3 +233,41 @@ def test_the_database_read_path_through_the_cache(problems_db: Path, tmp_path: P
     assert len(list((tmp_path / "cache").glob("alerts-*.pkl"))) == 1
     assert not list((tmp_path / "cache").glob("facts-*.parquet"))  # the database path writes no snapshot
     cache.clear()
+
+
+EVERYTHING = Period("2022-03", "2026-11")
+
+
+def _findings(alerts: list[object]) -> list[tuple[object, ...]]:
+    return sorted((a.severity, a.check, a.message, a.rows) for a in alerts)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("part_rows", [1, 150], ids=["each area a part", "parts of 150 rows"])
+@pytest.mark.parametrize("path", ["snapshot", "database"])
+def test_a_long_period_checked_in_parts_of_areas_gives_the_same_alerts(engine: Engine, snap: readpath.Reader,
+                                                                       path: str, part_rows: int) -> None:
+    """Above PART_ROWS rows the checks read one part of the period's areas at a time (so that ten million rows
+    need not be in memory at once): the alerts are those of every row checked at once."""
+    reader = snap if path == "snapshot" else readpath.Reader(engine)
+    counts = readpath.count_by_place(reader, EVERYTHING)
+    assert sum(counts.values()) == len(queries.fetch_facts(engine, Filters(), EVERYTHING, with_indicator=False))
+    parts = alert_cache.plan_parts(counts, part_rows)
+    assert len(parts) > 2
+    got = alert_cache.compute(reader, EVERYTHING, TODAY, *_inputs(engine), part_rows=part_rows)  # type: ignore[arg-type]
+    expected = _checks_run(engine, EVERYTHING)
+    assert {a.check for a in expected} >= {"breakdown_exceeds_total", "duplicate", "outlier"}
+    assert _findings(got) == _findings(expected)
+
+
+@pytest.mark.parametrize(("counts", "part_rows", "parts"), [
+    ({}, 10, []),
+    ({"A": 5}, 10, [("A",)]),
+    ({"A": 4, "B": 3, "C": 3}, 10, [("A", "B", "C")]),
+    # Largest first, each into the first part with room; an area larger than a part is a part of its own.
+    ({"A": 6, "B": 5, "C": 4, "D": 3}, 10, [("A", "C"), ("B", "D")]),
+    ({"BIG": 25, "A": 6, "B": 5}, 10, [("BIG",), ("A",), ("B",)]),
+    ({"B": 5, "A": 5}, 10, [("A", "B")]),
+])
+def test_areas_are_put_into_parts(counts: dict[str, int], part_rows: int, parts: list[tuple[str, ...]]) -> None:
+    assert alert_cache.plan_parts(counts, part_rows) == parts
+    assert sorted(p for part in parts for p in part) == sorted(counts)
