@@ -8,11 +8,18 @@ judged on and the code of the checks, so a new day, another period or a new rele
 reads an old file. Writing is atomic (a temporary file renamed into place); a file that cannot be read is
 recomputed, never trusted.
 
-When a large snapshot is first used, :func:`prepare_in_background` computes the alerts of every standard
-period (year to date, last month, last quarter, since the meeting, everything) in a child process at low
-priority, so the first reader of each period finds them ready (a page asking for a period being prepared
-waits for it: a file lock, not a second computation). Custom month ranges are computed when
-first asked for and then kept too. Alerts hold no translated text, so one file serves every language.
+The Data quality page's findings (:class:`dashboard.quality.Findings`: rule violations and follow-up items,
+outliers judged against :data:`HISTORY_MONTHS` more months) are kept the same way, as a second kind of file
+(``kind`` :data:`FINDINGS`): the page then never reads a period's rows into the app either.
+
+When a large snapshot is first used, :func:`prepare_in_background` computes the alerts, then the findings, of
+every standard period (year to date, last month, last quarter, since the meeting, everything) in a child
+process at low priority, so the first reader of each period finds them ready (a page asking for a period being
+prepared waits for it: a file lock, not a second computation). Custom month ranges are computed when first
+asked for and then kept too. Neither holds translated text, so one file serves every language.
+
+A long period is checked in parts of whole areas (:func:`plan_parts`), one part in memory at a time
+(:func:`dashboard.quality.compute_findings_in_parts`), reading only the columns the checks use.
 
 No streamlit here: :mod:`dashboard.cache` decides when to call it.
 """
@@ -38,12 +45,21 @@ import pandas as pd
 
 from dashboard import columns as C
 from dashboard import queries, readpath
-from dashboard.filters import PRESETS, Filters, Period, resolve_period
-from dashboard.quality import Alert, compute_alerts, compute_alerts_in_parts
+from dashboard.filters import PRESETS, Filters, Period, month_add, resolve_period
+from dashboard.quality import (
+    Alert,
+    Findings,
+    compute_alerts_of,
+    compute_findings,
+    compute_findings_in_parts,
+    compute_last_due_month,
+)
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when Alert's fields change
+FORMAT = 2  # bump when the fields of Alert or Findings change
+ALERTS, FINDINGS = "alerts", "findings"  # the kinds of file kept: Home's alerts, the Data quality page's findings
+HISTORY_MONTHS = 12  # the page's outliers are judged against this many months before the period as well
 #: Snapshots smaller than this are quick to check on demand: no background preparation for them.
 PREPARE_MIN_ROWS = 200_000
 _QUALITY_MODULES = ("quality", "quality_rules", "quality_duplicates", "quality_outliers", "quality_completeness",
@@ -67,14 +83,16 @@ def snapshot_signature(snapshot_path: Path) -> str:
     return snapshot_path.stem.removeprefix("facts-")
 
 
-def path_for(snapshot_path: Path, period: Period, today: date) -> Path:
-    """Where the alerts of ``period``, judged on ``today``, for the snapshot at ``snapshot_path`` are kept."""
+def path_for(snapshot_path: Path, period: Period, today: date, kind: str = ALERTS) -> Path:
+    """Where the alerts (or the findings: ``kind``) of ``period``, judged on ``today``, for the snapshot at
+    ``snapshot_path`` are kept."""
     key = hashlib.sha256(f"{_CODE} {period.start} {period.end} {today.isoformat()}".encode()).hexdigest()[:16]
-    return snapshot_path.with_name(f"alerts-{snapshot_signature(snapshot_path)}-{key}.pkl")
+    return snapshot_path.with_name(f"{kind}-{snapshot_signature(snapshot_path)}-{key}.pkl")
 
 
-def load(path: Path) -> list[Alert] | None:
-    """The alerts kept at ``path``, or None when there are none or the file cannot be read (it is removed)."""
+def load(path: Path) -> list[Alert] | Findings | None:
+    """The alerts or findings kept at ``path``, or None when there are none or the file cannot be read (it is
+    removed)."""
     try:
         with path.open("rb") as fh:
             got = pickle.load(fh)  # noqa: S301 - our own file, written by save() into our cache folder
@@ -84,13 +102,13 @@ def load(path: Path) -> list[Alert] | None:
         log.warning("ignoring unreadable alerts file %s: %s", path, exc)
         path.unlink(missing_ok=True)
         return None
-    if not isinstance(got, list) or not all(isinstance(a, Alert) for a in got):
+    if not (isinstance(got, Findings) or isinstance(got, list) and all(isinstance(a, Alert) for a in got)):
         path.unlink(missing_ok=True)
         return None
     return got
 
 
-def save(path: Path, alerts: list[Alert]) -> None:
+def save(path: Path, alerts: list[Alert] | Findings) -> None:
     """Write ``alerts`` to ``path`` atomically (a reader sees the old file, the new one or none)."""
     tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -110,17 +128,25 @@ PART_ROWS = 400_000
 
 
 def compute(reader: readpath.Reader, period: Period, today: date, last_import: datetime | None,
-            denominators: pd.DataFrame, reviews: pd.DataFrame, part_rows: int = PART_ROWS) -> list[Alert]:
+            denominators: pd.DataFrame, reviews: pd.DataFrame, part_rows: int = PART_ROWS,
+            kind: str = ALERTS) -> list[Alert] | Findings:
     """Every check over all the current reports of ``period`` (no filter: pages filter the alerts); in parts
-    of at most about ``part_rows`` rows (:func:`plan_parts`, :func:`dashboard.quality.compute_alerts_in_parts`)."""
-    parts = plan_parts(readpath.count_by_place(reader, period), part_rows)
+    of at most about ``part_rows`` rows (:func:`plan_parts`, :func:`dashboard.quality.compute_findings_in_parts`).
+    The alerts (``kind`` :data:`ALERTS`), or the findings (:data:`FINDINGS`: outliers judged against
+    :data:`HISTORY_MONTHS` more months, review status left to the reader)."""
+    until = compute_last_due_month(today)
+    since = period.start if kind == FINDINGS else None
+    read = Period(month_add(period.start, -HISTORY_MONTHS), period.end) if since else period
+    parts = plan_parts(readpath.count_by_place(reader, read), part_rows)
     if len(parts) <= 1:
-        rows = readpath.read_facts(reader, Filters(), period, with_indicator=False, columns=CHECKED_COLUMNS)
-        return compute_alerts(rows, today, last_import, denominators, reviews)
-    frames = (readpath.read_facts(reader, Filters(), period, with_indicator=False, columns=CHECKED_COLUMNS,
-                                  places=places) for places in parts)
-    return compute_alerts_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
-                                   last_import, denominators, reviews)
+        rows = readpath.read_facts(reader, Filters(), read, with_indicator=False, columns=CHECKED_COLUMNS)
+        findings = compute_findings(rows, today, denominators, since, until)
+    else:
+        frames = (readpath.read_facts(reader, Filters(), read, with_indicator=False, columns=CHECKED_COLUMNS,
+                                      places=places) for places in parts)
+        findings = compute_findings_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
+                                             denominators, since, until)
+    return findings if kind == FINDINGS else compute_alerts_of(findings, today, last_import, reviews)
 
 
 def plan_parts(counts: dict[str, int], part_rows: int) -> list[tuple[str, ...]]:
@@ -146,8 +172,9 @@ class AlertsPending(Exception):
 
 def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
         datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0, keep_at: Path | None = None,
-        wait: bool = True) -> list[Alert]:
-    """The alerts of ``period``: from the file beside the snapshot, else computed and kept there.
+        wait: bool = True, kind: str = ALERTS) -> list[Alert] | Findings:
+    """The alerts (or findings: ``kind``) of ``period``: from the file beside the snapshot, else computed and
+    kept there.
     ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large database
     (``rows`` of at least :data:`PREPARE_MIN_ROWS`) they run in a child process, so the app never holds every
     row of a long period in memory. The database read path has no snapshot file: ``keep_at`` (the snapshot
@@ -157,8 +184,8 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     period can queue behind the preparation of every standard period for minutes after an import."""
     base = reader.path or keep_at
     if base is None:
-        return compute(reader, period, today, *inputs())
-    path = path_for(base, period, today)
+        return compute(reader, period, today, *inputs(), kind=kind)
+    path = path_for(base, period, today, kind)
     got = load(path)
     if got is not None:
         return got
@@ -167,7 +194,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
         with _locks_guard:
             child = _pending.get(path)
             if child is None:
-                child = subprocess.Popen(_child_command(base, today, [period]), env=_child_env(reader), cwd=_REPO,
+                child = subprocess.Popen(_child_command(base, today, [period], kind), env=_child_env(reader), cwd=_REPO,
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)
                 _pending[path] = child
@@ -179,7 +206,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
             raise AlertsPending(f"{period.start}:{period.end}")
         log.warning("checking %s in a child process failed (exit %s); checking here", period, child.returncode)
     elif rows >= PREPARE_MIN_ROWS and not _in_child:
-        done = subprocess.run(_child_command(base, today, [period]), env=_child_env(reader),
+        done = subprocess.run(_child_command(base, today, [period], kind), env=_child_env(reader),
                               cwd=_REPO, stdin=subprocess.DEVNULL, capture_output=True, check=False)
         got = load(path)
         if got is not None:
@@ -192,7 +219,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
             # One computation at a time in the whole cache folder (all processes): each holds every row of
             # its period in memory, and two long periods at 10M rows at once would not fit.
             with _locked(path.with_name("alerts-computing")):
-                got = compute(reader, period, today, *inputs())
+                got = compute(reader, period, today, *inputs(), kind=kind)
             save(path, got)
     return got
 
@@ -257,9 +284,10 @@ _REPO = Path(__file__).resolve().parent.parent
 _in_child = False  # True in ``python -m dashboard.alert_cache``: it computes, never starts another child
 
 
-def _child_command(snapshot_path: Path, today: date, periods: Iterable[Period] = ()) -> list[str]:
+def _child_command(snapshot_path: Path, today: date, periods: Iterable[Period] = (), kind: str | None = None) -> list[str]:
+    """The child's command line: every kind of the standard periods when ``kind`` is None."""
     return [sys.executable, "-m", "dashboard.alert_cache", str(snapshot_path), today.isoformat(),
-            *(f"{p.start}:{p.end}" for p in periods)]
+            *(f"{p.start}:{p.end}" for p in periods), *([f"--kind={kind}"] if kind else [])]
 
 
 def _child_env(reader: readpath.Reader) -> dict[str, str]:
@@ -269,9 +297,10 @@ def _child_env(reader: readpath.Reader) -> dict[str, str]:
 
 
 def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | None = None,
-            keep_at: Path | None = None) -> int:
-    """Compute and keep the alerts of ``periods`` (default: :func:`standard_periods`) not kept yet; return
-    how many were computed. Failures are logged, never raised (it is only a head start)."""
+            keep_at: Path | None = None, kinds: tuple[str, ...] = (ALERTS, FINDINGS)) -> int:
+    """Compute and keep the alerts, then the findings (``kinds``), of ``periods`` (default:
+    :func:`standard_periods`) not kept yet; return how many were computed. Failures are logged, never raised
+    (it is only a head start)."""
     base = reader.path or keep_at
     computed = 0
     try:
@@ -281,10 +310,12 @@ def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | No
             periods = standard_periods(today, str(freshness.first_month),
                                        queries.last_meeting(queries.fetch_events(engine), today))
         inputs = _inputs_of(engine, freshness.last_import)
-        for period in periods:
-            if base is not None and load(path_for(base, period, today)) is None:
-                get(reader, period, today, inputs, keep_at=base)
-                computed += 1
+        periods = list(periods)
+        for kind in kinds:
+            for period in periods:
+                if base is not None and load(path_for(base, period, today, kind)) is None:
+                    get(reader, period, today, inputs, keep_at=base, kind=kind)
+                    computed += 1
     except Exception:  # noqa: BLE001 - the page computes what is missing when it is asked for
         log.exception("preparing the data-quality alerts failed")
     return computed
@@ -302,10 +333,11 @@ def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tup
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...] [--low-priority]``: prepare the alerts
-    of the periods given (default: the standard periods) for the snapshot file SNAPSHOT of the database
-    ``MHPSS_DATABASE_URL`` names (read from the database itself when no such file exists: the database read
-    path), judged on TODAY (YYYY-MM-DD); ``--low-priority`` runs it at nice 10."""
+    """``python -m dashboard.alert_cache SNAPSHOT TODAY [START:END ...] [--kind=alerts|findings] [--low-priority]``:
+    prepare the alerts and findings (or only the ``--kind`` given) of the periods given (default: the standard
+    periods) for the snapshot file SNAPSHOT of the database ``MHPSS_DATABASE_URL`` names (read from the
+    database itself when no such file exists: the database read path), judged on TODAY (YYYY-MM-DD);
+    ``--low-priority`` runs it at nice 10."""
     from dashboard.store import get_engine
 
     global _in_child
@@ -315,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         args = [a for a in args if a != "--low-priority"]
         with contextlib.suppress(OSError):
             os.nice(10)
+    kinds = tuple(a.removeprefix("--kind=") for a in args if a.startswith("--kind=")) or (ALERTS, FINDINGS)
+    args = [a for a in args if not a.startswith("--kind=")]
     if len(args) < 2 or "MHPSS_DATABASE_URL" not in os.environ:
         print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD [YYYY-MM:YYYY-MM ...]",
               file=sys.stderr)
@@ -326,10 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     # No snapshot file at SNAPSHOT: the database read path, whose alerts are kept under that name.
     reader = readpath.Reader(engine, base) if base.exists() else readpath.Reader(engine)
     try:
-        done = prepare(reader, date.fromisoformat(args[1]), periods, keep_at=base)
+        done = prepare(reader, date.fromisoformat(args[1]), periods, keep_at=base, kinds=kinds)
     finally:
         engine.dispose()
-    log.info("prepared the alerts of %d period(s) for %s", done, args[0])
+    log.info("prepared %d file(s) of alerts or findings for %s", done, args[0])
     return 0
 
 

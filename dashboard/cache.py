@@ -22,9 +22,9 @@ from sqlalchemy import Engine
 
 from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
 from dashboard.figures import IndicatorFigures, compute_indicator_figures, indicator_filters
-from dashboard.filters import AllowLists, Filters, Period
+from dashboard.filters import AllowLists, Filters, Period, month_add
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
-from dashboard.quality import Alert
+from dashboard.quality import Alert, Findings
 from geo.boundaries import Boundaries
 
 #: How the cached functions' key arguments are hashed: Streamlit hashes a dataclass field by field through
@@ -254,29 +254,60 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
     :class:`dashboard.alert_cache.AlertsPending` (not cached) while a large database's checks still run."""
     everything = _period_alerts(url, version, period, today, wait)
     unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None, indicator=None)
-    if unfiltered == Filters() or not everything:
-        return everything
-    about_rows = [alert for alert in everything if alert.rows]
-    if not about_rows:
+    if unfiltered == Filters() or not any(alert.rows for alert in everything):
         return everything
     ids = readpath.read_ids(reader(url, version), filters, period, with_indicator=False).to_numpy()
-    # Which alerts concern a kept row: one vectorised membership test over all their rows, not a set of ids.
-    owner = np.repeat(np.arange(len(about_rows)), [len(alert.rows) for alert in about_rows])
-    kept = np.zeros(len(about_rows), dtype=bool)
-    kept[owner[np.isin(np.concatenate([np.asarray(a.rows, dtype="int64") for a in about_rows]), ids)]] = True
-    verdicts = iter(kept.tolist())  # in the order of about_rows, which is everything's order
-    return [alert for alert in everything if not alert.rows or next(verdicts)]
+    kept = _about_kept_rows([alert.rows for alert in everything], ids)
+    return [alert for alert, keep in zip(everything, kept, strict=True) if keep]
+
+
+def _about_kept_rows(rows: list[tuple[int, ...]], ids: np.ndarray) -> list[bool]:
+    """For each finding's ``rows`` (fact ids), whether it concerns one of ``ids`` (a finding about no rows
+    always does): one vectorised membership test over all their rows, not a set of ids."""
+    owner = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    kept = np.array([not r for r in rows], dtype=bool)
+    if len(owner):
+        kept[owner[np.isin(np.concatenate([np.asarray(r, dtype="int64") for r in rows]), ids)]] = True
+    return kept.tolist()
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def _period_alerts(url: str, version: int, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
     (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
+    return _kept(url, version, period, today, wait, alert_cache.ALERTS)  # type: ignore[return-value]
+
+
+def _kept(url: str, version: int, period: Period, today: date, wait: bool, kind: str) -> list[Alert] | Findings:
     source = reader(url, version)
     keep_at, rows = _alerts_home(url, version, source.path)
     return alert_cache.get(source, period, today,
                            lambda: (freshness(url, version).last_import, denominators(url, version),
-                                    reviews(url, version)), rows=rows, keep_at=keep_at, wait=wait)
+                                    reviews(url, version)), rows=rows, keep_at=keep_at, wait=wait, kind=kind)
+
+
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=16)
+def quality_findings(url: str, version: int, filters: Filters, period: Period, today: date) -> Findings:
+    """The Data quality page's findings for what the filters show (review status left to the page): every
+    check runs once per data version and period over all the period's reports (outliers against
+    :data:`~dashboard.alert_cache.HISTORY_MONTHS` more months; kept beside the snapshot like the alerts), then
+    only the findings about rows the filters keep are listed, as for :func:`alerts`. A filter change costs one
+    id query, and the app never holds the period's rows: a large database is checked in a child process."""
+    everything = _period_findings(url, version, period, today)
+    unfiltered = replace(filters, preset=Filters().preset, month_from=None, month_to=None)
+    if unfiltered == Filters():
+        return everything
+    history = Period(month_add(period.start, -alert_cache.HISTORY_MONTHS), period.end)
+    ids = readpath.read_ids(reader(url, version), filters, history).to_numpy()
+    violations = [v for v, keep in zip(everything.violations, _about_kept_rows(
+        [v.rows for v in everything.violations], ids), strict=True) if keep]
+    items = everything.items[_about_kept_rows([tuple(r) for r in everything.items["rows"]], ids)]
+    return Findings(violations, items.reset_index(drop=True))
+
+
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
+def _period_findings(url: str, version: int, period: Period, today: date) -> Findings:
+    return _kept(url, version, period, today, True, alert_cache.FINDINGS)  # type: ignore[return-value]
 
 
 @st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)

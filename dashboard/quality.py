@@ -35,8 +35,8 @@ from dashboard.quality_outliers import (
 from dashboard.quality_rules import ACROSS_PLACES, RULES, Rule, Violation, evaluate_rules, ordered
 from dashboard.quality_text import Ago, Text
 
-__all__ = ["RULES", "Alert", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from",
-           "compute_alerts_in_parts", "compute_items",
+__all__ = ["RULES", "Alert", "Findings", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from",
+           "compute_alerts_in_parts", "compute_alerts_of", "compute_findings", "compute_findings_in_parts", "compute_items",
            "compute_review_status", "check_stale", "check_label", "describe_item", "describe_where"]
 
 STALE_DAYS = 45
@@ -152,27 +152,33 @@ def compute_alerts_from(violations: list[Violation], items: pd.DataFrame, stale:
     return sorted(alerts, key=lambda a: (a.severity != "error", order.get(a.check, len(order))))
 
 
-def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | None,
-                   denominators: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> list[Alert]:
-    """Every check over ``frame`` (rule violations, duplicates, outliers and jumps in months already due,
-    staleness), most serious first (see :func:`compute_alerts_from`). Items reviewed by a co-lead (``reviews``) are left out; rules needing
-    ``denominators`` are skipped without them."""
-    return compute_alerts_from(evaluate_rules(frame, denominators, today),
-                               compute_review_status(compute_items(frame, until=compute_last_due_month(today)), reviews),
-                               check_stale(last_import, today))
+@dataclass(frozen=True)
+class Findings:
+    """What the checks found over the reports of a period: rule ``violations`` (most serious first) and
+    follow-up ``items`` (:func:`compute_items`' columns, without their review status)."""
+
+    violations: list[Violation]
+    items: pd.DataFrame
 
 
-def compute_alerts_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, today: date, last_import: datetime | None,
-                            denominators: pd.DataFrame | None = None,
-                            reviews: pd.DataFrame | None = None) -> list[Alert]:
-    """:func:`compute_alerts` over the reports of a period given in ``parts``, so that only one part need be in
-    memory at a time. Every row of a P-code must be in the same part: the checks compare reports of one area
-    (duplicates across organisations, breakdowns, overlaps, populations). What looks across areas is put
+def compute_findings(frame: pd.DataFrame, today: date, denominators: pd.DataFrame | None = None,
+                     since: str | None = None, until: str | None = None) -> Findings:
+    """Every check over ``frame``: the rules over its months from ``since`` on, the follow-up items as
+    :func:`compute_items` (earlier months only set the outliers' medians and the first month's jump)."""
+    in_period = frame[frame[C.MONTH] >= since] if since and not frame.empty else frame
+    return Findings(evaluate_rules(in_period, denominators, today), compute_items(frame, since, until))
+
+
+def compute_findings_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, today: date,
+                              denominators: pd.DataFrame | None = None, since: str | None = None,
+                              until: str | None = None) -> Findings:
+    """:func:`compute_findings` over the reports of a period given in ``parts``, so that only one part need be
+    in memory at a time. Every row of a P-code must be in the same part: the checks compare reports of one
+    area (duplicates across organisations, breakdowns, overlaps, populations). What looks across areas is put
     together first: each organisation's monthly series (outliers and jumps) from the parts' sums, with
     ``rows_of`` finding the report rows behind a flagged month; the rules of
-    :data:`~dashboard.quality_rules.ACROSS_PLACES` from the rows they look at. The same alerts as
-    :func:`compute_alerts` over all the rows at once; alerts of one check may come in another order."""
-    until = compute_last_due_month(today)
+    :data:`~dashboard.quality_rules.ACROSS_PLACES` from the rows they look at. The same findings as
+    :func:`compute_findings` over all the rows at once; those of one check may come in another order."""
     by_place = tuple(rule for rule in RULES if rule.name not in ACROSS_PLACES)
     across = tuple(rule for rule in RULES if rule.name in ACROSS_PLACES)
     violations: list[Violation] = []
@@ -180,19 +186,43 @@ def compute_alerts_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, toda
     duplicates: list[pd.DataFrame] = []
     looked_at: list[pd.DataFrame] = []
     for part in parts:
-        violations += evaluate_rules(part, denominators, today, by_place)
-        series.append(compute_series(part[part[C.MONTH] <= until]))
+        in_period = part[part[C.MONTH] >= since] if since else part
+        violations += evaluate_rules(in_period, denominators, today, by_place)
+        series.append(compute_series(part[part[C.MONTH] <= until] if until else part))
         duplicates.append(compute_duplicates(part))
-        wanted = pd.Series(False, index=part.index)
+        wanted = pd.Series(False, index=in_period.index)
         for rule in across:
-            wanted |= ACROSS_PLACES[rule.name](part, today)
-        looked_at.append(part[wanted])
+            wanted |= ACROSS_PLACES[rule.name](in_period, today)
+        looked_at.append(in_period[wanted])
     if looked_at:
         violations += evaluate_rules(pd.concat(looked_at), denominators, today, across)
     summed = (pd.concat(series).groupby(SERIES_KEYS, sort=True)[C.VALUE].sum().reset_index() if series
               else compute_series(pd.DataFrame()))
     dups = pd.concat(duplicates or [compute_duplicates(pd.DataFrame())], ignore_index=True).sort_values(
         [C.MONTH, "check", C.INDICATOR], ascending=[False, True, True], ignore_index=True)
-    items = _items(dups, compute_follow_up_of_series(summed, rows_of))
-    return compute_alerts_from(ordered(violations), compute_review_status(items, reviews),
+    return Findings(ordered(violations), _items(dups, compute_follow_up_of_series(summed, rows_of, since), since))
+
+
+def compute_alerts_of(findings: Findings, today: date, last_import: datetime | None,
+                      reviews: pd.DataFrame | None = None) -> list[Alert]:
+    """Alerts from ``findings`` (see :func:`compute_alerts_from`); items reviewed by a co-lead are left out."""
+    return compute_alerts_from(findings.violations, compute_review_status(findings.items, reviews),
                                check_stale(last_import, today))
+
+
+def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | None,
+                   denominators: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> list[Alert]:
+    """Every check over ``frame`` (rule violations, duplicates, outliers and jumps in months already due,
+    staleness), most serious first (see :func:`compute_alerts_from`). Items reviewed by a co-lead (``reviews``)
+    are left out; rules needing ``denominators`` are skipped without them."""
+    return compute_alerts_of(compute_findings(frame, today, denominators, until=compute_last_due_month(today)),
+                             today, last_import, reviews)
+
+
+def compute_alerts_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, today: date, last_import: datetime | None,
+                            denominators: pd.DataFrame | None = None,
+                            reviews: pd.DataFrame | None = None) -> list[Alert]:
+    """:func:`compute_alerts` over the reports of a period given in ``parts`` (see
+    :func:`compute_findings_in_parts`): the same alerts; those of one check may come in another order."""
+    findings = compute_findings_in_parts(parts, rows_of, today, denominators, until=compute_last_due_month(today))
+    return compute_alerts_of(findings, today, last_import, reviews)

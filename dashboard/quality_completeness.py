@@ -145,7 +145,9 @@ def compute_matrix(completeness: pd.DataFrame, months: list[str]) -> pd.DataFram
     most missing months first, then by name. Only organisations expected or reporting in ``months``."""
     if completeness.empty:
         return pd.DataFrame(columns=[C.ORGANISATION, *months])
-    table = completeness.pivot(index=C.ORGANISATION, columns=C.MONTH, values="status").reindex(columns=months)
+    # A month nobody is expected or reported in is a new column: filled as blank, not as NaN in a float column.
+    table = completeness.pivot(index=C.ORGANISATION, columns=C.MONTH, values="status").reindex(
+        columns=months, fill_value=NOT_EXPECTED)
     table = table.fillna(NOT_EXPECTED)
     missing = (table == MISSING).sum(axis=1).rename("_missing")
     table = table.join(missing).reset_index().sort_values(["_missing", C.ORGANISATION], ascending=[False, True])

@@ -23,8 +23,9 @@ import streamlit as st
 from dashboard import cache, names, quality_store, roles
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard.alert_cache import HISTORY_MONTHS
 from dashboard.charts import render_chart
-from dashboard.filters import Period, month_add, month_of
+from dashboard.filters import Filters, Period, month_add, month_of
 from dashboard.i18n import _, format_datetime, ngettext
 from dashboard.quality import (
     RULES,
@@ -33,9 +34,7 @@ from dashboard.quality import (
     check_label,
     check_stale,
     compute_alerts_from,
-    compute_items,
     compute_review_status,
-    evaluate_rules,
 )
 from dashboard.quality_charts import STATUS_COLOURS, build_completeness_trend, build_series_with_flags
 from dashboard.quality_completeness import (
@@ -44,7 +43,6 @@ from dashboard.quality_completeness import (
     LOOKBACK,
     compute_backfills,
     compute_completeness,
-    compute_last_due_month,
     compute_matrix,
     compute_trend,
     months_between,
@@ -62,7 +60,6 @@ from dashboard.quality_unique import (
 from dashboard.timelines import render_chart_downloads
 from dashboard.ui import PageContext, render_empty
 
-HISTORY_MONTHS = 12  # outliers are judged against this many months before the period as well
 FLASH_KEY = "dq_flash"
 FOLLOW_UP_CHECKS = ("outlier", "jump")
 DUPLICATE_CHECKS = ("duplicate", "near_duplicate", "overlap")
@@ -72,8 +69,6 @@ DUPLICATE_CHECKS = ("duplicate", "near_duplicate", "overlap")
 class QualityReport:
     """Everything the Data quality page shows, for the context's filters and period."""
 
-    facts: pd.DataFrame
-    history: pd.DataFrame
     violations: list[Violation]
     items: pd.DataFrame
     alerts: list[Alert]
@@ -93,12 +88,12 @@ def report(ctx: PageContext) -> QualityReport:
 
 
 def compute_report(ctx: PageContext) -> QualityReport:
-    """Run every check over the filtered facts of the period (outliers against 12 months more history)."""
-    facts = ctx.facts()
-    history = ctx.facts(period=Period(month_add(ctx.period.start, -HISTORY_MONTHS), ctx.period.end))
-    violations = evaluate_rules(facts, cache.denominators(ctx.url, ctx.version), ctx.today)
-    items = compute_review_status(compute_items(history, since=ctx.period.start, until=compute_last_due_month(ctx.today)),
-                                  cache.reviews(ctx.url, ctx.version))
+    """The findings about what the filters show (every check over the period's reports, outliers against
+    :data:`HISTORY_MONTHS` more months: see :func:`dashboard.cache.quality_findings`), with their review status,
+    and the completeness of reporting."""
+    findings = cache.quality_findings(ctx.url, ctx.version, ctx.filters, ctx.period, ctx.today)
+    violations = findings.violations
+    items = compute_review_status(findings.items, cache.reviews(ctx.url, ctx.version))
     end = min(ctx.period.end, month_of(ctx.today))
     months = months_between(ctx.period.start, end)
     arrivals = (cache.report_arrivals(ctx.url, ctx.version, ctx.filters, Period(month_add(ctx.period.start, -LOOKBACK),
@@ -110,7 +105,7 @@ def compute_report(ctx: PageContext) -> QualityReport:
     locs = cache.locations(ctx.url, ctx.version)
     stale = check_stale(ctx.freshness.last_import, ctx.today)
     return QualityReport(
-        facts=facts, history=history, violations=violations, items=items,
+        violations=violations, items=items,
         alerts=compute_alerts_from(violations, items, stale), months=months, completeness=completeness,
         trend=compute_trend(completeness, months),
         backfills=compute_backfills(arrivals[arrivals[C.MONTH].isin(months)]), plan=plan,
@@ -205,10 +200,12 @@ def compute_follow_up_list(report: QualityReport, checks: tuple[str, ...]) -> Fo
 
 
 def compute_outlier_series(ctx: PageContext, indicator: str, organisation: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One flagged series' monthly values and its open outlier and jump items (the chart's marks)."""
+    """One flagged series' monthly values, as the checks judged it (all the organisation's reports of the
+    indicator, the months before the period included), and its open outlier and jump items (the chart's marks)."""
     data = report(ctx)
-    history = data.history
-    series = compute_series(history[(history[C.INDICATOR] == indicator) & (history[C.ORGANISATION] == organisation)])
+    history = Period(month_add(ctx.period.start, -HISTORY_MONTHS), ctx.period.end)
+    series = compute_series(ctx.cube(filters=Filters(indicator=indicator, organisations=(organisation,)),
+                                     period=history))
     items = data.items
     marks = items[items["check"].isin(FOLLOW_UP_CHECKS) & (items["status"] != "reviewed")
                   & (items[C.INDICATOR] == indicator) & (items[C.ORGANISATION] == organisation)]
@@ -592,7 +589,8 @@ def unique_comparisons(ctx: PageContext) -> dict[str, UniqueComparison]:
 
 def compute_unique_comparisons(ctx: PageContext) -> dict[str, UniqueComparison]:
     inds = cache.indicators(ctx.url, ctx.version)
-    facts = ctx.facts(with_indicator=False)
+    # The cube gives both rules' figures as the rows do (see compute_unique_comparison_of).
+    facts = ctx.cube(with_indicator=False)
     return {str(code): compute_unique_comparison(facts[facts[C.INDICATOR] == code])
             for code in inds.loc[inds["aggregation"] == "unique_max", "code"]}
 

@@ -165,6 +165,26 @@ def test_duplicates_and_overlapping_periods(problems: dict[str, list[int]]) -> N
     assert overlap["Fact ids"] == f"{problems['quarter'][0]}, {problems['month'][0]}"
 
 
+@pytest.mark.parametrize(("params", "duplicate", "breakdown"), [
+    ({"org": PMF}, True, False),  # one of the two organisations reporting the same figures
+    ({"country": "POL", "sex": "female"}, True, True),  # a female row of each report
+    ({"country": "UKR"}, False, False),
+], ids=["one of the two organisations", "female rows in Poland", "Ukraine"])
+def test_filters_keep_the_findings_about_the_rows_they_keep(problems: dict[str, list[int]], params: dict[str, str],
+                                                            duplicate: bool, breakdown: bool) -> None:
+    """The checks run over all the period's reports once; a filter lists what concerns a row it keeps, so a
+    duplicate still shows when only one of the two organisations is chosen, and a breakdown above its total
+    when only its female row is."""
+    at = run_page(PAGE, **params)
+    no_exception(at)
+    items = pd.concat([df.value for df in at.dataframe if "What was found" in df.value.columns])
+    assert ("Same report from two organisations" in set(items["Check"])) is duplicate
+    tables = [df.value for df in at.dataframe if "Fact ids" in df.value.columns and "Problem" in df.value.columns]
+    listed = set(tables[0]["Fact ids"]) if tables else set()
+    assert (", ".join(map(str, problems["breakdown"][:3])) in listed) is breakdown
+    assert (metric(at, "Rule errors") == "1") is breakdown
+
+
 def test_completeness_matrix_shows_on_time_late_missing_and_the_plan(problems: dict[str, list[int]]) -> None:
     at = run_page(PAGE)
     matrix = table_with(at, "Jul 2026").set_index("Organisation")

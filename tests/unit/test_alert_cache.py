@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from dashboard import alert_cache, queries, readpath, snapshot, store
-from dashboard.filters import Filters, Period
-from dashboard.quality import compute_alerts
+from dashboard.filters import Filters, Period, month_add
+from dashboard.quality import Findings, compute_alerts, compute_findings
+from dashboard.quality_completeness import compute_last_due_month
 from tests.pages.test_data_quality_page import insert_problems
 
 TODAY = date(2026, 11, 25)
@@ -57,9 +58,9 @@ def test_kept_alerts_are_the_checks_own_and_are_computed_once(engine: Engine, sn
     calls: list[Period] = []
     real = alert_cache.compute
 
-    def counting(*args: object) -> object:
+    def counting(*args: object, **kwargs: object) -> object:
         calls.append(args[1])  # type: ignore[arg-type]
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(alert_cache, "compute", counting)
     first = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
@@ -102,10 +103,26 @@ def test_the_standard_periods_are_prepared_ahead(engine: Engine, snap: readpath.
                                            queries.last_meeting(queries.fetch_events(engine), TODAY))
     assert periods[0] == YEAR and len(periods) == len(set(periods)) >= 4
     assert Period(str(freshness.first_month), "2026-11") in periods  # everything
-    assert alert_cache.prepare(snap, TODAY) == len(periods)
+    assert alert_cache.prepare(snap, TODAY) == 2 * len(periods)  # the alerts, then the Data quality page's findings
     for period in periods:
         assert alert_cache.load(alert_cache.path_for(snap.path, period, TODAY)) == _checks_run(engine, period)  # type: ignore[arg-type]
+        kept = alert_cache.load(alert_cache.path_for(snap.path, period, TODAY, alert_cache.FINDINGS))  # type: ignore[arg-type]
+        assert isinstance(kept, Findings) and _same_findings(kept, _findings_of(engine, period))
     assert alert_cache.prepare(snap, TODAY) == 0  # nothing left to do
+
+
+def _findings_of(engine: Engine, period: Period) -> Findings:
+    """The Data quality page's checks run on every row of the period and the 12 months before it."""
+    history = Period(month_add(period.start, -alert_cache.HISTORY_MONTHS), period.end)
+    return compute_findings(queries.fetch_facts(engine, Filters(), history, with_indicator=False), TODAY,
+                            queries.fetch_denominators(engine), period.start, compute_last_due_month(TODAY))
+
+
+def _same_findings(got: Findings, expected: Findings) -> bool:
+    def rows(f: Findings) -> list[tuple[object, ...]]:
+        return sorted([(v.rule, v.message, v.rows) for v in f.violations]
+                      + [(i["check"], i["key"], str(i["detail"]), tuple(i["rows"])) for i in f.items.to_dict("records")])
+    return rows(got) == rows(expected)
 
 
 def test_large_snapshots_are_prepared_by_a_child_process_small_ones_not_at_all(snap: readpath.Reader) -> None:
@@ -256,7 +273,13 @@ def test_a_long_period_checked_in_parts_of_areas_gives_the_same_alerts(engine: E
     got = alert_cache.compute(reader, EVERYTHING, TODAY, *_inputs(engine), part_rows=part_rows)  # type: ignore[arg-type]
     expected = _checks_run(engine, EVERYTHING)
     assert {a.check for a in expected} >= {"breakdown_exceeds_total", "duplicate", "outlier"}
-    assert _findings(got) == _findings(expected)
+    assert _findings(got) == _findings(expected)  # type: ignore[arg-type]
+    # The Data quality page's findings: a later period, judged against the 12 months before it as well.
+    period = Period("2025-06", "2026-11")
+    page = alert_cache.compute(reader, period, TODAY, *_inputs(engine), part_rows=part_rows,  # type: ignore[arg-type]
+                               kind=alert_cache.FINDINGS)
+    assert isinstance(page, Findings) and _same_findings(page, _findings_of(engine, period))
+    assert min(v.month for v in page.violations) >= period.start and min(page.items["month"]) >= period.start
 
 
 @pytest.mark.parametrize(("counts", "part_rows", "parts"), [

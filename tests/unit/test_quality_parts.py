@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from dashboard import columns as C
-from dashboard.quality import Alert, compute_alerts, compute_alerts_in_parts
+from dashboard.quality import (
+    Alert,
+    Findings,
+    compute_alerts,
+    compute_alerts_in_parts,
+    compute_findings,
+    compute_findings_in_parts,
+)
 from dashboard.quality_outliers import rows_in
 from tests.unit.quality_frames import fact, frame, monthly
 
@@ -41,9 +48,10 @@ def problems() -> pd.DataFrame:
            fact(value=60, month="2025-03", organisation="Org O", pcode="PL22", activity="1.3", batch_id=1,
                 period_start=date(2025, 3, 1), period_end=date(2025, 5, 31)),
            fact(value=20, month="2025-04", organisation="Org O", pcode="PL22", activity="1.3", batch_id=2)]
-        # In LT01: trainings held above specialists trained.
+        # In LT01: trainings held above specialists trained; a negative value long ago.
         + [fact(indicator="TRAININGS_HELD", value=30, organisation="Org T", pcode="LT01", month="2025-06"),
-           fact(indicator="SPECIALISTS_TRAINED", value=12, organisation="Org T", pcode="LT01", month="2025-06")]
+           fact(indicator="SPECIALISTS_TRAINED", value=12, organisation="Org T", pcode="LT01", month="2025-06"),
+           fact(value=-5, organisation="Org N", pcode="LT01", month="2024-03")]
     )
     return frame(*rows)
 
@@ -90,3 +98,26 @@ def test_the_checks_across_areas_are_found_in_parts() -> None:
 def test_no_parts_no_alerts_but_a_stale_import() -> None:
     assert compute_alerts_in_parts([], rows_in(problems()), TODAY, RECENT) == []
     assert [a.check for a in compute_alerts_in_parts([], rows_in(problems()), TODAY, None)] == ["stale"]
+
+
+def test_findings_from_a_month_on_are_the_same_in_parts() -> None:
+    """The Data quality page's findings: rules over the months from ``since`` on only, outliers judged on the
+    whole series (the months before ``since`` set the usual level), duplicates from ``since`` on."""
+    data = problems()
+    since, until = "2024-11", "2025-10"
+    whole = compute_findings(data, TODAY, DENOMINATORS, since, until)
+    parts = compute_findings_in_parts(in_parts(data, [("PL14",), ("PL22",), ("LT01",)]), rows_in(data), TODAY,
+                                      DENOMINATORS, since, until)
+
+    def found(f: Findings) -> list[tuple[object, ...]]:
+        return sorted([(v.rule, v.message, v.rows) for v in f.violations]
+                      + [(i["check"], i["key"], str(i["detail"]), tuple(i["rows"])) for i in f.items.to_dict("records")])
+
+    assert found(parts) == found(whole)
+    rules = {v.rule for v in parts.violations}
+    # The breakdown (May 2025) and the future month are in; the negative value of March 2024 is not.
+    assert {"breakdown_exceeds_total", "future_month"} <= rules and "impossible_value" not in rules
+    assert "impossible_value" in {v.rule for v in compute_findings(data, TODAY, DENOMINATORS, None, until).violations}
+    assert min(v.month for v in parts.violations) >= since and min(parts.items[C.MONTH]) >= since
+    # Org S's outlier (November 2024) is judged against its earlier months, which are not in the findings.
+    assert list(parts.items.loc[parts.items["check"] == "outlier", C.MONTH]) == ["2024-11"]
