@@ -301,7 +301,9 @@ def quality_findings(url: str, version: int, filters: Filters, period: Period, t
     ids = readpath.read_ids(reader(url, version), filters, history).to_numpy()
     violations = [v for v, keep in zip(everything.violations, _about_kept_rows(
         [v.rows for v in everything.violations], ids), strict=True) if keep]
-    items = everything.items[_about_kept_rows([tuple(r) for r in everything.items["rows"]], ids)]
+    # A boolean array, not a list: an empty list would select no columns instead of no rows.
+    items = everything.items.loc[np.array(_about_kept_rows([tuple(r) for r in everything.items["rows"]], ids),
+                                          dtype=bool)]
     return Findings(violations, items.reset_index(drop=True))
 
 

@@ -375,3 +375,12 @@ def test_another_unique_people_indicator_shows_its_own_areas_and_the_matrix_keep
         matrix = next(df for df in at.dataframe if "Jul 2026" in df.value.columns)
         assert "background-color" in matrix.proto.arrow_data.styler.styles
         at.run()
+
+
+def test_a_filter_keeping_no_follow_up_item_shows_none() -> None:
+    """Nothing to follow up about the rows a filter keeps: the lists are empty, not broken."""
+    at = run_page(PAGE, org="Light of Hope", period="last_month")  # no item at all last month
+    no_exception(at)
+    assert metric(at, "Possible duplicates to review") == "0"
+    assert metric(at, "Outliers and jumps to review") == "0"
+    assert "Light of Hope" in at.query_params.get("org", [])
