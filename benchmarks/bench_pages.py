@@ -1,6 +1,6 @@
 """The pages at scale, measured through the pages themselves (so the figures hold whatever the read path
 is): cold start to Home rendered (AppTest in a fresh process, and ``streamlit run`` in headless Chromium),
-a warm rerun of every page, a filter change on Home, Indicators, Explorer and Map, CSV and XLSX export of
+a warm rerun of every page, a filter change on Home, Indicators, Explorer, Map and Data quality, CSV and XLSX export of
 up to 1M of the Explorer's rows, and import throughput, each against the naive baseline
 (:mod:`benchmarks.baseline`) where one applies.
 
@@ -30,8 +30,10 @@ from benchmarks.page_runs import CHROMIUM, EMPTY_PAGE, EXPORT_ROWS
 PAGES = {"Home.py": "Home", "pages/1_Indicators.py": "Indicators", "pages/2_Explorer.py": "Explorer",
          "pages/3_Map.py": "Map", "pages/4_Data_quality.py": "Data quality", "pages/5_Import.py": "Import",
          "pages/6_Sources.py": "Sources", "pages/7_Admin.py": "Admin"}
-FILTER_PAGES = ["Home.py", "pages/1_Indicators.py", "pages/2_Explorer.py", "pages/3_Map.py"]
-BASELINE_PAGES = set(FILTER_PAGES)
+BASELINE_PAGES = {"Home.py", "pages/1_Indicators.py", "pages/2_Explorer.py", "pages/3_Map.py"}
+# The Data quality page too (the 150 ms target is for every page; the naive baseline has no checks to compare
+# with): its checks are kept per period, so a filter change is an id query and the page's own reads.
+FILTER_PAGES = [*sorted(BASELINE_PAGES, key=list(PAGES).index), "pages/4_Data_quality.py"]
 # Targets at 1M rows from issue 9 (ms); the ratio target is 20× faster than the baseline.
 TARGETS = {"cold": 4000.0, "warm": 150.0, "filter": 150.0, "csv": 2000.0}
 GROUPS = ("cold", "browser", "warm", "filter", "export", "xlsx", "import", "baseline")
