@@ -54,3 +54,29 @@ def test_provenance_from_the_facts_table_equals_that_of_the_joined_rows(
     want = readpath.read_provenance(snap, filters, period)
     assert tidy(got.sort_values(order, ignore_index=True, na_position="first")) == tidy(
         want.sort_values(order, ignore_index=True, na_position="first"))
+
+
+@pytest.mark.parametrize(("filters", "period"), CASES)
+def test_report_arrivals_grouped_on_the_facts_table_equal_those_of_the_joined_rows(
+        engine: Engine, filters: Filters, period: Period | None) -> None:
+    """When each organisation's month arrived (the Data quality page's completeness): grouped by ids on the facts
+    table, then named, the same rows as grouping every fact joined to its dimensions (replaced ones included)."""
+    from sqlalchemy import func, select
+
+    q = queries
+    if period is None:
+        period = Period("2000-01", "2099-12")
+    joined = q.apply_filters(
+        select(q.o.c.name.label(C.ORGANISATION), q.f.c.period_month.label(C.MONTH), q.b.c.id.label(C.BATCH),
+               func.min(q.b.c.finished_at).label("first_import"))
+        .select_from(q._facts_with_dimensions())
+        .where(q.b.c.status == "committed"), filters, period, with_indicator=False,
+    ).group_by(q.o.c.name, q.f.c.period_month, q.b.c.id)
+    with engine.connect() as conn:
+        want = pd.read_sql(joined, conn)
+    want["first_import"] = pd.to_datetime(want["first_import"])
+    got = queries.fetch_report_arrivals(engine, filters, period)
+    order = [C.ORGANISATION, C.MONTH, C.BATCH]
+    pd.testing.assert_frame_equal(got.sort_values(order, ignore_index=True), want.sort_values(order, ignore_index=True))
+    if filters == Filters():
+        assert len(got) > 10
