@@ -263,11 +263,15 @@ def alerts(url: str, version: int, filters: Filters, period: Period, today: date
 
 def _about_kept_rows(rows: list[tuple[int, ...]], ids: np.ndarray) -> list[bool]:
     """For each finding's ``rows`` (fact ids), whether it concerns one of ``ids`` (a finding about no rows
-    always does): one vectorised membership test over all their rows, not a set of ids."""
+    always does): one vectorised look-up over all their rows in a table of the kept ids (fact ids are
+    positive integers up to the number of facts ever written), not a set of ids or a sort of millions."""
     owner = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
     kept = np.array([not r for r in rows], dtype=bool)
     if len(owner):
-        kept[owner[np.isin(np.concatenate([np.asarray(r, dtype="int64") for r in rows]), ids)]] = True
+        concerned = np.fromiter((i for r in rows for i in r), dtype="int64", count=len(owner))
+        table = np.zeros(int(max(concerned.max(), ids.max(initial=0))) + 1, dtype=bool)
+        table[ids] = True
+        kept[owner[table[concerned]]] = True
     return kept.tolist()
 
 
