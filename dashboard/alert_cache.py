@@ -216,8 +216,8 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     with _locked(path):  # the preparing process (or another thread) may be computing this very period: wait
         got = load(path)
         if got is None:
-            # One computation at a time in the whole cache folder (all processes): each holds every row of
-            # its period in memory, and two long periods at 10M rows at once would not fit.
+            # One computation at a time in the whole cache folder (all processes): each holds a part of its
+            # period (up to PART_ROWS rows) and the checks' working copies in memory.
             with _locked(path.with_name("alerts-computing")):
                 got = compute(reader, period, today, *inputs(), kind=kind)
             save(path, got)

@@ -83,8 +83,10 @@ class QualityReport:
 
 
 def report(ctx: PageContext) -> QualityReport:
-    """The page's checks (:func:`compute_report`), run once per context and language."""
-    return ctx.computed("dashboard.quality_ui:compute_report")  # type: ignore[no-any-return]
+    """The page's checks (:func:`compute_report`), run once per context and language. The first view of a
+    period after an import may wait for its checks (a minute at ten million rows): a spinner says so."""
+    with st.spinner(_("Checking the reports of this period (once per period after each import)…")):
+        return ctx.computed("dashboard.quality_ui:compute_report")  # type: ignore[no-any-return]
 
 
 def compute_report(ctx: PageContext) -> QualityReport:
