@@ -1,16 +1,18 @@
-"""Data-quality alerts prepared ahead and kept on disk beside the snapshot.
+"""Data-quality findings prepared ahead and kept on disk beside the snapshot.
 
-Every check (:func:`dashboard.quality.compute_alerts`) runs over all the reports of a period: seconds at a
+Every check (:func:`dashboard.quality.compute_findings`) runs over all the reports of a period: seconds at a
 million rows, too slow for a co-lead changing the period in a meeting, and lost whenever the server
-restarts. So the alerts of a period are computed once per snapshot (that is, per data version) and written
-next to it as ``alerts-<snapshot signature>-<key>.pkl``; the key names the period, the date the checks were
-judged on and the code of the checks, so a new day, another period or a new release of the checks never
-reads an old file. Writing is atomic (a temporary file renamed into place); a file that cannot be read is
+restarts. So the findings of a period (rule violations and follow-up items, :class:`dashboard.quality.Findings`)
+are computed once per snapshot (that is, per state of the facts) and written next to it as
+``alerts-<snapshot signature>-<key>.pkl``; the key names the period, the date the checks were judged on and the
+code of the checks, so a new day, another period or a new release of the checks never reads an old file.
+Home's alerts are drawn from them when read (:func:`dashboard.quality.compute_alerts_of`), with the reviews and
+the last import of that moment: a co-lead's review changes no kept file. Writing is atomic (a temporary file renamed into place); a file that cannot be read is
 recomputed, never trusted.
 
-The Data quality page's findings (:class:`dashboard.quality.Findings`: rule violations and follow-up items,
-outliers judged against :data:`HISTORY_MONTHS` more months) are kept the same way, as a second kind of file
-(``kind`` :data:`FINDINGS`): the page then never reads a period's rows into the app either.
+The Data quality page's findings (outliers judged against :data:`HISTORY_MONTHS` more months) are kept the same
+way, as a second kind of file (``kind`` :data:`FINDINGS`): the page then never reads a period's rows into the
+app either.
 
 When a large snapshot is first used, :func:`prepare_in_background` computes the alerts, then the findings, of
 every standard period (year to date, last month, last quarter, since the meeting, everything) in a child
@@ -38,7 +40,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -46,19 +48,12 @@ import pandas as pd
 from dashboard import columns as C
 from dashboard import queries, readpath
 from dashboard.filters import PRESETS, Filters, Period, month_add, resolve_period
-from dashboard.quality import (
-    Alert,
-    Findings,
-    compute_alerts_of,
-    compute_findings,
-    compute_findings_in_parts,
-    compute_last_due_month,
-)
+from dashboard.quality import Findings, compute_findings, compute_findings_in_parts, compute_last_due_month
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the fields of Alert or Findings change
-ALERTS, FINDINGS = "alerts", "findings"  # the kinds of file kept: Home's alerts, the Data quality page's findings
+FORMAT = 3  # bump when the fields of Findings, Violation or the items change
+ALERTS, FINDINGS = "alerts", "findings"  # the kinds of file kept: for Home's alerts, for the Data quality page
 HISTORY_MONTHS = 12  # the page's outliers are judged against this many months before the period as well
 #: Snapshots smaller than this are quick to check on demand: no background preparation for them.
 PREPARE_MIN_ROWS = 200_000
@@ -84,36 +79,35 @@ def snapshot_signature(snapshot_path: Path) -> str:
 
 
 def path_for(snapshot_path: Path, period: Period, today: date, kind: str = ALERTS) -> Path:
-    """Where the alerts (or the findings: ``kind``) of ``period``, judged on ``today``, for the snapshot at
-    ``snapshot_path`` are kept."""
+    """Where the findings of ``kind`` of ``period``, judged on ``today``, for the snapshot at ``snapshot_path``
+    are kept."""
     key = hashlib.sha256(f"{_CODE} {period.start} {period.end} {today.isoformat()}".encode()).hexdigest()[:16]
     return snapshot_path.with_name(f"{kind}-{snapshot_signature(snapshot_path)}-{key}.pkl")
 
 
-def load(path: Path) -> list[Alert] | Findings | None:
-    """The alerts or findings kept at ``path``, or None when there are none or the file cannot be read (it is
-    removed)."""
+def load(path: Path) -> Findings | None:
+    """The findings kept at ``path``, or None when there are none or the file cannot be read (it is removed)."""
     try:
         with path.open("rb") as fh:
             got = pickle.load(fh)  # noqa: S301 - our own file, written by save() into our cache folder
     except FileNotFoundError:
         return None
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file is recomputed, not trusted
-        log.warning("ignoring unreadable alerts file %s: %s", path, exc)
+        log.warning("ignoring unreadable findings file %s: %s", path, exc)
         path.unlink(missing_ok=True)
         return None
-    if not (isinstance(got, Findings) or isinstance(got, list) and all(isinstance(a, Alert) for a in got)):
+    if not isinstance(got, Findings):
         path.unlink(missing_ok=True)
         return None
     return got
 
 
-def save(path: Path, alerts: list[Alert] | Findings) -> None:
-    """Write ``alerts`` to ``path`` atomically (a reader sees the old file, the new one or none)."""
+def save(path: Path, findings: Findings) -> None:
+    """Write ``findings`` to ``path`` atomically (a reader sees the old file, the new one or none)."""
     tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         with tmp.open("wb") as fh:
-            pickle.dump(alerts, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(findings, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -127,13 +121,13 @@ CHECKED_COLUMNS = (C.ID, C.INDICATOR, C.ORGANISATION, C.ACTIVITY, C.PCODE, C.MON
 PART_ROWS = 400_000
 
 
-def compute(reader: readpath.Reader, period: Period, today: date, last_import: datetime | None,
-            denominators: pd.DataFrame, reviews: pd.DataFrame, part_rows: int = PART_ROWS,
-            kind: str = ALERTS) -> list[Alert] | Findings:
-    """Every check over all the current reports of ``period`` (no filter: pages filter the alerts); in parts
+def compute(reader: readpath.Reader, period: Period, today: date, denominators: pd.DataFrame,
+            part_rows: int = PART_ROWS, kind: str = ALERTS) -> Findings:
+    """Every check over all the current reports of ``period`` (no filter: pages filter the findings); in parts
     of at most about ``part_rows`` rows (:func:`plan_parts`, :func:`dashboard.quality.compute_findings_in_parts`).
-    The alerts (``kind`` :data:`ALERTS`), or the findings (:data:`FINDINGS`: outliers judged against
-    :data:`HISTORY_MONTHS` more months, review status left to the reader)."""
+    For Home's alerts (``kind`` :data:`ALERTS`) over the period itself; for the Data quality page
+    (:data:`FINDINGS`) with outliers judged against :data:`HISTORY_MONTHS` more months. Review status is left
+    to the reader."""
     until = compute_last_due_month(today)
     since = period.start if kind == FINDINGS else None
     read = Period(month_add(period.start, -HISTORY_MONTHS), period.end) if since else period
@@ -146,7 +140,7 @@ def compute(reader: readpath.Reader, period: Period, today: date, last_import: d
                                       places=places) for places in parts)
         findings = compute_findings_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
                                              denominators, since, until)
-    return findings if kind == FINDINGS else compute_alerts_of(findings, today, last_import, reviews)
+    return findings
 
 
 def plan_parts(counts: dict[str, int], part_rows: int) -> list[tuple[str, ...]]:
@@ -167,15 +161,13 @@ def plan_parts(counts: dict[str, int], part_rows: int) -> list[tuple[str, ...]]:
 
 
 class AlertsPending(Exception):
-    """The alerts of a period are being checked in a child process and the caller chose not to wait."""
+    """The findings of a period are being checked in a child process and the caller chose not to wait."""
 
 
-def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[], tuple[
-        datetime | None, pd.DataFrame, pd.DataFrame]], rows: int = 0, keep_at: Path | None = None,
-        wait: bool = True, kind: str = ALERTS) -> list[Alert] | Findings:
-    """The alerts (or findings: ``kind``) of ``period``: from the file beside the snapshot, else computed and
-    kept there.
-    ``inputs`` gives (last import, denominators, reviews) when the checks have to run. For a large database
+def get(reader: readpath.Reader, period: Period, today: date, denominators: Callable[[], pd.DataFrame],
+        rows: int = 0, keep_at: Path | None = None, wait: bool = True, kind: str = ALERTS) -> Findings:
+    """The findings of ``kind`` of ``period``: from the file beside the snapshot, else computed and kept there.
+    ``denominators`` gives the populations when the checks have to run. For a large database
     (``rows`` of at least :data:`PREPARE_MIN_ROWS`) they run in a child process, so the app never holds every
     row of a long period in memory. The database read path has no snapshot file: ``keep_at`` (the snapshot
     path its signature would have) names where its alerts are kept; without either they are computed every
@@ -184,7 +176,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
     period can queue behind the preparation of every standard period for minutes after an import."""
     base = reader.path or keep_at
     if base is None:
-        return compute(reader, period, today, *inputs(), kind=kind)
+        return compute(reader, period, today, denominators(), kind=kind)
     path = path_for(base, period, today, kind)
     got = load(path)
     if got is not None:
@@ -219,7 +211,7 @@ def get(reader: readpath.Reader, period: Period, today: date, inputs: Callable[[
             # One computation at a time in the whole cache folder (all processes): each holds a part of its
             # period (up to PART_ROWS rows) and the checks' working copies in memory.
             with _locked(path.with_name("alerts-computing")):
-                got = compute(reader, period, today, *inputs(), kind=kind)
+                got = compute(reader, period, today, denominators(), kind=kind)
             save(path, got)
     return got
 
@@ -309,27 +301,27 @@ def prepare(reader: readpath.Reader, today: date, periods: Iterable[Period] | No
         if periods is None:
             periods = standard_periods(today, str(freshness.first_month),
                                        queries.last_meeting(queries.fetch_events(engine), today))
-        inputs = _inputs_of(engine, freshness.last_import)
+        denominators = _denominators_of(engine)
         periods = list(periods)
         for kind in kinds:
             for period in periods:
                 if base is not None and load(path_for(base, period, today, kind)) is None:
-                    get(reader, period, today, inputs, keep_at=base, kind=kind)
+                    get(reader, period, today, denominators, keep_at=base, kind=kind)
                     computed += 1
     except Exception:  # noqa: BLE001 - the page computes what is missing when it is asked for
         log.exception("preparing the data-quality alerts failed")
     return computed
 
 
-def _inputs_of(engine: object, last_import: datetime | None) -> Callable[[], tuple[
-        datetime | None, pd.DataFrame, pd.DataFrame]]:
-    cached: list[tuple[datetime | None, pd.DataFrame, pd.DataFrame]] = []
+def _denominators_of(engine: object) -> Callable[[], pd.DataFrame]:
+    """The populations, read once when first needed."""
+    cached: list[pd.DataFrame] = []
 
-    def inputs() -> tuple[datetime | None, pd.DataFrame, pd.DataFrame]:
+    def denominators() -> pd.DataFrame:
         if not cached:
-            cached.append((last_import, queries.fetch_denominators(engine), queries.fetch_reviews(engine)))  # type: ignore[arg-type]
+            cached.append(queries.fetch_denominators(engine))  # type: ignore[arg-type]
         return cached[0]
-    return inputs
+    return denominators
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
 from dashboard.figures import IndicatorFigures, compute_indicator_figures, indicator_filters
 from dashboard.filters import AllowLists, Filters, Period, month_add
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
-from dashboard.quality import Alert, Findings
+from dashboard.quality import Alert, Findings, compute_alerts_of
 from geo.boundaries import Boundaries
 
 #: How the cached functions' key arguments are hashed: Streamlit hashes a dataclass field by field through
@@ -247,7 +247,7 @@ def clear() -> None:
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def alerts(url: str, version: int, filters: Filters, period: Period, today: date, wait: bool = True) -> list[Alert]:
-    """Data-quality alerts for what the filters show: every check runs once per data version and period over
+    """Data-quality alerts for what the filters show: every check runs once per state of the facts and period over
     all the period's reports (:func:`_period_alerts`), then only the alerts about rows the filters keep are
     listed (with any alert not about rows, such as a stale import). A filter change costs one id query, not
     the checks again; an alert about a report shows whichever part of it the filters keep. ``wait=False``: raise
@@ -278,22 +278,23 @@ def _about_kept_rows(rows: list[tuple[int, ...]], ids: np.ndarray) -> list[bool]
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def _period_alerts(url: str, version: int, period: Period, today: date, wait: bool = True) -> list[Alert]:
     """Every check over the period's reports, prepared ahead or kept beside the snapshot
-    (:mod:`dashboard.alert_cache`): computed at most once per data version, period and day."""
-    return _kept(url, version, period, today, wait, alert_cache.ALERTS)  # type: ignore[return-value]
+    (:mod:`dashboard.alert_cache`): computed at most once per state of the facts, period and day; the reviews
+    and the last import are those of this data version (a review changes the alerts, not the kept findings)."""
+    return compute_alerts_of(_kept(url, version, period, today, wait, alert_cache.ALERTS), today,
+                             freshness(url, version).last_import, reviews(url, version))
 
 
-def _kept(url: str, version: int, period: Period, today: date, wait: bool, kind: str) -> list[Alert] | Findings:
+def _kept(url: str, version: int, period: Period, today: date, wait: bool, kind: str) -> Findings:
     source = reader(url, version)
     keep_at, rows = _alerts_home(url, version, source.path)
-    return alert_cache.get(source, period, today,
-                           lambda: (freshness(url, version).last_import, denominators(url, version),
-                                    reviews(url, version)), rows=rows, keep_at=keep_at, wait=wait, kind=kind)
+    return alert_cache.get(source, period, today, lambda: denominators(url, version), rows=rows, keep_at=keep_at,
+                           wait=wait, kind=kind)
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=16)
 def quality_findings(url: str, version: int, filters: Filters, period: Period, today: date) -> Findings:
     """The Data quality page's findings for what the filters show (review status left to the page): every
-    check runs once per data version and period over all the period's reports (outliers against
+    check runs once per state of the facts and period over all the period's reports (outliers against
     :data:`~dashboard.alert_cache.HISTORY_MONTHS` more months; kept beside the snapshot like the alerts), then
     only the findings about rows the filters keep are listed, as for :func:`alerts`. A filter change costs one
     id query, and the app never holds the period's rows: a large database is checked in a child process."""
@@ -313,7 +314,7 @@ def quality_findings(url: str, version: int, filters: Filters, period: Period, t
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
 def _period_findings(url: str, version: int, period: Period, today: date) -> Findings:
-    return _kept(url, version, period, today, True, alert_cache.FINDINGS)  # type: ignore[return-value]
+    return _kept(url, version, period, today, True, alert_cache.FINDINGS)
 
 
 @st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)

@@ -1,7 +1,7 @@
 """The columnar snapshot: the read path's fast copy of the current facts.
 
-The SQL database stays the system of record. For each data version (which every import, rollback and
-refresh bumps) the flat fact view (:func:`dashboard.queries.flat_select`: current facts of committed
+The SQL database stays the system of record. For each state of the facts (every import, rollback and
+refresh that brings new rows changes it) the flat fact view (:func:`dashboard.queries.flat_select`: current facts of committed
 batches with their dimension columns) is written once to a Parquet file in ``MHPSS_CACHE_DIR``, sorted by
 month and indicator so that a period filter reads only the row groups it needs. Pages then run the read
 path's statements (:mod:`dashboard.queries`, ``flat_*``) in DuckDB against that file: the same SQLAlchemy
@@ -10,10 +10,12 @@ statements that ``MHPSS_READ_PATH=database`` sends to the configured database.
 Writing is streamed (chunks of :data:`CHUNK_ROWS` rows) and atomic: a temporary file is renamed into place
 only when complete, so a crash leaves either the old snapshot or none, never half of one.
 
-The file is named by a signature of what it holds (:func:`signature`): the data version, every import batch
-(id, status, content hash, time) and the dimension tables. Facts only change through import batches, so two
+The file is named by a signature of what it holds (:func:`signature`): every import batch (id, status, content
+hash, time), the newest fact id and the dimension tables. Facts only change through import batches, so two
 databases with the same signature hold the same facts: copies of one database (test fixtures, a staging
-copy) share one file, and a changed database never reads another's. Files not used for a day are removed,
+copy) share one file, and a changed database never reads another's. The data version is not part of it: what
+bumps the version without touching the facts (a co-lead's review, a reporting-plan entry, a refresh that found
+nothing new) keeps the snapshot, which at ten million rows takes minutes to rebuild. Files not used for a day are removed,
 keeping the most recent :data:`KEEP_FILES`.
 
 No streamlit here: :mod:`dashboard.cache` decides when to call it.
@@ -65,15 +67,15 @@ KEEP_FILES = 8
 
 def signature(engine: Engine) -> str:
     """What the snapshot of ``engine``'s database would hold, as a short hash (see the module docstring)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from dashboard import store
 
     digest = hashlib.sha256(f"format {FORMAT}".encode())
     b = store.import_batches
     with engine.connect() as conn:
-        digest.update(str(store.read_data_version(conn)).encode())
-        for stmt in (select(b.c.id, b.c.status, b.c.content_hash, b.c.finished_at).order_by(b.c.id),
+        for stmt in (select(func.max(store.facts.c.id)),
+                     select(b.c.id, b.c.status, b.c.content_hash, b.c.finished_at).order_by(b.c.id),
                      *(select(t).order_by(t.c.id) for t in (store.indicators, store.organisations,
                                                             store.activities, store.locations))):
             for row in conn.execute(stmt):

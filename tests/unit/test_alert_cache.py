@@ -5,16 +5,18 @@ prepared ahead; and a filter keeps exactly the alerts about rows it keeps."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from dashboard import alert_cache, queries, readpath, snapshot, store
 from dashboard.filters import Filters, Period, month_add
-from dashboard.quality import Findings, compute_alerts, compute_findings
+from dashboard.quality import Alert, Findings, compute_alerts, compute_alerts_of, compute_findings
 from dashboard.quality_completeness import compute_last_due_month
 from tests.pages.test_data_quality_page import insert_problems
 
@@ -48,9 +50,21 @@ def _inputs(engine: Engine) -> tuple[object, ...]:
             queries.fetch_reviews(engine))
 
 
-def _checks_run(engine: Engine, period: Period, today: date = TODAY) -> list[object]:
+def _dens(engine: Engine) -> Callable[[], pd.DataFrame]:
+    """What alert_cache asks for when the checks run: the populations."""
+    return lambda: queries.fetch_denominators(engine)
+
+
+def _checks_run(engine: Engine, period: Period, today: date = TODAY) -> list[Alert]:
     rows = queries.fetch_facts(engine, Filters(), period, with_indicator=False)
     return compute_alerts(rows, today, *_inputs(engine))  # type: ignore[arg-type]
+
+
+def _alerts(engine: Engine, findings: Findings | None, today: date = TODAY) -> list[Alert]:
+    """Home's alerts from kept findings, with the database's reviews and last import now (as the cache does)."""
+    assert findings is not None
+    return compute_alerts_of(findings, today, queries.fetch_freshness(engine).last_import,
+                             queries.fetch_reviews(engine))
 
 
 def test_kept_alerts_are_the_checks_own_and_are_computed_once(engine: Engine, snap: readpath.Reader,
@@ -63,16 +77,16 @@ def test_kept_alerts_are_the_checks_own_and_are_computed_once(engine: Engine, sn
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(alert_cache, "compute", counting)
-    first = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
+    first = _alerts(engine, alert_cache.get(snap, YEAR, TODAY, _dens(engine)))
     expected = _checks_run(engine, YEAR)
     assert first == expected and any(alert.rows for alert in first)
     assert alert_cache.path_for(snap.path, YEAR, TODAY).exists()  # type: ignore[arg-type]
-    again = alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("the checks ran again"))  # type: ignore[arg-type,return-value]
+    again = _alerts(engine, alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("the checks ran again")))
     assert again == expected and calls == [YEAR]
     # Another period, or the same period judged another day, is another file.
     other = Period("2025-01", "2025-12")
-    assert alert_cache.get(snap, other, TODAY, lambda: _inputs(engine)) == _checks_run(engine, other)  # type: ignore[arg-type,return-value]
-    alert_cache.get(snap, YEAR, date(2026, 12, 1), lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
+    assert _alerts(engine, alert_cache.get(snap, other, TODAY, _dens(engine))) == _checks_run(engine, other)
+    alert_cache.get(snap, YEAR, date(2026, 12, 1), _dens(engine))
     assert len(calls) == 3
     assert len(list(snap.path.parent.glob("alerts-*.pkl"))) == 3  # type: ignore[union-attr]
 
@@ -80,21 +94,51 @@ def test_kept_alerts_are_the_checks_own_and_are_computed_once(engine: Engine, sn
 def test_a_damaged_file_is_recomputed_not_trusted(engine: Engine, snap: readpath.Reader) -> None:
     path = alert_cache.path_for(snap.path, YEAR, TODAY)  # type: ignore[arg-type]
     path.write_bytes(b"not a pickle at all")
-    got = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine))  # type: ignore[arg-type,return-value]
-    assert got == _checks_run(engine, YEAR)
-    assert alert_cache.load(path) == got  # the file was written afresh
+    got = alert_cache.get(snap, YEAR, TODAY, _dens(engine))
+    assert _alerts(engine, got) == _checks_run(engine, YEAR)
+    assert _alerts(engine, alert_cache.load(path)) == _alerts(engine, got)  # the file was written afresh
 
 
 def test_new_data_means_new_alerts(engine: Engine, tmp_path: Path, fixture_db_path: Path) -> None:
-    """The file is named by the snapshot: after an import (a new data version) the old alerts are not read."""
+    """The file is named by the snapshot: after a change to the facts (here a batch rolled back) the old alerts
+    are not read; a new data version that leaves the facts alone (a review, a plan entry) keeps them."""
     copy = tmp_path / "changed.db"
     shutil.copy(fixture_db_path, copy)
     changed = store.get_engine(f"sqlite:///{copy}")
+    same = snapshot.signature(changed)
     with changed.begin() as conn:
+        store.bump_data_version(conn)
+    assert snapshot.signature(changed) == same
+    with changed.begin() as conn:
+        conn.execute(update(store.import_batches).where(store.import_batches.c.id == 1).values(status="rolled_back"))
         store.bump_data_version(conn)
     a = snapshot.ensure(engine, tmp_path, snapshot.signature(engine))
     b = snapshot.ensure(changed, tmp_path, snapshot.signature(changed))
     assert alert_cache.path_for(a, YEAR, TODAY) != alert_cache.path_for(b, YEAR, TODAY)
+
+
+def test_a_review_keeps_the_snapshot_and_leaves_home_at_once(problems_db: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marking an item reviewed bumps the data version (pages re-read), but the facts did not change: the
+    snapshot and the kept findings stay (at ten million rows a rebuild takes minutes), and the reviewed item
+    leaves Home's alerts on the next read."""
+    from dashboard import cache, quality_store
+
+    copy = tmp_path / "problems.db"
+    shutil.copy(problems_db, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("MHPSS_CACHE_DIR", str(tmp_path / "cache"))
+    cache.clear()
+    before = cache.alerts(url, cache.data_version(url), Filters(), YEAR, TODAY)
+    outlier = next(a for a in before if a.check == "outlier")
+    files = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    key = next(i["key"] for i in alert_cache.load(next((tmp_path / "cache").glob("alerts-*.pkl"))).items.to_dict(  # type: ignore[union-attr]
+        "records") if i["check"] == "outlier")
+    quality_store.set_review(store.get_engine(url), "outlier", key, comment="a campaign month", reviewed_by="test")
+    after = cache.alerts(url, cache.data_version(url), Filters(), YEAR, TODAY)
+    assert outlier not in after and len(after) == len(before) - 1
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == files  # no new snapshot, no new findings
+    cache.clear()
 
 
 def test_the_standard_periods_are_prepared_ahead(engine: Engine, snap: readpath.Reader) -> None:
@@ -105,7 +149,8 @@ def test_the_standard_periods_are_prepared_ahead(engine: Engine, snap: readpath.
     assert Period(str(freshness.first_month), "2026-11") in periods  # everything
     assert alert_cache.prepare(snap, TODAY) == 2 * len(periods)  # the alerts, then the Data quality page's findings
     for period in periods:
-        assert alert_cache.load(alert_cache.path_for(snap.path, period, TODAY)) == _checks_run(engine, period)  # type: ignore[arg-type]
+        assert _alerts(engine, alert_cache.load(alert_cache.path_for(snap.path, period, TODAY))) == _checks_run(  # type: ignore[arg-type]
+            engine, period)
         kept = alert_cache.load(alert_cache.path_for(snap.path, period, TODAY, alert_cache.FINDINGS))  # type: ignore[arg-type]
         assert isinstance(kept, Findings) and _same_findings(kept, _findings_of(engine, period))
     assert alert_cache.prepare(snap, TODAY) == 0  # nothing left to do
@@ -130,7 +175,7 @@ def test_large_snapshots_are_prepared_by_a_child_process_small_ones_not_at_all(s
     child = alert_cache.prepare_in_background(snap, TODAY, rows=alert_cache.PREPARE_MIN_ROWS)
     assert child is not None and child.wait(timeout=300) == 0  # a child process of its own
     got = alert_cache.load(alert_cache.path_for(snap.path, YEAR, TODAY))  # type: ignore[arg-type]
-    assert got is not None and got == _checks_run(snap.engine, YEAR)
+    assert got is not None and _alerts(snap.engine, got) == _checks_run(snap.engine, YEAR)
     assert alert_cache.prepare_in_background(snap, TODAY, rows=10**9) is None  # once per snapshot
 
 
@@ -162,8 +207,8 @@ def test_a_large_snapshot_is_checked_in_a_child_process(engine: Engine, snap: re
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The app's process never runs the checks over a large snapshot's rows: a child does and keeps the file."""
     monkeypatch.setattr(alert_cache, "compute", lambda *args: pytest.fail("checked in the app's process"))
-    got = alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),  # type: ignore[arg-type,return-value]
-                          rows=alert_cache.PREPARE_MIN_ROWS)
+    got = _alerts(engine, alert_cache.get(snap, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),
+                                          rows=alert_cache.PREPARE_MIN_ROWS))
     monkeypatch.undo()
     assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
 
@@ -200,7 +245,7 @@ def test_a_caller_that_does_not_wait_is_told_the_checks_are_running_then_gets_th
             assert time.monotonic() < deadline, "the child never finished"
             time.sleep(0.2)
     monkeypatch.undo()
-    assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
+    assert _alerts(engine, got) == _checks_run(engine, YEAR) and any(a.rows for a in _alerts(engine, got))
 
 
 def test_when_the_child_fails_the_app_checks_itself(engine: Engine, snap: readpath.Reader,
@@ -209,8 +254,8 @@ def test_when_the_child_fails_the_app_checks_itself(engine: Engine, snap: readpa
     import sys
 
     monkeypatch.setattr(alert_cache, "_child_command", lambda *args: [sys.executable, "-c", "raise SystemExit(3)"])
-    got = alert_cache.get(snap, YEAR, TODAY, lambda: _inputs(engine), rows=10**7)  # type: ignore[arg-type,return-value]
-    assert got == _checks_run(engine, YEAR)
+    got = alert_cache.get(snap, YEAR, TODAY, _dens(engine), rows=10**7)
+    assert _alerts(engine, got) == _checks_run(engine, YEAR)
     assert "failed" in caplog.text
 
 
@@ -222,15 +267,17 @@ def test_the_database_read_path_keeps_its_alerts_too(engine: Engine, tmp_path: P
     keep_at = snapshot.path_for(tmp_path / "cache", snapshot.signature(engine))
     assert not keep_at.exists()
     monkeypatch.setattr(alert_cache, "compute", lambda *args: pytest.fail("checked in the app's process"))
-    got = alert_cache.get(database, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),  # type: ignore[arg-type,return-value]
-                          rows=alert_cache.PREPARE_MIN_ROWS, keep_at=keep_at)
+    kept = alert_cache.get(database, YEAR, TODAY, lambda: pytest.fail("inputs read in the app"),
+                           rows=alert_cache.PREPARE_MIN_ROWS, keep_at=keep_at)
     monkeypatch.undo()
+    got = _alerts(engine, kept)
     assert got == _checks_run(engine, YEAR) and any(a.rows for a in got)
-    assert alert_cache.load(alert_cache.path_for(keep_at, YEAR, TODAY)) == got
+    assert _alerts(engine, alert_cache.load(alert_cache.path_for(keep_at, YEAR, TODAY))) == got
     assert not keep_at.exists()  # no snapshot was written: only the alerts
     # Another period, small database: computed in the app and kept in the same place.
     other = Period("2025-01", "2025-12")
-    assert alert_cache.get(database, other, TODAY, lambda: _inputs(engine), keep_at=keep_at) == _checks_run(engine, other)  # type: ignore[arg-type,return-value]
+    assert _alerts(engine, alert_cache.get(database, other, TODAY, _dens(engine), keep_at=keep_at)) == _checks_run(
+        engine, other)
     assert len(list(keep_at.parent.glob("alerts-*.pkl"))) == 2
 
 
@@ -270,14 +317,13 @@ def test_a_long_period_checked_in_parts_of_areas_gives_the_same_alerts(engine: E
     assert sum(counts.values()) == len(queries.fetch_facts(engine, Filters(), EVERYTHING, with_indicator=False))
     parts = alert_cache.plan_parts(counts, part_rows)
     assert len(parts) > 2
-    got = alert_cache.compute(reader, EVERYTHING, TODAY, *_inputs(engine), part_rows=part_rows)  # type: ignore[arg-type]
+    got = _alerts(engine, alert_cache.compute(reader, EVERYTHING, TODAY, _dens(engine)(), part_rows=part_rows))
     expected = _checks_run(engine, EVERYTHING)
     assert {a.check for a in expected} >= {"breakdown_exceeds_total", "duplicate", "outlier"}
-    assert _findings(got) == _findings(expected)  # type: ignore[arg-type]
+    assert _findings(got) == _findings(expected)
     # The Data quality page's findings: a later period, judged against the 12 months before it as well.
     period = Period("2025-06", "2026-11")
-    page = alert_cache.compute(reader, period, TODAY, *_inputs(engine), part_rows=part_rows,  # type: ignore[arg-type]
-                               kind=alert_cache.FINDINGS)
+    page = alert_cache.compute(reader, period, TODAY, _dens(engine)(), part_rows=part_rows, kind=alert_cache.FINDINGS)
     assert isinstance(page, Findings) and _same_findings(page, _findings_of(engine, period))
     assert min(v.month for v in page.violations) >= period.start and min(page.items["month"]) >= period.start
 
