@@ -9,7 +9,7 @@ come back with the column names and types of :func:`dashboard.queries.fetch_fact
 Each side keeps the facts pre-aggregated at the grain the indicator rules need, for every read that does not
 need the report rows (no sex, age or disability filter or breakdown): the snapshot's cube file, and in the
 database the ``fact_cube`` table (:data:`dashboard.queries.database_cube`), rebuilt in one transaction by
-:func:`refresh_database_cube` for each data version. A reader uses the table only when told it is current
+:func:`refresh_database_cube` for each state of the facts (:func:`dashboard.store.facts_state`). A reader uses the table only when told it is current
 (``Reader.database_cube``; :mod:`dashboard.cache` checks and rebuilds it first), so a stale cube is never read.
 """
 
@@ -168,15 +168,15 @@ _cube_lock = threading.Lock()  # the same within one process (and all SQLite has
 
 
 def database_cube_is_current(engine: Engine) -> bool:
-    """True when the database's cube was built for its current data version (one small query)."""
+    """True when the database's cube was built for the current state of its facts (small queries)."""
     with engine.connect() as conn:
         return store.cube_is_current(conn)
 
 
 def refresh_database_cube(engine: Engine) -> bool:
-    """Rebuild the database's cube for the current data version unless it already is; True if it rebuilt.
+    """Rebuild the database's cube for the current state of the facts unless it already is; True if it rebuilt.
 
-    One transaction replaces every row and records the data version read before them, so the cube holds at
+    One transaction replaces every row and records the state of the facts read before them, so the cube holds at
     least that version's facts and readers meanwhile keep the previous rows (a write landing during the
     rebuild only makes the next check rebuild again). Concurrent callers wait for one rebuild, then find it done.
     """
@@ -187,10 +187,10 @@ def refresh_database_cube(engine: Engine) -> bool:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CUBE_LOCK})
             if store.cube_is_current(conn):
                 return False
-            version = store.read_data_version(conn)
+            state = store.facts_state(conn)
             conn.execute(delete(cube))
             conn.execute(insert(cube).from_select(queries.CUBE_COLUMNS, queries.cube_build_stmt()))
-            store.set_cube_version(conn, version)
+            store.set_cube_version(conn, state)
         if engine.dialect.name == "postgresql":  # the old rows are gone for every reader now: reclaim them
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(f"VACUUM (ANALYZE) {cube.name}"))

@@ -66,21 +66,13 @@ KEEP_FILES = 8
 
 
 def signature(engine: Engine) -> str:
-    """What the snapshot of ``engine``'s database would hold, as a short hash (see the module docstring)."""
-    from sqlalchemy import func, select
-
+    """What the snapshot of ``engine``'s database would hold, as a short hash (see the module docstring and
+    :func:`dashboard.store.facts_state`)."""
     from dashboard import store
 
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
-    b = store.import_batches
     with engine.connect() as conn:
-        for stmt in (select(func.max(store.facts.c.id)),
-                     select(b.c.id, b.c.status, b.c.content_hash, b.c.finished_at).order_by(b.c.id),
-                     *(select(t).order_by(t.c.id) for t in (store.indicators, store.organisations,
-                                                            store.activities, store.locations))):
-            for row in conn.execute(stmt):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()[:20]
+        state = store.facts_state(conn)
+    return hashlib.sha256(f"format {FORMAT} {state}".encode()).hexdigest()[:20]
 
 
 def path_for(cache_dir: str | Path, sig: str) -> Path:

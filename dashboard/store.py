@@ -295,7 +295,7 @@ fact_cube = Table(
     Index("ix_fact_cube_month", "month"),
     Index("ix_fact_cube_indicator_month", "indicator", "month"),
 )
-CUBE_VERSION = "cube_version"  # meta key: the data version fact_cube was built for
+CUBE_VERSION = "cube_version"  # meta key: the state of the facts (facts_state) fact_cube was built for
 
 
 class StoreError(RuntimeError):
@@ -417,16 +417,35 @@ def read_data_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
+def facts_state(conn: Connection) -> str:
+    """What the current facts are, as a hash: every import batch (id, status, content hash, time), the newest
+    fact id and the dimension tables. Facts only change through import batches, so the same state means the
+    same facts. The data version is not part of it: it also changes when the facts do not (a review, a
+    reporting-plan entry, a refresh that found nothing new), and what is built from the facts (the snapshot,
+    the database's cube, the kept data-quality checks) need not be built again then."""
+    import hashlib
+
+    from sqlalchemy import func
+
+    digest = hashlib.sha256()
+    b = import_batches
+    for stmt in (select(func.max(facts.c.id)),
+                 select(b.c.id, b.c.status, b.c.content_hash, b.c.finished_at).order_by(b.c.id),
+                 *(select(t).order_by(t.c.id) for t in (indicators, organisations, activities, locations))):
+        for row in conn.execute(stmt):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
 def cube_is_current(conn: Connection) -> bool:
-    """True when :data:`fact_cube` was built for the current data version (one query)."""
-    found = {key: value for key, value in conn.execute(
-        select(meta.c.key, meta.c.value).where(meta.c.key.in_(("data_version", CUBE_VERSION))))}
-    return CUBE_VERSION in found and found[CUBE_VERSION] == found.get("data_version", "0")
+    """True when :data:`fact_cube` was built for the current state of the facts (:func:`facts_state`)."""
+    built = conn.execute(select(meta.c.value).where(meta.c.key == CUBE_VERSION)).scalar()
+    return built is not None and built == facts_state(conn)
 
 
-def set_cube_version(conn: Connection, version: int) -> None:
-    """Record, inside the transaction that rebuilt :data:`fact_cube`, the data version it holds."""
-    _set_meta(conn, CUBE_VERSION, str(version))
+def set_cube_version(conn: Connection, state: str) -> None:
+    """Record, inside the transaction that rebuilt :data:`fact_cube`, the state of the facts it holds."""
+    _set_meta(conn, CUBE_VERSION, state)
 
 
 def is_empty(conn: Connection) -> bool:
