@@ -204,7 +204,18 @@ def org_months(url: str, version: int, filters: Filters, period: Period) -> pd.D
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
 def report_arrivals(url: str, version: int, filters: Filters, period: Period) -> pd.DataFrame:
-    return queries.fetch_report_arrivals(engine(url), filters, period)
+    """When each organisation's months arrived (:func:`dashboard.queries.fetch_report_arrivals`): from the arrival
+    cells read once per state of the facts, unless a breakdown value is chosen (then from the facts)."""
+    if not queries.arrival_cells_answer(filters):
+        return queries.fetch_report_arrivals(engine(url), filters, period)
+    return queries.compute_report_arrivals(_arrival_cells(url, _signature(url, version)), filters, period)
+
+
+@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=4)
+def _arrival_cells(url: str, state: str) -> pd.DataFrame:
+    """The arrival cells (:func:`dashboard.queries.fetch_arrival_cells`) of the facts in ``state`` (the snapshot
+    signature: a review does not read them again). Shared, not copied: callers derive new frames."""
+    return queries.fetch_arrival_cells(engine(url))
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
