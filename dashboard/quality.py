@@ -36,7 +36,7 @@ from dashboard.quality_rules import ACROSS_PLACES, RULES, Rule, Violation, evalu
 from dashboard.quality_text import Ago, Text
 
 __all__ = ["RULES", "Alert", "Findings", "Rule", "Violation", "evaluate_rules", "compute_alerts", "compute_alerts_from",
-           "compute_alerts_in_parts", "compute_alerts_of", "compute_findings", "compute_findings_in_parts", "compute_items",
+           "compute_alerts_of", "compute_findings", "compute_findings_in_parts", "compute_items",
            "compute_review_status", "check_stale", "check_label", "describe_item", "describe_where"]
 
 STALE_DAYS = 45
@@ -218,11 +218,3 @@ def compute_alerts(frame: pd.DataFrame, today: date, last_import: datetime | Non
     return compute_alerts_of(compute_findings(frame, today, denominators, until=compute_last_due_month(today)),
                              today, last_import, reviews)
 
-
-def compute_alerts_in_parts(parts: Iterable[pd.DataFrame], rows_of: RowsOf, today: date, last_import: datetime | None,
-                            denominators: pd.DataFrame | None = None,
-                            reviews: pd.DataFrame | None = None) -> list[Alert]:
-    """:func:`compute_alerts` over the reports of a period given in ``parts`` (see
-    :func:`compute_findings_in_parts`): the same alerts; those of one check may come in another order."""
-    findings = compute_findings_in_parts(parts, rows_of, today, denominators, until=compute_last_due_month(today))
-    return compute_alerts_of(findings, today, last_import, reviews)

@@ -1,4 +1,4 @@
-"""Alerts of a long period checked in parts of whole areas (dashboard.quality.compute_alerts_in_parts): the same
+"""Alerts of a long period checked in parts of whole areas (dashboard.quality.compute_findings_in_parts): the same
 alerts as every row checked at once, including the checks that look across areas (an organisation's monthly
 series summed over its areas, reports for a future month listed once per organisation and month)."""
 
@@ -14,10 +14,11 @@ from dashboard.quality import (
     Alert,
     Findings,
     compute_alerts,
-    compute_alerts_in_parts,
+    compute_alerts_of,
     compute_findings,
     compute_findings_in_parts,
 )
+from dashboard.quality_completeness import compute_last_due_month
 from dashboard.quality_outliers import rows_in
 from tests.unit.quality_frames import fact, frame, monthly
 
@@ -60,6 +61,13 @@ def in_parts(data: pd.DataFrame, areas: list[tuple[str, ...]]) -> list[pd.DataFr
     return [data[data[C.PCODE].isin(part)] for part in areas]
 
 
+def compute_alerts_in_parts(parts: list[pd.DataFrame], data: pd.DataFrame, last_import: datetime | None = RECENT,
+                            denominators: pd.DataFrame | None = DENOMINATORS) -> list[Alert]:
+    """Home's alerts from the findings of ``parts`` (as alert_cache keeps them and the cache reads them)."""
+    findings = compute_findings_in_parts(parts, rows_in(data), TODAY, denominators, until=compute_last_due_month(TODAY))
+    return compute_alerts_of(findings, TODAY, last_import)
+
+
 def findings(alerts: list[Alert]) -> list[tuple[str, str, str, tuple[int, ...]]]:
     return sorted((a.severity, a.check, a.message, a.rows) for a in alerts)
 
@@ -72,7 +80,7 @@ def findings(alerts: list[Alert]) -> list[tuple[str, str, str, tuple[int, ...]]]
 def test_parts_of_whole_areas_give_the_same_alerts(areas: list[tuple[str, ...]]) -> None:
     data = problems()
     whole = compute_alerts(data, TODAY, RECENT, DENOMINATORS)
-    parts = compute_alerts_in_parts(in_parts(data, areas), rows_in(data), TODAY, RECENT, DENOMINATORS)
+    parts = compute_alerts_in_parts(in_parts(data, areas), data)
     assert findings(parts) == findings(whole)
     # Errors first, then the checks in the same order; only alerts of one check may swap places.
     assert [(a.severity, a.check) for a in parts] == [(a.severity, a.check) for a in whole]
@@ -83,8 +91,7 @@ def test_the_checks_across_areas_are_found_in_parts() -> None:
     month reported in two areas (one alert, both rows)."""
     data = problems()
     ids = dict(zip(zip(data[C.ORGANISATION], data[C.PCODE], data[C.MONTH], strict=True), data[C.ID], strict=True))
-    alerts = compute_alerts_in_parts(in_parts(data, [("PL14",), ("PL22",), ("LT01",)]), rows_in(data), TODAY,
-                                     RECENT, DENOMINATORS)
+    alerts = compute_alerts_in_parts(in_parts(data, [("PL14",), ("PL22",), ("LT01",)]), data)
     by_check = {check: [a for a in alerts if a.check == check] for check in {a.check for a in alerts}}
     assert {"breakdown_exceeds_total", "duplicate", "fractional_count", "people_within_population", "overlap",
             "indicator_order"} <= set(by_check)
@@ -96,8 +103,8 @@ def test_the_checks_across_areas_are_found_in_parts() -> None:
 
 
 def test_no_parts_no_alerts_but_a_stale_import() -> None:
-    assert compute_alerts_in_parts([], rows_in(problems()), TODAY, RECENT) == []
-    assert [a.check for a in compute_alerts_in_parts([], rows_in(problems()), TODAY, None)] == ["stale"]
+    assert compute_alerts_in_parts([], problems()) == []
+    assert [a.check for a in compute_alerts_in_parts([], problems(), None)] == ["stale"]
 
 
 def test_findings_from_a_month_on_are_the_same_in_parts() -> None:
