@@ -7,8 +7,8 @@ are computed once per snapshot (that is, per state of the facts) and written nex
 ``alerts-<snapshot signature>-<key>.pkl``; the key names the period, the date the checks were judged on and the
 code of the checks, so a new day, another period or a new release of the checks never reads an old file.
 Home's alerts are drawn from them when read (:func:`dashboard.quality.compute_alerts_of`), with the reviews and
-the last import of that moment: a co-lead's review changes no kept file. Writing is atomic (a temporary file renamed into place); a file that cannot be read is
-recomputed, never trusted.
+the last import of that moment: a co-lead's review changes no kept file. Writing is atomic (a temporary file
+renamed into place); a file that cannot be read is recomputed, never trusted.
 
 The Data quality page's findings (outliers judged against :data:`HISTORY_MONTHS` more months) are kept the same
 way, as a second kind of file (``kind`` :data:`FINDINGS`): the page then never reads a period's rows into the
@@ -276,7 +276,8 @@ _REPO = Path(__file__).resolve().parent.parent
 _in_child = False  # True in ``python -m dashboard.alert_cache``: it computes, never starts another child
 
 
-def _child_command(snapshot_path: Path, today: date, periods: Iterable[Period] = (), kind: str | None = None) -> list[str]:
+def _child_command(snapshot_path: Path, today: date, periods: Iterable[Period] = (),
+                   kind: str | None = None) -> list[str]:
     """The child's command line: every kind of the standard periods when ``kind`` is None."""
     return [sys.executable, "-m", "dashboard.alert_cache", str(snapshot_path), today.isoformat(),
             *(f"{p.start}:{p.end}" for p in periods), *([f"--kind={kind}"] if kind else [])]

@@ -9,8 +9,9 @@ come back with the column names and types of :func:`dashboard.queries.fetch_fact
 Each side keeps the facts pre-aggregated at the grain the indicator rules need, for every read that does not
 need the report rows (no sex, age or disability filter or breakdown): the snapshot's cube file, and in the
 database the ``fact_cube`` table (:data:`dashboard.queries.database_cube`), rebuilt in one transaction by
-:func:`refresh_database_cube` for each state of the facts (:func:`dashboard.store.facts_state`). A reader uses the table only when told it is current
-(``Reader.database_cube``; :mod:`dashboard.cache` checks and rebuilds it first), so a stale cube is never read.
+:func:`refresh_database_cube` for each state of the facts (:func:`dashboard.store.facts_state`). A reader uses
+the table only when told it is current (``Reader.database_cube``; :mod:`dashboard.cache` checks and rebuilds it
+first), so a stale cube is never read.
 """
 
 from __future__ import annotations

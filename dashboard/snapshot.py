@@ -1,11 +1,11 @@
 """The columnar snapshot: the read path's fast copy of the current facts.
 
 The SQL database stays the system of record. For each state of the facts (every import, rollback and
-refresh that brings new rows changes it) the flat fact view (:func:`dashboard.queries.flat_select`: current facts of committed
-batches with their dimension columns) is written once to a Parquet file in ``MHPSS_CACHE_DIR``, sorted by
-month and indicator so that a period filter reads only the row groups it needs. Pages then run the read
-path's statements (:mod:`dashboard.queries`, ``flat_*``) in DuckDB against that file: the same SQLAlchemy
-statements that ``MHPSS_READ_PATH=database`` sends to the configured database.
+refresh that brings new rows changes it) the flat fact view (:func:`dashboard.queries.flat_select`: current
+facts of committed batches with their dimension columns) is written once to a Parquet file in
+``MHPSS_CACHE_DIR``, sorted by month and indicator so that a period filter reads only the row groups it needs.
+Pages then run the read path's statements (:mod:`dashboard.queries`, ``flat_*``) in DuckDB against that file:
+the same SQLAlchemy statements that ``MHPSS_READ_PATH=database`` sends to the configured database.
 
 Writing is streamed (chunks of :data:`CHUNK_ROWS` rows) and atomic: a temporary file is renamed into place
 only when complete, so a crash leaves either the old snapshot or none, never half of one.
@@ -15,8 +15,8 @@ hash, time), the newest fact id and the dimension tables. Facts only change thro
 databases with the same signature hold the same facts: copies of one database (test fixtures, a staging
 copy) share one file, and a changed database never reads another's. The data version is not part of it: what
 bumps the version without touching the facts (a co-lead's review, a reporting-plan entry, a refresh that found
-nothing new) keeps the snapshot, which at ten million rows takes minutes to rebuild. Files not used for a day are removed,
-keeping the most recent :data:`KEEP_FILES`.
+nothing new) keeps the snapshot, which at ten million rows takes minutes to rebuild. Files not used for a day
+are removed, keeping the most recent :data:`KEEP_FILES`.
 
 No streamlit here: :mod:`dashboard.cache` decides when to call it.
 """
