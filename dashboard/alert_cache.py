@@ -134,13 +134,11 @@ def compute(reader: readpath.Reader, period: Period, today: date, denominators: 
     parts = plan_parts(readpath.count_by_place(reader, read), part_rows)
     if len(parts) <= 1:
         rows = readpath.read_facts(reader, Filters(), read, with_indicator=False, columns=CHECKED_COLUMNS)
-        findings = compute_findings(rows, today, denominators, since, until)
-    else:
-        frames = (readpath.read_facts(reader, Filters(), read, with_indicator=False, columns=CHECKED_COLUMNS,
-                                      places=places) for places in parts)
-        findings = compute_findings_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
-                                             denominators, since, until)
-    return findings
+        return compute_findings(rows, today, denominators, since, until)
+    frames = (readpath.read_facts(reader, Filters(), read, with_indicator=False, columns=CHECKED_COLUMNS,
+                                  places=places) for places in parts)
+    return compute_findings_in_parts(frames, lambda months: readpath.read_series_rows(reader, months), today,
+                                     denominators, since, until)
 
 
 def plan_parts(counts: dict[str, int], part_rows: int) -> list[tuple[str, ...]]:

@@ -186,9 +186,9 @@ def refresh_database_cube(engine: Engine) -> bool:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CUBE_LOCK})
-            if store.cube_is_current(conn):
+            state = store.facts_state(conn)  # read once: the check and the tag (batches and dimension tables)
+            if store.cube_state(conn) == state:
                 return False
-            state = store.facts_state(conn)
             conn.execute(delete(cube))
             conn.execute(insert(cube).from_select(queries.CUBE_COLUMNS, queries.cube_build_stmt()))
             store.set_cube_version(conn, state)

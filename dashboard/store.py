@@ -437,10 +437,14 @@ def facts_state(conn: Connection) -> str:
     return digest.hexdigest()
 
 
+def cube_state(conn: Connection) -> str | None:
+    """The state of the facts (:func:`facts_state`) :data:`fact_cube` was built for, None before it ever was."""
+    return conn.execute(select(meta.c.value).where(meta.c.key == CUBE_VERSION)).scalar()
+
+
 def cube_is_current(conn: Connection) -> bool:
     """True when :data:`fact_cube` was built for the current state of the facts (:func:`facts_state`)."""
-    built = conn.execute(select(meta.c.value).where(meta.c.key == CUBE_VERSION)).scalar()
-    return built is not None and built == facts_state(conn)
+    return cube_state(conn) == facts_state(conn)
 
 
 def set_cube_version(conn: Connection, state: str) -> None:
