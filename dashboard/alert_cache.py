@@ -340,9 +340,9 @@ def main(argv: list[str] | None = None) -> int:
             os.nice(10)
     kinds = tuple(a.removeprefix("--kind=") for a in args if a.startswith("--kind=")) or (ALERTS, FINDINGS)
     args = [a for a in args if not a.startswith("--kind=")]
-    if len(args) < 2 or "MHPSS_DATABASE_URL" not in os.environ:
-        print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD [YYYY-MM:YYYY-MM ...]",
-              file=sys.stderr)
+    if len(args) < 2 or "MHPSS_DATABASE_URL" not in os.environ or not set(kinds) <= {ALERTS, FINDINGS}:
+        print("usage: MHPSS_DATABASE_URL=... python -m dashboard.alert_cache SNAPSHOT YYYY-MM-DD [YYYY-MM:YYYY-MM ...] "
+              "[--kind=alerts|findings] [--low-priority]", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO)
     periods = [Period(*text.split(":", 1)) for text in args[2:]] or None

@@ -340,3 +340,12 @@ def test_a_long_period_checked_in_parts_of_areas_gives_the_same_alerts(engine: E
 def test_areas_are_put_into_parts(counts: dict[str, int], part_rows: int, parts: list[tuple[str, ...]]) -> None:
     assert alert_cache.plan_parts(counts, part_rows) == parts
     assert sorted(p for part in parts for p in part) == sorted(counts)
+
+
+def test_the_child_refuses_an_unknown_kind(snap: readpath.Reader, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A kind of file it does not keep is a usage error, not a file named after it."""
+    monkeypatch.setenv("MHPSS_DATABASE_URL", snap.engine.url.render_as_string(hide_password=False))
+    assert alert_cache.main([str(snap.path), TODAY.isoformat(), "--kind=everything"]) == 2
+    assert "--kind=alerts|findings" in capsys.readouterr().err
+    assert not list(snap.path.parent.glob("everything-*"))  # type: ignore[union-attr]
