@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from dashboard import store
@@ -40,3 +41,39 @@ def test_fresh_source_gives_no_note() -> None:
     at = run_page("pages/3_Map.py")
     no_exception(at)
     assert "UNHCR figures" not in captions(at)
+
+
+def mark_facts_from_kobo(month_from: str, month_to: str, refreshed: datetime) -> None:
+    """Say the facts of those months came from KoboToolbox (last refreshed at ``refreshed``), as a committed batch
+    of that source would: a new batch row, so the read path sees new facts."""
+    engine = store.get_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.begin() as conn:
+        batch = conn.execute(store.import_batches.insert().values(
+            source="kobo", started_at=refreshed, finished_at=refreshed, rows=0, status="committed",
+            content_hash=f"kobo {month_from}..{month_to}")).inserted_primary_key[0]
+        f = store.facts
+        conn.execute(f.update().where(f.c.period_month.between(month_from, month_to))
+                     .values(source="KoboToolbox: form MHPSS 4W", batch_id=batch))
+        conn.execute(store.source_runs.insert().values(
+            source="kobo", started_at=refreshed, finished_at=refreshed, status="success", rows=1))
+        store.bump_data_version(conn)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("view", ["staff", "public"])
+def test_home_says_when_its_period_figures_come_from_a_stale_source(view: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if view == "public":
+        monkeypatch.setenv("MHPSS_VIEW", "public")
+    mark_facts_from_kobo("2026-01", "2026-11", datetime(2026, 11, 5, 9, 0))
+    at = run_page("Home.py")  # year to date: the Kobo months
+    no_exception(at)
+    assert "KoboToolbox figures are 20 days old" in captions(at)
+
+
+def test_home_names_no_source_that_only_the_previous_period_used() -> None:
+    # Home reads the period before too (for the change against it); only the period's own sources count.
+    mark_facts_from_kobo("2025-01", "2025-12", datetime(2026, 11, 5, 9, 0))
+    at = run_page("Home.py")
+    no_exception(at)
+    assert "KoboToolbox figures" not in captions(at)
+    assert "KoboToolbox figures are 20 days old" in captions(run_page("Home.py", period="all"))
