@@ -10,6 +10,9 @@ freshness) are the same for everyone."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -79,11 +82,108 @@ def data_version(url: str) -> int:
         return read_data_version(conn)
 
 
-@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
+class FrameStore:
+    """Read frames shared between reruns and sessions, least recently used dropped first once together they
+    pass a memory budget (``MHPSS_MEMORY_CACHE_MB``). A count of entries cannot bound memory: at ten million
+    rows one period's cube takes 250 MB and another's 1 MB, and a server kept every frame any session had asked
+    for until the data changed. The newest frame is always kept, however large. One computation per key at a
+    time: a second session asking for a frame being read waits for it instead of reading it again."""
+
+    def __init__(self) -> None:
+        self._frames: OrderedDict[Hashable, tuple[pd.DataFrame, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._reading: dict[Hashable, threading.Lock] = {}
+
+    @property
+    def kept_bytes(self) -> int:
+        with self._lock:
+            return sum(size for _frame, size in self._frames.values())
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get(self, key: Hashable, read: Callable[[], pd.DataFrame], budget_bytes: float) -> pd.DataFrame:
+        """The frame kept for ``key``, or ``read()`` kept under ``budget_bytes`` with the others."""
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key][0]
+            reading = self._reading.setdefault(key, threading.Lock())
+        with reading:
+            with self._lock:
+                if key in self._frames:  # read meanwhile by another session
+                    self._frames.move_to_end(key)
+                    return self._frames[key][0]
+            try:
+                frame = read()
+            except BaseException:
+                with self._lock:
+                    self._reading.pop(key, None)
+                raise
+            with self._lock:
+                self._reading.pop(key, None)
+                self._frames[key] = (frame, size_read := frame_bytes(frame))
+                total = sum(size for _frame, size in self._frames.values())
+                dropped = 0
+                while total > budget_bytes and len(self._frames) > 1:
+                    _key, (_frame, size) = self._frames.popitem(last=False)
+                    total -= size
+                    dropped += size
+            if max(dropped, size_read) > RELEASE_BYTES:  # a large read leaves its conversions' memory behind too
+                release_memory()
+            return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+
+
+#: Frames read or dropped worth handing memory back to the system for (see :func:`release_memory`).
+RELEASE_BYTES = 32 * 1024 * 1024
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system: the C allocator keeps what each script thread freed in arenas of
+    its own, and Arrow's pool keeps its pages (at ten million rows the app's memory stayed 0.4 GB above what its
+    frames held). A few milliseconds; only after a frame of :data:`RELEASE_BYTES` or more was read, or frames
+    worth that dropped."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):  # glibc only
+        ctypes.CDLL(libc).malloc_trim(0)
+
+
+def frame_bytes(frame: pd.DataFrame) -> int:
+    """A frame's memory, cheaply: column buffers and index (text held as Python objects counted by reference;
+    pyarrow deduplicates repeated texts when it hands a result to pandas)."""
+    return int(frame.memory_usage(index=True, deep=False).sum())
+
+
+_frames = FrameStore()
+
+
+def _budget_bytes() -> int:
+    from dashboard.settings import load_settings
+
+    return load_settings().memory_cache_mb * 1024 * 1024
+
+
 def facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
           audience: Audience) -> pd.DataFrame:
     """Fact rows for the filters, as ``audience`` may see them. Shared, not copied (unpickling a copy on each
-    hit cost 0.1 s per 700,000 rows): callers derive new frames and never assign into this one."""
+    hit cost 0.1 s per 700,000 rows): callers derive new frames and never assign into this one. Kept in
+    :class:`FrameStore` with the cubes."""
+    return _frames.get(("facts", url, version, filters, period, with_indicator, audience),
+                       lambda: _read_facts(url, version, filters, period, with_indicator, audience), _budget_bytes())
+
+
+def _read_facts(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
+                audience: Audience) -> pd.DataFrame:
     source = reader(url, version)
     if not audience.public:
         return readpath.read_facts(source, filters, period, with_indicator=with_indicator)
@@ -91,12 +191,18 @@ def facts(url: str, version: int, filters: Filters, period: Period | None, with_
     return compute_public_facts(frame, frozenset(indicators(url, version, audience)["code"]))
 
 
-@st.cache_resource(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=64)
 def cube(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
          audience: Audience, dims: tuple[str, ...] = (), rule: str | None = None) -> pd.DataFrame:
     """Values summed at the grain the indicator rules need (see :func:`dashboard.readpath.read_cube`): the
     same totals as :func:`facts` by every rule, from a fraction of the rows. Not for row listings. Shared, not
-    copied, like :func:`facts`."""
+    copied, and kept, like :func:`facts`."""
+    return _frames.get(("cube", url, version, filters, period, with_indicator, audience, dims, rule),
+                       lambda: _read_cube(url, version, filters, period, with_indicator, audience, dims, rule),
+                       _budget_bytes())
+
+
+def _read_cube(url: str, version: int, filters: Filters, period: Period | None, with_indicator: bool,
+               audience: Audience, dims: tuple[str, ...], rule: str | None) -> pd.DataFrame:
     source = reader(url, version)
     if not audience.public:
         return readpath.read_cube(source, filters, period, with_indicator=with_indicator, dims=dims, rule=rule)
@@ -254,6 +360,7 @@ def clear() -> None:
     """Forget every cached frame and engine (tests call this between runs)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    _frames.clear()
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -93,6 +94,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "data/cache",
         "Folder for the columnar snapshot (relative paths resolve from the repository root). Safe to "
         "delete: it is rebuilt from the database.",
+    ),
+    SettingSpec(
+        "memory_cache_mb",
+        "MHPSS_MEMORY_CACHE_MB",
+        "512",
+        "Most memory, in MB, the app keeps for frames read for pages (summed values and report rows), shared by "
+        "every session; the least recently used are dropped first and read again when asked for. The newest "
+        "frame is always kept.",
+    ),
+    SettingSpec(
+        "duckdb_memory",
+        "MHPSS_DUCKDB_MEMORY",
+        "512MB",
+        "DuckDB's working memory while it writes a snapshot (sorting beyond it spills to disk), e.g. 512MB or 2GB.",
     ),
     # --- access roles (dashboard/roles.py); used only when sign-in ([auth] in secrets.toml) is configured ---
     SettingSpec(
@@ -267,6 +282,8 @@ class Settings:
     suppression_threshold: int
     read_path: str = "snapshot"
     cache_dir: str = "data/cache"
+    memory_cache_mb: int = 512
+    duckdb_memory: str = "512MB"
     kobo_url: str = "https://kf.kobotoolbox.org"
     kobo_token: str = field(default="", repr=False)
     kobo_forms: str = field(default="", repr=False)
@@ -356,6 +373,15 @@ def _as_int(spec: SettingSpec, raw: str, minimum: int) -> int:
     return value
 
 
+def _as_memory(spec: SettingSpec, raw: str) -> str:
+    """An amount of memory as DuckDB reads it: a number and a unit (``512MB``, ``2 GB``, ``1.5GiB``)."""
+    text = str(raw).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text, flags=re.IGNORECASE):
+        raise SettingsError(_("{setting} must be an amount of memory such as 512MB or 2GB, got {value}").format(
+            setting=spec.env, value=repr(raw)))
+    return text
+
+
 def _as_date(raw: str) -> date | None:
     text = str(raw).strip()
     if not text:
@@ -403,6 +429,8 @@ def load_settings(
         ),
         read_path=read_path,
         cache_dir=str(_resolve_folder(raw["cache_dir"].strip() or "data/cache")),
+        memory_cache_mb=_as_int(specs["memory_cache_mb"], raw["memory_cache_mb"], 1),
+        duckdb_memory=_as_memory(specs["duckdb_memory"], raw["duckdb_memory"]),
         **_live_source_settings(raw, specs),
         admins=_as_people(specs["admins"], raw["admins"]),
         analysts=_as_people(specs["analysts"], raw["analysts"]),

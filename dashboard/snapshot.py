@@ -38,12 +38,11 @@ from sqlalchemy.dialects import postgresql
 
 from dashboard import columns as C
 from dashboard import queries
+from dashboard.settings import load_settings
 
 FORMAT = 2  # bump when the files' columns change (2: with the pre-aggregated cube)
 CHUNK_ROWS = 250_000
 ROW_GROUP_ROWS = 122_880  # DuckDB's own row-group size: min/max per group let it skip months
-#: DuckDB's working memory for sorting a large snapshot (it spills to disk beyond this).
-DUCKDB_MEMORY = os.environ.get("MHPSS_DUCKDB_MEMORY", "512MB")
 
 _SCHEMA = pa.schema([
     (C.ID, pa.int64()), (C.INDICATOR, pa.string()), (queries.ORDER, pa.int32()), (C.ORGANISATION, pa.string()),
@@ -119,7 +118,8 @@ def build(engine: Engine, path: Path) -> int:
             if rows == 0:
                 writer.write_table(_BUILD_SCHEMA.empty_table())
         with duckdb.connect() as con:
-            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            # DuckDB's working memory for the sort (it spills to disk beyond it): MHPSS_DUCKDB_MEMORY.
+            con.execute(f"SET memory_limit = '{load_settings().duckdb_memory}'")
             con.execute("SET preserve_insertion_order = false")
             con.execute(
                 f"COPY (SELECT {', '.join(queries.FLAT_COLUMNS)} FROM read_parquet('{_sql_path(unsorted)}') "
