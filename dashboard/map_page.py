@@ -176,8 +176,8 @@ def compute_map_page(ctx: PageContext, controls: MapControls, source: BoundarySo
     deck = build_map_deck(view).keep_json()  # written once here, not on every rerun
     unmatched = view.unmatched_features
     has_unmatched = unmatched is not None and not unmatched.empty
-    # The stale-source notes need only which sources the figures come from, not the frames.
-    frames = (cache.denominators(ctx.url, ctx.version), ctx.cube())
+    # The stale-source notes need only which sources the map's figures come from, not the frames.
+    frames = (cache.denominators(ctx.url, ctx.version), map_facts(ctx, controls))  # the view's frame: kept
     sources = pd.unique(pd.concat([f[C.SOURCE].dropna().astype(str) for f in frames if C.SOURCE in f]
                                   + [pd.Series([], dtype="str")]))
     return MapPage(
@@ -191,17 +191,20 @@ def compute_map_page(ctx: PageContext, controls: MapControls, source: BoundarySo
     )
 
 
+def map_facts(ctx: PageContext, controls: MapControls) -> pd.DataFrame:
+    """What the map's indicator is computed from: sums at the rules' grain (the cube), which give the same area
+    values as the report rows from far fewer rows; every indicator's for "organisations reporting"."""
+    inds = ctx.indicators().set_index("code", drop=False)
+    if str(inds.loc[controls.indicator, "aggregation"]) == "distinct_organisations":
+        return ctx.cube(with_indicator=False)
+    return ctx.cube(filters=replace(ctx.filters, indicator=controls.indicator))
+
+
 def compute_page_view(ctx: PageContext, controls: MapControls, boundaries: Any | None, message: str) -> MapView:
     """The map view for the page's context: facts, locations, denominators and targets through the cache."""
-    inds = ctx.indicators().set_index("code", drop=False)
-    row = inds.loc[controls.indicator]
-    # Sums at the rules' grain (the cube) give the same area values as the report rows, from far fewer rows.
-    if str(row["aggregation"]) == "distinct_organisations":
-        facts = ctx.cube(with_indicator=False)
-    else:
-        facts = ctx.cube(filters=replace(ctx.filters, indicator=controls.indicator))
+    row = ctx.indicators().set_index("code", drop=False).loc[controls.indicator]
     view = compute_map_view(
-        facts, row, cache.locations(ctx.url, ctx.version), cache.denominators(ctx.url, ctx.version),
+        map_facts(ctx, controls), row, cache.locations(ctx.url, ctx.version), cache.denominators(ctx.url, ctx.version),
         cache.targets(ctx.url, ctx.version), ctx.filters, ctx.period, controls.measure, controls.level,
     )
     if controls.bubbles and boundaries is not None:

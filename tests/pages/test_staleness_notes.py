@@ -8,7 +8,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from dashboard import store
+from dashboard import queries, store
+from dashboard.filters import Filters
+from dashboard.map_page import pick_map_indicator
 from tests.pages.conftest import no_exception, run_page
 
 
@@ -43,17 +45,20 @@ def test_fresh_source_gives_no_note() -> None:
     assert "UNHCR figures" not in captions(at)
 
 
-def mark_facts_from_kobo(month_from: str, month_to: str, refreshed: datetime) -> None:
-    """Say the facts of those months came from KoboToolbox (last refreshed at ``refreshed``), as a committed batch
-    of that source would: a new batch row, so the read path sees new facts."""
+def mark_facts_from_kobo(month_from: str, month_to: str, refreshed: datetime, indicator: str | None = None) -> None:
+    """Say the facts of those months (of one ``indicator``, or all) came from KoboToolbox (last refreshed at
+    ``refreshed``), as a committed batch of that source would: a new batch row, so the read path sees new facts."""
     engine = store.get_engine(os.environ["MHPSS_DATABASE_URL"])
     with engine.begin() as conn:
         batch = conn.execute(store.import_batches.insert().values(
             source="kobo", started_at=refreshed, finished_at=refreshed, rows=0, status="committed",
-            content_hash=f"kobo {month_from}..{month_to}")).inserted_primary_key[0]
+            content_hash=f"kobo {month_from}..{month_to} {indicator}")).inserted_primary_key[0]
         f = store.facts
-        conn.execute(f.update().where(f.c.period_month.between(month_from, month_to))
-                     .values(source="KoboToolbox: form MHPSS 4W", batch_id=batch))
+        chosen = f.c.period_month.between(month_from, month_to)
+        if indicator:
+            chosen &= f.c.indicator_id == select(store.indicators.c.id).where(
+                store.indicators.c.code == indicator).scalar_subquery()
+        conn.execute(f.update().where(chosen).values(source="KoboToolbox: form MHPSS 4W", batch_id=batch))
         conn.execute(store.source_runs.insert().values(
             source="kobo", started_at=refreshed, finished_at=refreshed, status="success", rows=1))
         store.bump_data_version(conn)
@@ -77,3 +82,16 @@ def test_home_names_no_source_that_only_the_previous_period_used() -> None:
     no_exception(at)
     assert "KoboToolbox figures" not in captions(at)
     assert "KoboToolbox figures are 20 days old" in captions(run_page("Home.py", period="all"))
+
+
+def test_the_map_names_the_stale_sources_of_the_indicator_it_shows() -> None:
+    mark_facts_from_kobo("2026-01", "2026-11", datetime(2026, 11, 5, 9, 0), indicator="TRAININGS_HELD")
+    shown = run_page("pages/3_Map.py", indicator="TRAININGS_HELD")
+    no_exception(shown)
+    assert "KoboToolbox figures are 20 days old" in captions(shown)
+    other = run_page("pages/3_Map.py")  # no indicator chosen: the map shows the first headline indicator
+    no_exception(other)
+    engine = store.get_engine(os.environ["MHPSS_DATABASE_URL"])
+    assert pick_map_indicator(queries.fetch_indicators(engine), Filters()) != "TRAININGS_HELD"
+    engine.dispose()
+    assert "KoboToolbox figures" not in captions(other)
