@@ -157,30 +157,29 @@ class UniqueDisplay:
     summary: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class QualityDisplay:
-    """What the page draws from the report (:func:`display`): the tables and labels that take time to put
-    into words. Shared between reruns and sessions: read-only."""
-
-    follow_up: dict[tuple[str, ...], FollowUpList]  # by checks: FOLLOW_UP_CHECKS, DUPLICATE_CHECKS
-    completeness: CompletenessDisplay
-    unique: UniqueDisplay
+def follow_up(ctx: PageContext, checks: tuple[str, ...]) -> FollowUpList:
+    """The items of ``checks`` as tables and labels (:func:`compute_follow_up_of`), computed once per context,
+    language and checks, and only when their tab is open. A review or a plan change bumps the data version, so
+    the next run shows it."""
+    return ctx.computed("dashboard.quality_ui:compute_follow_up_of", checks)  # type: ignore[no-any-return]
 
 
-def display(ctx: PageContext) -> QualityDisplay:
-    """The page's tables and labels (:func:`compute_display`), computed once per context and language. A
-    review or a plan change bumps the data version, so the next run shows it."""
-    return ctx.computed("dashboard.quality_ui:compute_display")  # type: ignore[no-any-return]
+def compute_follow_up_of(ctx: PageContext, checks: tuple[str, ...]) -> FollowUpList:
+    return compute_follow_up_list(report(ctx), checks)
 
 
-def compute_display(ctx: PageContext) -> QualityDisplay:
-    """The follow-up lists, the completeness tables and the unique-people summary, from the page's report."""
-    data = report(ctx)
-    return QualityDisplay(
-        follow_up={checks: compute_follow_up_list(data, checks) for checks in (FOLLOW_UP_CHECKS, DUPLICATE_CHECKS)},
-        completeness=compute_completeness_display(ctx, data),
-        unique=compute_unique_table(ctx),
-    )
+def completeness_display(ctx: PageContext) -> CompletenessDisplay:
+    """The completeness tab's tables and labels (:func:`compute_completeness_of`), memoised like :func:`follow_up`."""
+    return ctx.computed("dashboard.quality_ui:compute_completeness_of")  # type: ignore[no-any-return]
+
+
+def compute_completeness_of(ctx: PageContext) -> CompletenessDisplay:
+    return compute_completeness_display(ctx, report(ctx))
+
+
+def unique_display(ctx: PageContext) -> UniqueDisplay:
+    """The unique-people tab's summary (:func:`compute_unique_table`), memoised like :func:`follow_up`."""
+    return ctx.computed("dashboard.quality_ui:compute_unique_table")  # type: ignore[no-any-return]
 
 
 def compute_follow_up_list(report: QualityReport, checks: tuple[str, ...]) -> FollowUpList:
@@ -310,7 +309,7 @@ def render_completeness(ctx: PageContext, report: QualityReport) -> None:
     if not report.months:
         render_empty(_("No month of this period has started yet."))
         return
-    shown = display(ctx).completeness
+    shown = completeness_display(ctx)
     for note in shown.backfill_notes:
         st.info(note, icon=":material/info:")
     trend = report.trend
@@ -482,8 +481,7 @@ def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str,
     ``title`` and ``explanation`` are shown as given (already in the reader's language)."""
     st.subheader(title)
     st.caption(explanation)
-    kept = display(ctx).follow_up.get(checks)
-    lists = kept if kept is not None else compute_follow_up_list(report, checks)
+    lists = follow_up(ctx, checks)
     open_items, done = lists.open_items, lists.done
     if open_items.empty:
         st.success(_("Nothing to review (already reviewed: {n}).").format(n=fmt.number(len(done))) if len(done)
@@ -546,7 +544,7 @@ def _render_series(ctx: PageContext, labels: dict[str, str]) -> None:
 def render_unique_people(ctx: PageContext, report: QualityReport) -> None:
     """Both counting rules for every unique-people indicator, then the comparison for one of them."""
     st.subheader(_("Unique people reached: cluster rule against the plain sum"))
-    shown = display(ctx).unique
+    shown = unique_display(ctx)
     unique = shown.indicators
     comparisons = unique_comparisons(ctx)
     st.dataframe(shown.summary, hide_index=True, width="stretch", key="dq_unique_summary")

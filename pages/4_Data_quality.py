@@ -15,25 +15,33 @@ if not dq.render_access(ctx):
 dq.render_flash()
 report = dq.report(ctx)
 dq.render_summary(report)
+# Only the open tab's content is computed and drawn (choosing another tab reruns the page).
 overview, completeness, rules, outliers, duplicates, unique = st.tabs(
-    [_("Overview"), _("Completeness"), _("Validation rules"), _("Outliers"), _("Duplicates"), _("Unique people")])
+    [_("Overview"), _("Completeness"), _("Validation rules"), _("Outliers"), _("Duplicates"), _("Unique people")],
+    key="dq_tab", on_change="rerun")
 with overview:
-    dq.render_top_alerts(report)
+    if overview.open:
+        dq.render_top_alerts(report)
 with completeness:
-    dq.render_completeness(ctx, report)
-    dq.render_reporting_plan(ctx, report)
+    if completeness.open:
+        dq.render_completeness(ctx, report)
+        dq.render_reporting_plan(ctx, report)
 with rules:
-    dq.render_rules(report)
+    if rules.open:
+        dq.render_rules(report)
 with outliers:
-    dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", _("Outliers and jumps"),
-                        _("Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
-                          "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
-                          "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
-                          "explained; it then leaves this list and Home's alerts."))
+    if outliers.open:
+        dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", _("Outliers and jumps"),
+                            _("Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
+                              "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
+                              "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
+                              "explained; it then leaves this list and Home's alerts."))
 with duplicates:
-    dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", _("Duplicates and double counting"),
-                        _("The same report from two organisations (an implementing and a reporting partner), rows "
-                          "of two organisations within 2% of each other, and one organisation's overlapping "
-                          "periods from different imports."))
+    if duplicates.open:
+        dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", _("Duplicates and double counting"),
+                            _("The same report from two organisations (an implementing and a reporting partner), rows "
+                              "of two organisations within 2% of each other, and one organisation's overlapping "
+                              "periods from different imports."))
 with unique:
-    dq.render_unique_people(ctx, report)
+    if unique.open:
+        dq.render_unique_people(ctx, report)

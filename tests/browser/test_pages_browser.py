@@ -60,3 +60,15 @@ def test_deep_link_sets_the_sidebar_filters(live_server: str, page) -> None:  # 
     assert sidebar.get_by_role("combobox", name="To", exact=True).input_value() == "Mar 2024"
     assert sidebar.get_by_role("combobox", name="Period", exact=True).input_value() == "Custom months"
     assert "country=POL" in page.url
+
+
+def test_a_data_quality_tab_draws_its_content_when_chosen(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    """Only the open tab is computed: choosing another reruns the page, which then draws that tab's content."""
+    page.goto(f"{live_server}/Data_quality")
+    wait_until_rendered(page)
+    assert page.get_by_text("Who reported, month by month").count() == 0
+    page.get_by_role("tab", name="Completeness").click()
+    page.get_by_text("Who reported, month by month").wait_for(timeout=30_000)
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("tab", name="Completeness").get_attribute("aria-selected") == "true"

@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, select, update
+from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n, quality_store, store
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
-from tests.pages.conftest import no_exception, run_page
+from tests.pages.conftest import REPO_ROOT, no_exception, run_page
 
 PAGE = "pages/4_Data_quality.py"
 WHO, PMF, IRF = "World Health Organization", "Polish Migration Forum", "International Renaissance Foundation"
@@ -88,6 +89,21 @@ def insert_problems(url: str) -> dict[str, list[int]]:
     return ids
 
 
+def open_tab(tab: str, **params: str) -> AppTest:
+    """The page with ``tab`` chosen (its label as the reader sees it): only the open tab's content is drawn."""
+    at = AppTest.from_file(str(REPO_ROOT / PAGE), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.session_state["dq_tab"] = tab
+    return at.run()
+
+
+def choose_tab(at: AppTest, tab: str, lang: str = "en") -> AppTest:
+    at.session_state["dq_tab"] = tab
+    with i18n.language(lang):  # AppTest formats the widgets' options in the test's thread, as the reader sees them
+        return at.run()
+
+
 def table_with(at, column: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     tables = [df.value for df in at.dataframe if column in df.value.columns]
     assert tables, f"no table with a {column!r} column"
@@ -99,7 +115,7 @@ def metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_rule_violations_are_listed_with_their_fact_ids(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Validation rules")
     no_exception(at)
     assert metric(at, "Rule errors") == "1"
     assert metric(at, "Rule warnings") == "1"
@@ -115,7 +131,7 @@ def test_rule_violations_are_listed_with_their_fact_ids(problems: dict[str, list
 
 
 def test_outlier_and_jumps_are_open_until_reviewed(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Outliers")
     before = int(metric(at, "Outliers and jumps to review"))
     open_items = table_with(at, "What was found")
     helpline = open_items[open_items["Organisation"] == IRF]
@@ -151,9 +167,9 @@ def test_outlier_and_jumps_are_open_until_reviewed(problems: dict[str, list[int]
 
 
 def test_duplicates_and_overlapping_periods(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Duplicates")
     assert metric(at, "Possible duplicates to review") == "2"
-    items = [df.value for df in at.dataframe if "What was found" in df.value.columns][1]
+    items = table_with(at, "What was found")
     by_check = items.set_index("Check")
     dup = by_check.loc["Same report from two organisations"]
     assert dup["Organisation"] == f"{PMF}, {WHO}" and dup["Area"] == "Lesser Poland" and dup["Month"] == "2026-06"
@@ -175,10 +191,11 @@ def test_filters_keep_the_findings_about_the_rows_they_keep(problems: dict[str, 
     """The checks run over all the period's reports once; a filter lists what concerns a row it keeps, so a
     duplicate still shows when only one of the two organisations is chosen, and a breakdown above its total
     when only its female row is."""
-    at = run_page(PAGE, **params)
+    at = open_tab("Duplicates", **params)
     no_exception(at)
     items = pd.concat([df.value for df in at.dataframe if "What was found" in df.value.columns])
     assert ("Same report from two organisations" in set(items["Check"])) is duplicate
+    choose_tab(at, "Validation rules")
     tables = [df.value for df in at.dataframe if "Fact ids" in df.value.columns and "Problem" in df.value.columns]
     listed = set(tables[0]["Fact ids"]) if tables else set()
     assert (", ".join(map(str, problems["breakdown"][:3])) in listed) is breakdown
@@ -186,7 +203,7 @@ def test_filters_keep_the_findings_about_the_rows_they_keep(problems: dict[str, 
 
 
 def test_completeness_matrix_shows_on_time_late_missing_and_the_plan(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Completeness")
     matrix = table_with(at, "Jul 2026").set_index("Organisation")
     moh = matrix.loc[MOH]
     assert [moh[m] for m in ("Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026")] == [
@@ -203,7 +220,7 @@ def test_completeness_matrix_shows_on_time_late_missing_and_the_plan(problems: d
 
 
 def test_reporting_plan_entries_can_be_added_and_removed(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Completeness")
     at.selectbox(key="dq_plan_org").set_value(HOPE)
     at.text_input(key="dq_plan_from").input("2026-09")
     next(b for b in at.button if b.label == "Add to the plan").click().run()
@@ -223,7 +240,7 @@ def test_reporting_plan_entries_can_be_added_and_removed(problems: dict[str, lis
 
 
 def test_unique_people_side_by_side_and_switchable() -> None:
-    at = run_page(PAGE)
+    at = open_tab("Unique people")
     no_exception(at)
     engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
     with engine.connect() as conn:
@@ -308,23 +325,27 @@ def test_page_in_ukrainian_and_polish(problems: dict[str, list[int]], lang: str)
     assert [t.label for t in at.tabs] == words["tabs"]
     assert metric(at, words["errors"]) == "1"
     assert not any(m.label.startswith(("Rule errors", "Completeness", "Outliers")) for m in at.metric)
+    # The rule message keeps its numbers and its place (codes) on the overview list, as on Home.
+    assert [e.value for e in at.error] == [f"{WHO} · PPL_REACHED · PL14 · 2026-05: {words['broken']}"]
+    choose_tab(at, words["tabs"][2], lang)
     rules = table_with(at, words["checks"]).set_index(words["rule"])[words["count"]]
     assert rules[words["over"]] == 1
     first = table_with(at, words["problem"]).iloc[0]
     assert first[words["severity"]] == words["error"] and first[words["problem"]] == words["broken"]
-    # The rule message keeps its numbers and its place (codes) on the overview list, as on Home.
-    assert [e.value for e in at.error] == [f"{WHO} · PPL_REACHED · PL14 · 2026-05: {words['broken']}"]
+    choose_tab(at, words["tabs"][3], lang)
     found = table_with(at, words["found"])[words["found"]]
     assert any(text.startswith(words["outlier"]) for text in found)
+    assert words["button"] in [b.label for b in at.button]
+    assert "Mark as reviewed" not in [b.label for b in at.button]
+    choose_tab(at, words["tabs"][1], lang)
     matrix = table_with(at, words["months"][1]).set_index(words["organisation"])
     assert [matrix.loc[MOH, m] for m in words["months"]] == words["statuses"]
     assert table_with(at, words["to"])[words["to"]].tolist() == [words["open_ended"]]
-    assert words["button"] in [b.label for b in at.button]
     assert "Mark as reviewed" not in [b.label for b in at.button]
 
 
 def test_reviewing_in_ukrainian_stores_the_language_neutral_key(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE, lang="uk")
+    at = open_tab("Викиди", lang="uk")
     key = f"outlier|HELPLINE_CONTACTS|{IRF}|2026-08"
     at.selectbox(key="dq_outliers_item").set_value(key)
     at.text_input(key="dq_outliers_comment").input("Кампанія на телебаченні")
@@ -337,13 +358,13 @@ def test_reviewing_in_ukrainian_stores_the_language_neutral_key(problems: dict[s
         stored = conn.execute(select(store.reviews.c.check_name, store.reviews.c.item_key)).all()
     engine.dispose()
     assert [tuple(r) for r in stored] == [("outlier", f"HELPLINE_CONTACTS|{IRF}|2026-08")]
-    english = run_page(PAGE)  # the same review, read in English
+    english = open_tab("Outliers")  # the same review, read in English
     english.toggle(key="dq_outliers_show_reviewed").set_value(True).run()
     assert table_with(english, "Reviewed by")["Check"].tolist() == ["Outlier (robust z-score)"]
 
 
 def test_plan_errors_in_polish(problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE, lang="pl")
+    at = open_tab("Kompletność", lang="pl")
     at.text_input(key="dq_plan_from").input("wrzesień")
     with i18n.language("pl"):
         next(b for b in at.button if b.label == "Dodaj do planu").click().run()
@@ -361,7 +382,7 @@ def test_home_alerts_in_ukrainian(problems: dict[str, list[int]]) -> None:
 
 def test_another_unique_people_indicator_shows_its_own_areas_and_the_matrix_keeps_its_colours(
         problems: dict[str, list[int]]) -> None:
-    at = run_page(PAGE)
+    at = open_tab("Unique people")
     people = table_with(at, "Organisation × activity series")
     at.selectbox(key="dq_unique_indicator").set_value("CHILDREN_REACHED").run()
     no_exception(at)
@@ -371,6 +392,7 @@ def test_another_unique_people_indicator_shows_its_own_areas_and_the_matrix_keep
         "Girls and boys reached with MHPSS services", "Unique people (cluster rule)"]
     assert not people.equals(children)
     # The statuses of the organisation × month matrix are coloured (the same colours on every rerun).
+    choose_tab(at, "Completeness")
     for _ in range(2):
         matrix = next(df for df in at.dataframe if "Jul 2026" in df.value.columns)
         assert "background-color" in matrix.proto.arrow_data.styler.styles
@@ -384,3 +406,15 @@ def test_a_filter_keeping_no_follow_up_item_shows_none() -> None:
     assert metric(at, "Possible duplicates to review") == "0"
     assert metric(at, "Outliers and jumps to review") == "0"
     assert "Light of Hope" in at.query_params.get("org", [])
+
+
+def test_only_the_open_tab_is_drawn(problems: dict[str, list[int]]) -> None:
+    """A filter change costs the summary and the open tab, not all six: the others are drawn when chosen."""
+    at = run_page(PAGE)
+    no_exception(at)
+    assert [e.value for e in at.error]  # the overview's top alerts
+    assert not any("What was found" in df.value.columns or "Jul 2026" in df.value.columns for df in at.dataframe)
+    choose_tab(at, "Outliers")
+    assert any("What was found" in df.value.columns for df in at.dataframe)
+    assert not any("Jul 2026" in df.value.columns for df in at.dataframe)
+    assert not at.error  # the overview's list is not drawn under another tab
