@@ -475,7 +475,7 @@ def _items_table(report: QualityReport, items: pd.DataFrame, reviewed: bool = Fa
     return table
 
 
-def render_follow_up(ctx: PageContext, report: QualityReport, checks: tuple[str, ...], key: str, title: str,
+def render_follow_up(ctx: PageContext, checks: tuple[str, ...], key: str, title: str,
                      explanation: str) -> None:
     """A follow-up list: open items, a form to mark one reviewed with a comment, and the reviewed ones.
     ``title`` and ``explanation`` are shown as given (already in the reader's language)."""

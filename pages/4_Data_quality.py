@@ -31,14 +31,14 @@ with rules:
         dq.render_rules(report)
 with outliers:
     if outliers.open:
-        dq.render_follow_up(ctx, report, dq.FOLLOW_UP_CHECKS, "dq_outliers", _("Outliers and jumps"),
+        dq.render_follow_up(ctx, dq.FOLLOW_UP_CHECKS, "dq_outliers", _("Outliers and jumps"),
                             _("Per indicator and organisation, monthly values with a robust z-score (median and MAD) "
                               "above 3.5, and months more than 4× (or under a quarter of) the month before. Months "
                               "still being reported (not yet due) are not judged. Mark an item reviewed once it is "
                               "explained; it then leaves this list and Home's alerts."))
 with duplicates:
     if duplicates.open:
-        dq.render_follow_up(ctx, report, dq.DUPLICATE_CHECKS, "dq_duplicates", _("Duplicates and double counting"),
+        dq.render_follow_up(ctx, dq.DUPLICATE_CHECKS, "dq_duplicates", _("Duplicates and double counting"),
                             _("The same report from two organisations (an implementing and a reporting partner), rows "
                               "of two organisations within 2% of each other, and one organisation's overlapping "
                               "periods from different imports."))
