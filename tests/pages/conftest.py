@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -36,11 +37,14 @@ def _app_env(fixture_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_page(path: str, **params: str) -> AppTest:
-    """Run ``path`` (relative to the repository root) with URL parameters ``params``."""
+def run_page(path: str, *, state: Mapping[str, Any] | None = None, **params: str) -> AppTest:
+    """Run ``path`` (relative to the repository root) with URL parameters ``params`` and the session state
+    ``state`` set before the first run (a chosen tab, for instance)."""
     at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     return at.run()
 
 

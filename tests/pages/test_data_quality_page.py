@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n, quality_store, store
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
-from tests.pages.conftest import REPO_ROOT, no_exception, run_page
+from tests.pages.conftest import no_exception, run_page
 
 PAGE = "pages/4_Data_quality.py"
 WHO, PMF, IRF = "World Health Organization", "Polish Migration Forum", "International Renaissance Foundation"
@@ -91,11 +91,7 @@ def insert_problems(url: str) -> dict[str, list[int]]:
 
 def open_tab(tab: str, **params: str) -> AppTest:
     """The page with ``tab`` chosen (its label as the reader sees it): only the open tab's content is drawn."""
-    at = AppTest.from_file(str(REPO_ROOT / PAGE), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.session_state["dq_tab"] = tab
-    return at.run()
+    return run_page(PAGE, state={"dq_tab": tab}, **params)
 
 
 def choose_tab(at: AppTest, tab: str, lang: str = "en") -> AppTest:
