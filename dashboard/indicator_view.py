@@ -12,6 +12,7 @@ page is drawn. The figures download keeps its values machine-readable (numbers, 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ TAB_SPECS = [("place", C.AREA, N_("By place"), None), ("age_sex", C.AGE, N_("By 
 #: Column (and chart axis) titles of the breakdown tables.
 COLUMN_TITLES = {C.AREA: N_("Area"), C.AGE: N_("Age band"), C.SEX: N_("Sex"), C.GROUP: N_("Population group"),
                  C.ORG_TYPE: N_("Organisation type"), C.VALUE: N_("Value")}
+#: The session-state key of the breakdown tabs (the open tab's label).
+TABS_KEY = "indicator_tab"
 SOURCE_PARTNERS = N_("Partner 4W reports to the MHPSS tWG Poland")
 SOURCE_DEMO = N_("Synthetic demo data (not real)")
 
@@ -280,33 +283,45 @@ def render_breakdown_table(frame: pd.DataFrame, dims: list[str], suppressed: boo
 
 
 def render_breakdowns(view: IndicatorView, ctx: PageContext | None = None) -> None:
+    """The breakdown tabs. Only the open tab is computed and drawn (choosing another reruns the page); the
+    chosen tab stays open when the indicator or the filters change."""
     st.subheader(_("Breakdowns"))
     if view.facts.empty:
         render_empty()
         return
-    ready = page_extras(ctx, view.code).tabs if ctx is not None else {}
-    tabs = st.tabs([_(title) for _name, _dim, title, _colour in TAB_SPECS])
+    tabs = st.tabs([_(title) for _name, _dim, title, _colour in TAB_SPECS], key=TABS_KEY, on_change="rerun")
     for tab, (name, dim, _title, colour) in zip(tabs, TAB_SPECS, strict=True):
         with tab:
-            frame = ready[name] if name in ready else compute_tab(view, name)
-            if frame.empty:
-                st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
-                continue
-            chart = render_chart(build_bar_breakdown, frame[frame[C.VALUE].notna()], dim, _(COLUMN_TITLES[dim]),
-                                 colour, _(COLUMN_TITLES[colour]) if colour else None, width="stretch")
-            render_chart_downloads(chart, f"{view.code}_{name}")
-            dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
-            render_breakdown_table(frame, dims, view.suppressed)
-            if view.suppressed:
-                hidden = int((frame[STATUS] != privacy.SHOWN).sum())
-                if hidden:
-                    st.caption(ngettext(
-                        "{n} of these figures is hidden: see the note on small numbers at the end of the page.",
-                        "{n} of these figures are hidden: see the note on small numbers at the end of the page.",
-                        hidden).format(n=fmt.number(hidden)))
+            if tab.open:
+                frame = (ctx.computed("dashboard.indicator_view:compute_page_tab", view.code, name) if ctx is not None
+                         else compute_tab(view, name))
+                render_breakdown_tab(view, frame, name, dim, colour)
 
 
-def compute_figures_table(view: IndicatorView, tabs: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def render_breakdown_tab(view: IndicatorView, frame: pd.DataFrame, name: str, dim: str, colour: str | None) -> None:
+    if frame.empty:
+        st.info(_("Not reported with this breakdown for these filters."), icon=":material/search_off:")
+        return
+    chart = render_chart(build_bar_breakdown, frame[frame[C.VALUE].notna()], dim, _(COLUMN_TITLES[dim]),
+                         colour, _(COLUMN_TITLES[colour]) if colour else None, width="stretch")
+    render_chart_downloads(chart, f"{view.code}_{name}")
+    dims = [c for c in frame.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
+    render_breakdown_table(frame, dims, view.suppressed)
+    if view.suppressed:
+        hidden = int((frame[STATUS] != privacy.SHOWN).sum())
+        if hidden:
+            st.caption(ngettext(
+                "{n} of these figures is hidden: see the note on small numbers at the end of the page.",
+                "{n} of these figures are hidden: see the note on small numbers at the end of the page.",
+                hidden).format(n=fmt.number(hidden)))
+
+
+def compute_page_tab(ctx: PageContext, code: str, name: str) -> pd.DataFrame:
+    """:func:`compute_tab` of the page's view, memoised per context and language through ``ctx.computed``."""
+    return compute_tab(page_view(ctx, code), name)
+
+
+def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
     """Every figure on the page as one long table (what the figures download holds): table, the dimension
     values (labels in the reader's language), and the value as shown ("<5" and "hidden" in the public view,
     in English in every language: the values stay machine-readable). Headers in the reader's language (the
@@ -317,8 +332,7 @@ def compute_figures_table(view: IndicatorView, tabs: dict[str, pd.DataFrame] | N
     threshold = view.figures.audience.threshold
     parts = []
     for name in (n for n in tables if n in view.figures.tables):
-        table = ((tabs[name] if tabs and name in tabs else compute_tab(view, name)) if name in tab_names
-                 else view.figures.table(name))
+        table = compute_tab(view, name) if name in tab_names else view.figures.table(name)
         dims = [c for c in table.columns if c not in (C.VALUE, STATUS, SHOWN_TEXT)]
         machine = [privacy.display(v, s, threshold, translate=False) for v, s in
                    zip(table[C.VALUE], table[STATUS], strict=True)]
@@ -337,19 +351,26 @@ def compute_figures_table(view: IndicatorView, tabs: dict[str, pd.DataFrame] | N
                                "value": pgettext("export column", "value")})
 
 
+def build_figures_csv(ctx: PageContext, code: str, lang: str) -> bytes:
+    """The figures download for indicator ``code``, in ``lang``: built when the button is pressed (Streamlit
+    calls it in another thread, where the page's language is not set)."""
+    with i18n.language(lang):
+        return exports.build_table_csv(compute_figures_table(page_view(ctx, code)))
+
+
 def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:
-    """The page's figures as CSV (formula-safe, suppressed like the page in the public view)."""
+    """The page's figures as CSV (formula-safe, suppressed like the page in the public view), built when the
+    button is pressed. The click does not rerun the page, so the file's request cannot race a rerun."""
     stem = exports.safe_file_name(f"mhpss_{view.code}_{ctx.period.start}_{ctx.period.end}_figures", "csv")
-    st.download_button(_("Download these figures (CSV)"), page_extras(ctx, view.code).figures_csv,
-                       stem, "text/csv", key="dl_indicator_figures", icon=":material/download:")
+    st.download_button(_("Download these figures (CSV)"),
+                       functools.partial(build_figures_csv, ctx, view.code, i18n.current()),
+                       stem, "text/csv", key="dl_indicator_figures", icon=":material/download:", on_click="ignore")
 
 
 @dataclass(frozen=True)
 class PageExtras:
     """What the page draws from the view, computed once per context and language (see :func:`page_extras`)."""
 
-    tabs: dict[str, pd.DataFrame]  # breakdown tab -> its labelled table (compute_tab)
-    figures_csv: bytes  # the figures download
     events: pd.DataFrame  # the period's events on the timeline
     time_dims: list[str]  # dimensions the facts are disaggregated by (the breakdown over time's choices)
     time_breakdowns: dict[str, pd.DataFrame] | None  # the public's suppressed breakdowns over time
@@ -362,10 +383,8 @@ def page_extras(ctx: PageContext, code: str) -> PageExtras:
 
 def compute_extras(ctx: PageContext, code: str) -> PageExtras:
     view = page_view(ctx, code)
-    tabs = {name: compute_tab(view, name) for name, *_rest in TAB_SPECS} if not view.facts.empty else {}
     breakdowns = compute_time_breakdowns(view)
-    return PageExtras(tabs, exports.build_table_csv(compute_figures_table(view, tabs)),
-                      compute_events(cache.events(ctx.url, ctx.version), ctx.period),
+    return PageExtras(compute_events(cache.events(ctx.url, ctx.version), ctx.period),
                       breakdown_dims(view.facts, breakdowns, view.detail_dims), breakdowns)
 
 

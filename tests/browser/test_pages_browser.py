@@ -72,3 +72,22 @@ def test_a_data_quality_tab_draws_its_content_when_chosen(live_server: str, page
     wait_until_rendered(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("tab", name="Completeness").get_attribute("aria-selected") == "true"
+
+
+def test_an_indicator_breakdown_tab_draws_when_chosen_and_the_figures_download_holds_every_breakdown(  # type: ignore[no-untyped-def]
+        live_server: str, page) -> None:
+    """Only the open breakdown tab is drawn; the figures file is built when its button is pressed (no rerun)
+    and holds every breakdown, the closed tabs' too."""
+    page.goto(f"{live_server}/Indicators?indicator=PPL_REACHED&period=all")
+    wait_until_rendered(page)
+    page.get_by_role("tab", name="By sex and age").click()
+    page.locator('[data-testid="stTabs"] [role="tabpanel"]:visible [data-testid="stVegaLiteChart"]').first.wait_for(
+        timeout=30_000)
+    wait_until_rendered(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("tab", name="By sex and age").get_attribute("aria-selected") == "true"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download these figures (CSV)").click()
+    figures = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()), dtype=str, keep_default_na=False)
+    assert {"place", "age_sex", "group", "org_type"} <= set(figures["table"])
+    assert set(figures["indicator"]) == {"PPL_REACHED"}

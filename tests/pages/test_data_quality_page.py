@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n, quality_store, store
 from data_sources.batches import Lookups, close_batch, insert_facts, open_batch
+from tests.pages import conftest
 from tests.pages.conftest import no_exception, run_page
 
 PAGE = "pages/4_Data_quality.py"
@@ -95,9 +96,7 @@ def open_tab(tab: str, **params: str) -> AppTest:
 
 
 def choose_tab(at: AppTest, tab: str, lang: str = "en") -> AppTest:
-    at.session_state["dq_tab"] = tab
-    with i18n.language(lang):  # AppTest formats the widgets' options in the test's thread, as the reader sees them
-        return at.run()
+    return conftest.choose_tab(at, tab, key="dq_tab", lang=lang)
 
 
 def table_with(at, column: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
+import pandas as pd
 from sqlalchemy import create_engine, text
 
-from tests.pages.conftest import no_exception, run_page
+from dashboard import format as fmt
+from dashboard.indicator_view import TABS_KEY
+from tests.pages.conftest import choose_tab, download_bytes, no_exception, run_page
 
 
 def test_indicator_from_the_url_shows_definition_and_achievement() -> None:
@@ -49,12 +53,46 @@ def test_real_reference_fact_carries_its_source_and_note() -> None:
     assert any("does not state the year" in c.value for c in at.caption)
 
 
-def test_every_breakdown_chart_offers_png_and_svg() -> None:
+TABS = {"place": "By place", "age_sex": "By sex and age", "group": "By population group",
+        "org_type": "By organisation type"}
+
+
+def test_every_breakdown_chart_offers_png_and_svg_and_only_the_open_tab_is_drawn() -> None:
     at = run_page("pages/1_Indicators.py", indicator="PPL_REACHED", period="all")
     no_exception(at)
-    ids = " ".join(b.proto.id for b in at.get("download_button"))
-    for tab in ("place", "age_sex", "group", "org_type"):
-        assert f"dl_png_PPL_REACHED_{tab}" in ids and f"dl_svg_PPL_REACHED_{tab}" in ids, tab
+    for name, label in TABS.items():
+        choose_tab(at, label, key=TABS_KEY)
+        no_exception(at)
+        ids = " ".join(b.proto.id for b in at.get("download_button"))
+        assert f"dl_png_PPL_REACHED_{name}" in ids and f"dl_svg_PPL_REACHED_{name}" in ids, name
+        assert not [other for other in TABS if other != name and f"dl_png_PPL_REACHED_{other}" in ids], name
+
+
+def sql_by_org_type(code: str) -> dict[str, float]:
+    engine = create_engine(os.environ["MHPSS_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT o.org_type, SUM(f.value) FROM facts f JOIN indicators i ON f.indicator_id = i.id "
+            "JOIN organisations o ON f.organisation_id = o.id WHERE i.code = :c AND f.replaced_by IS NULL "
+            "GROUP BY 1"), {"c": code}).all()
+    engine.dispose()
+    return {str(k): float(v) for k, v in rows}
+
+
+def test_the_chosen_breakdown_tab_shows_the_reports_and_stays_open_for_another_indicator() -> None:
+    at = run_page("pages/1_Indicators.py", indicator="TRAININGS_HELD", period="all")
+    choose_tab(at, "By organisation type", key=TABS_KEY)
+    no_exception(at)
+    types = next(f.value for f in at.dataframe if "org_type" in f.value.columns)
+    expected = {fmt.label("org_type", k): v for k, v in sql_by_org_type("TRAININGS_HELD").items()}
+    assert len(expected) > 1
+    assert dict(zip(types["org_type"], types["value"].astype(float), strict=True)) == expected
+    assert not any("area" in f.value.columns for f in at.dataframe)  # the place tab is not drawn
+    at.selectbox(key="w_indicator").set_value("SPECIALISTS_TRAINED").run()
+    no_exception(at)
+    assert [h.value for h in at.main.header] == ["Specialists trained in MHPSS"]
+    types = next(f.value for f in at.dataframe if "org_type" in f.value.columns)
+    assert types["value"].astype(float).sum() == sql_total("SPECIALISTS_TRAINED")
 
 
 NBSP = "\u00a0"
@@ -134,7 +172,6 @@ def test_english_indicator_page_is_unchanged() -> None:
 def test_breakdown_over_time_by_sex_and_age_band_matches_the_reports() -> None:
     """Staff figures come from sums without sex and age band; the breakdown over time by those reads them
     apart and must still give each month's figure per category as the report rows do."""
-    import pandas as pd
     import pyarrow as pa
 
     from dashboard import columns as C
@@ -166,3 +203,20 @@ def test_breakdown_over_time_by_sex_and_age_band_matches_the_reports() -> None:
         expected = want[[C.MONTH, dim, C.VALUE]].sort_values([C.MONTH, dim], ignore_index=True)
         assert want[C.VALUE].sum() > 0
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_the_figures_download_is_built_on_the_click_in_the_readers_language() -> None:
+    """The file is built when the button is pressed, in another thread (where the page's language is not set):
+    it must hold every breakdown, not only the open tab's, with the Ukrainian headers and names."""
+    at = run_page("pages/1_Indicators.py", lang="uk", indicator="SPECIALISTS_TRAINED", period="all")
+    no_exception(at)
+    button = next(b for b in at.get("download_button") if "dl_indicator_figures" in b.proto.id)
+    assert button.proto.HasField("deferred_file_id")  # nothing is encoded until someone asks for it
+    figures = pd.read_csv(io.BytesIO(download_bytes(at, "dl_indicator_figures")), dtype=str, keep_default_na=False)
+    assert "indicator" not in figures.columns and len(figures.columns) == 4
+    table, dimension, value = figures.columns[1:]
+    assert {"total", "month", "place", "org_type"} <= set(figures[table])
+    assert figures.loc[figures[table] == "org_type", value].astype(float).sum() == sql_total("SPECIALISTS_TRAINED")
+    poltava = figures[(figures[table] == "place") & (figures[dimension] == "Полтавська область")]
+    assert len(poltava) == 1 and float(poltava[value].iloc[0]) >= 250
+    assert float(figures.loc[figures[table] == "total", value].iloc[0]) == sql_total("SPECIALISTS_TRAINED")
