@@ -38,7 +38,7 @@ from dashboard.indicators import (
 from dashboard.quality import Alert
 from dashboard.queries import ROWS
 from dashboard.timelines import build_sparkline
-from dashboard.ui import PageContext, render_empty
+from dashboard.ui import PageContext, render_alert, render_empty
 
 
 @dataclass
@@ -313,7 +313,7 @@ def render_quality_alerts(data: Overview, ctx: PageContext | None = None) -> Non
     else:
         st.caption(ngettext("{n} alert:", "{n} alerts:", n).format(n=fmt.number(n)))
     for alert in data.alerts[:10]:
-        (st.error if alert.severity == "error" else st.warning)(alert.message)
+        render_alert(alert.severity, alert.message)
 
 
 def event_when(event_date: date, precision: object = "day") -> str:

@@ -58,7 +58,7 @@ from dashboard.quality_unique import (
     rule_label,
 )
 from dashboard.timelines import render_chart_downloads
-from dashboard.ui import PageContext, render_empty
+from dashboard.ui import PageContext, render_alert, render_empty
 
 FLASH_KEY = "dq_flash"
 FOLLOW_UP_CHECKS = ("outlier", "jump")
@@ -290,7 +290,7 @@ def render_top_alerts(report: QualityReport, limit: int = 10) -> None:
     else:
         st.caption(ngettext("{n} alert:", "{n} alerts:", count).format(n=fmt.number(count)))
     for alert in report.alerts[:limit]:
-        (st.error if alert.severity == "error" else st.warning)(alert.message)
+        render_alert(alert.severity, alert.message)
 
 
 def render_completeness(ctx: PageContext, report: QualityReport) -> None:

@@ -453,6 +453,16 @@ def render_empty(message: str | None = None) -> None:
         message=message or _("No data for these filters.")), icon=":material/search_off:")
 
 
+def render_alert(severity: str, message: str) -> None:
+    """One data-quality alert: a red box for an error, an amber one for a warning, each with its icon. (Given
+    an icon, Streamlit does not look for an emoji at the start of the text: that loads its emoji catalogue,
+    about 0.1 s the first time in a process, and an alert's "·" sent it looking.)"""
+    if severity == "error":
+        st.error(message, icon=":material/error:")
+    else:
+        st.warning(message, icon=":material/warning:")
+
+
 def render_demo_marker(has_demo: bool) -> str:
     return " " + _("(demo)") if has_demo else ""
 

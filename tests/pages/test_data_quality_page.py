@@ -159,6 +159,7 @@ def test_outlier_and_jumps_are_open_until_reviewed(problems: dict[str, list[int]
     alerts = [w.value for w in home.warning]
     assert not any("2,400 against a usual" in a for a in alerts)
     assert any("2,400, 20.3× the previous month (118)" in a for a in alerts)
+    assert {w.icon for w in home.warning} == {":material/warning:"}  # each alert marked as a warning
 
 
 def test_duplicates_and_overlapping_periods(problems: dict[str, list[int]]) -> None:
