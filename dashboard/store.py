@@ -367,17 +367,19 @@ def upgrade(engine: Engine) -> int:
 
     Runs in one transaction (SQLite and PostgreSQL both have transactional DDL).
     """
-    from dashboard.migrations import MIGRATIONS
-
     with engine.begin() as conn:
         found = current_schema_version(conn)
         if found > SCHEMA_VERSION:
             raise StoreError(_(
                 "the database is at schema version {found}, newer than this code ({current}); update the dashboard"
             ).format(found=found, current=SCHEMA_VERSION))
+        if found == SCHEMA_VERSION:  # the usual case: nothing to write (and Alembic is not imported)
+            return found
         if found == 0:
             metadata.create_all(conn)
         else:
+            from dashboard.migrations import MIGRATIONS
+
             for version in range(found + 1, SCHEMA_VERSION + 1):
                 log.info("migrating schema to version %s", version)
                 MIGRATIONS[version](conn)
