@@ -24,7 +24,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATA_DIR, Child, child_env, code_version, ensure_database, run_child, summary
+from benchmarks.common import (
+    DATA_DIR,
+    Child,
+    child_env,
+    code_version,
+    compile_app,
+    ensure_database,
+    run_child,
+    summary,
+)
 from benchmarks.page_runs import CHROMIUM, EMPTY_PAGE, EXPORT_ROWS
 
 PAGES = {"Home.py": "Home", "pages/1_Indicators.py": "Indicators", "pages/2_Explorer.py": "Explorer",
@@ -201,6 +210,8 @@ def run(rows: int = 1_000_000, runs: int = 5, skip: Iterable[str] = (), import_r
             out.append(row)
             log(f"    {describe_row(row)}")
 
+    if not {"cold", "browser"} <= skipped:
+        compile_app(log)
     if "cold" not in skipped:
         step("cold start (AppTest)", lambda: measure_cold(db, rows, runs, baseline))
     if "browser" not in skipped:
