@@ -6,6 +6,7 @@ frames are the constants in :mod:`dashboard.columns`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -350,6 +351,25 @@ def fetch_freshness(engine: Engine) -> Freshness:
         demo_rows=int(demo_rows or 0),
         rows=int(rows or 0),
         data_version=version,
+    )
+
+
+def encode_freshness(fresh: Freshness) -> str:
+    """``fresh`` as JSON (the figures from the facts; not the data version)."""
+    return json.dumps({"last_import": fresh.last_import.isoformat() if fresh.last_import else None,
+                       "last_month": fresh.last_month, "first_month": fresh.first_month,
+                       "demo_rows": fresh.demo_rows, "rows": fresh.rows})
+
+
+def decode_freshness(text: str) -> Freshness:
+    """What :func:`encode_freshness` wrote (data version 0: the caller sets it); ValueError, KeyError or TypeError
+    when the text is not that."""
+    data = json.loads(text)
+    return Freshness(
+        last_import=datetime.fromisoformat(data["last_import"]) if data["last_import"] is not None else None,
+        last_month=None if data["last_month"] is None else str(data["last_month"]),
+        first_month=str(data["first_month"]), demo_rows=int(data["demo_rows"]), rows=int(data["rows"]),
+        data_version=0,
     )
 
 

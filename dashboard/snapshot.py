@@ -157,7 +157,8 @@ def row_count(path: Path) -> int:
 def _remove_unused(folder: Path) -> None:
     """Drop snapshots not used for a day, beyond the :data:`KEEP_FILES` most recent, with their cube and
     alert files, and alert files older than two days (they were judged on another day; a file still open in
-    a query stays readable until closed)."""
+    a query stays readable until closed), and kept freshness figures older than two days (recounted when next
+    needed)."""
     import time
 
     files = sorted(folder.glob("facts-*.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -167,7 +168,7 @@ def _remove_unused(folder: Path) -> None:
             for alerts in folder.glob(f"alerts-{old.stem.removeprefix('facts-')}-*.pkl"):
                 alerts.unlink(missing_ok=True)
             old.unlink(missing_ok=True)
-    for alerts in [*folder.glob("alerts-*.pkl"), *folder.glob(".alerts-*.lock")]:
+    for alerts in [*folder.glob("alerts-*.pkl"), *folder.glob(".alerts-*.lock"), *folder.glob("freshness-*.json")]:
         if time.time() - alerts.stat().st_mtime > 2 * 86_400:
             alerts.unlink(missing_ok=True)
 
