@@ -116,6 +116,7 @@ def setup_page(title: str, icon: str = ":material/dashboard:", *, filters: bool 
     ``title`` and ``intro`` are English text marked with ``N_`` in the page; they are translated here, once
     the language is known."""
     page = title  # the English title names the page
+    cache.freeze_long_lived()
     lang = i18n.set_language(_choose_language())
     _redraw_widgets_on_language_change(lang)
     title, intro = i18n._(title), (i18n._(intro) if intro else "")
