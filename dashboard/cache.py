@@ -25,7 +25,13 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
-from dashboard.figures import IndicatorFigures, compute_indicator_figures, indicator_filters
+from dashboard.figures import TABS as TABLE_DIMS
+from dashboard.figures import (
+    IndicatorFigures,
+    compute_figure_table,
+    compute_indicator_figures,
+    indicator_filters,
+)
 from dashboard.filters import AllowLists, Filters, Period, month_add
 from dashboard.privacy import FULL_ACCESS, Audience, compute_public_facts, compute_public_filters
 from dashboard.quality import Alert, Findings, compute_alerts_of
@@ -254,11 +260,24 @@ def indicator_figures(url: str, version: int, filters: Filters, period: Period, 
     if audience.public:  # the public's figures come from the rows it may see (compute_public_facts)
         rows = facts(url, version, chosen, period, own, audience)
         return compute_indicator_figures(rows, row, period, locations(url, version), audience)
-    # Everyone else's from the cube, and the tables by sex and age band from the rows summed by those too.
-    return compute_indicator_figures(
-        cube(url, version, chosen, period, own, audience), row, period, locations(url, version), audience,
-        detail=lambda dims: cube(url, version, chosen, period, own, audience, dims,
-                                                        str(row["aggregation"])))
+    # Everyone else's from the cube; the table by sex and age band is read apart when shown (indicator_table).
+    return compute_indicator_figures(cube(url, version, chosen, period, own, audience), row, period,
+                                     locations(url, version), audience)
+
+
+@st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=32)
+def indicator_table(url: str, version: int, filters: Filters, period: Period, code: str, audience: Audience,
+                    name: str) -> pd.DataFrame:
+    """Table ``name`` of an indicator's figures that :func:`indicator_figures` leaves out for staff (the one by sex
+    and age band), from the values summed by its dimensions too: read only when the page shows it or the
+    figures file is built (at ten million rows on PostgreSQL that read takes seconds)."""
+    if audience.suppresses:
+        raise ValueError("the public's figure set holds every table (suppressed together)")
+    row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
+    chosen, own = indicator_filters(filters, code, str(row["aggregation"]))
+    dims = tuple(d for d in TABLE_DIMS[name] if d in queries.DETAIL_FLAGS)
+    return compute_figure_table(cube(url, version, chosen, period, own, audience, dims, str(row["aggregation"])),
+                                row, name)
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)

@@ -156,8 +156,10 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
     """Every table of the indicator ``indicator`` (a catalogue row) for these filtered ``facts`` (all
     indicators' rows; the indicator's own are picked here), suppressed when the audience is public.
 
-    ``facts`` may be the cube (values summed over sex, age band and disability: the same figures by every rule)
-    when ``detail(dims)`` gives the facts summed by ``dims`` as well, for the tables that break down by them."""
+    ``facts`` may be the cube (values summed over sex, age band and disability: the same figures by every rule).
+    The tables that break down by what the cube sums over then come from ``detail(dims)`` (the facts summed by
+    ``dims`` as well), or, without ``detail``, are left out (:func:`compute_figure_table` computes one when it
+    is shown; only for an audience that is not suppressed, whose tables do not depend on each other)."""
     code, aggregation = str(indicator["code"]), str(indicator["aggregation"])
     rows = compute_coded(indicator_rows(facts, code, aggregation), _KEYS)
     suppressing = audience.suppresses
@@ -170,9 +172,12 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
     }
     for name, dims in TABS.items():
         missing = tuple(d for d in dims if d not in rows)
-        source = (compute_coded(indicator_rows(detail(missing), code, aggregation), _KEYS) if missing and detail
-                  else rows)
-        tables[name] = _table(source, aggregation, dims)
+        if not missing:
+            tables[name] = _table(rows, aggregation, dims)
+        elif detail is not None:
+            tables[name] = _table(compute_coded(indicator_rows(detail(missing), code, aggregation), _KEYS),
+                                  aggregation, dims)
+        # else left out: the caller reads it apart when it is shown (compute_figure_table)
     attrs = {"place": _as_text(_place_attrs(rows, tables["place"]))}
     if aggregation == "unique_max":
         plain = compute_plain_sum(rows)
@@ -189,6 +194,15 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
     if suppressing and not rows.empty:
         _suppress(figures, locations)
     return figures
+
+
+def compute_figure_table(detail: pd.DataFrame, indicator: pd.Series, name: str) -> pd.DataFrame:
+    """Table ``name`` of :data:`TABS` from ``detail``, the facts summed by its dimensions as well (what
+    :func:`compute_indicator_figures` leaves out without ``detail``), every figure shown (not for the public)."""
+    code, aggregation = str(indicator["code"]), str(indicator["aggregation"])
+    table = _table(compute_coded(indicator_rows(detail, code, aggregation), _KEYS), aggregation, TABS[name])
+    table[STATUS] = privacy.SHOWN
+    return table
 
 
 def _place_attrs(rows: pd.DataFrame, place: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -317,8 +317,12 @@ def render_breakdown_tab(view: IndicatorView, frame: pd.DataFrame, name: str, di
 
 
 def compute_page_tab(ctx: PageContext, code: str, name: str) -> pd.DataFrame:
-    """:func:`compute_tab` of the page's view, memoised per context and language through ``ctx.computed``."""
-    return compute_tab(page_view(ctx, code), name)
+    """:func:`compute_tab` of the page's view, memoised per context and language through ``ctx.computed``. For
+    staff the table by sex and age band is read here, when its tab is opened (see :meth:`PageContext.figures`)."""
+    view = page_view(ctx, code)
+    if name not in view.figures.tables:
+        view = replace(view, figures=ctx.figures(code, complete=True))
+    return compute_tab(view, name)
 
 
 def compute_figures_table(view: IndicatorView) -> pd.DataFrame:
@@ -355,7 +359,8 @@ def build_figures_csv(ctx: PageContext, code: str, lang: str) -> bytes:
     """The figures download for indicator ``code``, in ``lang``: built when the button is pressed (Streamlit
     calls it in another thread, where the page's language is not set)."""
     with i18n.language(lang):
-        return exports.build_table_csv(compute_figures_table(page_view(ctx, code)))
+        view = page_view(ctx, code)
+        return exports.build_table_csv(compute_figures_table(replace(view, figures=ctx.figures(code, complete=True))))
 
 
 def render_figures_download(view: IndicatorView, ctx: PageContext) -> None:

@@ -23,6 +23,7 @@ import streamlit as st
 from dashboard import cache, i18n, names, roles, vocab
 from dashboard import columns as C
 from dashboard import format as fmt
+from dashboard.figures import TABS as TABLE_NAMES
 from dashboard.figures import IndicatorFigures
 from dashboard.filters import (
     PRESETS,
@@ -95,10 +96,17 @@ class PageContext:
         """The indicators this viewer may see (published ones for the public)."""
         return cache.indicators(self.url, self.version, self.audience)
 
-    def figures(self, code: str, period: Period | None = None) -> IndicatorFigures:
-        """One indicator's tables for the selection, suppressed for the public."""
-        return cache.indicator_figures(self.url, self.version, self.filters, period or self.period, code,
-                                       self.audience)
+    def figures(self, code: str, period: Period | None = None, *, complete: bool = False) -> IndicatorFigures:
+        """One indicator's tables for the selection, suppressed for the public. For staff the table by sex and
+        age band is a read of its own: left out unless ``complete``."""
+        figures = cache.indicator_figures(self.url, self.version, self.filters, period or self.period, code,
+                                          self.audience)
+        missing = [n for n in TABLE_NAMES if n not in figures.tables] if complete else []
+        if not missing:
+            return figures
+        return replace(figures, tables={**figures.tables, **{
+            n: cache.indicator_table(self.url, self.version, self.filters, period or self.period, code, self.audience, n)
+            for n in missing}})
 
 
 @st.cache_resource(show_spinner=False)
