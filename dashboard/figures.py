@@ -175,8 +175,7 @@ def compute_indicator_figures(facts: pd.DataFrame, indicator: pd.Series, period:
         if not missing:
             tables[name] = _table(rows, aggregation, dims)
         elif detail is not None:
-            tables[name] = _table(compute_coded(indicator_rows(detail(missing), code, aggregation), _KEYS),
-                                  aggregation, dims)
+            tables[name] = compute_figure_table(detail(missing), indicator, name)
         # else left out: the caller reads it apart when it is shown (compute_figure_table)
     attrs = {"place": _as_text(_place_attrs(rows, tables["place"]))}
     if aggregation == "unique_max":

@@ -282,7 +282,7 @@ def render_breakdown_table(frame: pd.DataFrame, dims: list[str], suppressed: boo
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
-def render_breakdowns(view: IndicatorView, ctx: PageContext | None = None) -> None:
+def render_breakdowns(view: IndicatorView, ctx: PageContext) -> None:
     """The breakdown tabs. Only the open tab is computed and drawn (choosing another reruns the page); the
     chosen tab stays open when the indicator or the filters change."""
     st.subheader(_("Breakdowns"))
@@ -293,8 +293,7 @@ def render_breakdowns(view: IndicatorView, ctx: PageContext | None = None) -> No
     for tab, (name, dim, _title, colour) in zip(tabs, TAB_SPECS, strict=True):
         with tab:
             if tab.open:
-                frame = (ctx.computed("dashboard.indicator_view:compute_page_tab", view.code, name) if ctx is not None
-                         else compute_tab(view, name))
+                frame = ctx.computed("dashboard.indicator_view:compute_page_tab", view.code, name)
                 render_breakdown_tab(view, frame, name, dim, colour)
 
 
@@ -382,7 +381,7 @@ class PageExtras:
 
 
 def page_extras(ctx: PageContext, code: str) -> PageExtras:
-    """:func:`compute_extras`, memoised: a rerun with the same choices re-labels and re-encodes nothing."""
+    """:func:`compute_extras`, memoised: a rerun with the same choices recomputes none of it."""
     return ctx.computed("dashboard.indicator_view:compute_extras", code)  # type: ignore[no-any-return]
 
 
