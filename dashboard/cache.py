@@ -72,6 +72,7 @@ def reader(url: str, version: int) -> readpath.Reader:
                 snapshot.ensure(engine(url), settings.cache_dir, sig)
         source = readpath.Reader(engine(url), path)
     keep_at, rows = _alerts_home(url, version, source.path)
+    snapshot.remove_stale_files(Path(settings.cache_dir))  # once per data version and process
     alert_cache.prepare_in_background(source, settings.current_date(), rows, keep_at)
     return source
 

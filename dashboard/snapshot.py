@@ -154,23 +154,45 @@ def row_count(path: Path) -> int:
     return int(pq.ParquetFile(path).metadata.num_rows)
 
 
+#: The files kept beside the snapshots per state of the facts, period and day (``alerts-<signature>-<key>.pkl``
+#: for Home, ``findings-…`` for the Data quality page: see :mod:`dashboard.alert_cache`), with their lock files.
+KEPT_CHECKS = ("alerts", "findings")
+#: How long kept checks and freshness figures stay once written (seconds): they were judged on another day or
+#: belong to an older state of the facts by then, and are computed again when next needed.
+KEEP_CHECKS_FOR = 2 * 86_400
+
+
 def _remove_unused(folder: Path) -> None:
-    """Drop snapshots not used for a day, beyond the :data:`KEEP_FILES` most recent, with their cube and
-    alert files, and alert files older than two days (they were judged on another day; a file still open in
-    a query stays readable until closed), and kept freshness figures older than two days (recounted when next
-    needed)."""
+    """Drop snapshots not used for a day, beyond the :data:`KEEP_FILES` most recent, with their cube and kept
+    checks (a file still open in a query stays readable until closed), then what :func:`remove_stale_files`
+    drops."""
     import time
 
     files = sorted(folder.glob("facts-*.parquet"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[KEEP_FILES:]:
         if time.time() - old.stat().st_mtime > 86_400:
             cube_path(old).unlink(missing_ok=True)
-            for alerts in folder.glob(f"alerts-{old.stem.removeprefix('facts-')}-*.pkl"):
-                alerts.unlink(missing_ok=True)
+            sig = old.stem.removeprefix("facts-")
+            for kept in (p for kind in KEPT_CHECKS for p in folder.glob(f"{kind}-{sig}-*.pkl")):
+                kept.unlink(missing_ok=True)
             old.unlink(missing_ok=True)
-    for alerts in [*folder.glob("alerts-*.pkl"), *folder.glob(".alerts-*.lock"), *folder.glob("freshness-*.json")]:
-        if time.time() - alerts.stat().st_mtime > 2 * 86_400:
-            alerts.unlink(missing_ok=True)
+    remove_stale_files(folder)
+
+
+def remove_stale_files(folder: Path) -> None:
+    """Drop the kept checks (alerts and findings, with their lock files) and freshness figures written more than
+    :data:`KEEP_CHECKS_FOR` ago, on either read path (the database read path keeps them in the same folder and
+    writes no snapshot). A file that vanishes meanwhile (another process swept it) is skipped."""
+    import time
+
+    stale = [*(p for kind in KEPT_CHECKS for pattern in (f"{kind}-*.pkl", f".{kind}-*.lock")
+               for p in folder.glob(pattern)), *folder.glob("freshness-*.json")]
+    for path in stale:
+        try:
+            if time.time() - path.stat().st_mtime > KEEP_CHECKS_FOR:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def _sql_path(path: Path) -> str:
