@@ -103,11 +103,16 @@ def load(path: Path) -> Findings | None:
 
 
 def save(path: Path, findings: Findings) -> None:
-    """Write ``findings`` to ``path`` atomically (a reader sees the old file, the new one or none)."""
+    """Write ``findings`` to ``path`` atomically (see :func:`write_atomically`)."""
+    write_atomically(path, pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so that a reader sees the old file, the new one or none, never a part; a
+    failed write leaves no temporary file behind."""
     tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with tmp.open("wb") as fh:
-            pickle.dump(findings, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(payload)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

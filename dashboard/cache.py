@@ -25,8 +25,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import alert_cache, i18n, queries, readpath, snapshot, staleness
-from dashboard.figures import TABS as TABLE_DIMS
 from dashboard.figures import (
+    TABS,
     IndicatorFigures,
     compute_figure_table,
     compute_indicator_figures,
@@ -256,8 +256,7 @@ def indicators(url: str, version: int, audience: Audience = FULL_ACCESS) -> pd.D
 def indicator_figures(url: str, version: int, filters: Filters, period: Period, code: str,
                       audience: Audience) -> IndicatorFigures:
     """Every table the pages show for one indicator and selection, suppressed for the public."""
-    row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
-    chosen, own = indicator_filters(filters, code, str(row["aggregation"]))
+    row, chosen, own = _indicator_selection(url, version, filters, code, audience)
     if audience.public:  # the public's figures come from the rows it may see (compute_public_facts)
         rows = facts(url, version, chosen, period, own, audience)
         return compute_indicator_figures(rows, row, period, locations(url, version), audience)
@@ -274,11 +273,19 @@ def indicator_table(url: str, version: int, filters: Filters, period: Period, co
     figures file is built (at ten million rows on PostgreSQL that read takes seconds)."""
     if audience.suppresses:
         raise ValueError("the public's figure set holds every table (suppressed together)")
-    row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
-    chosen, own = indicator_filters(filters, code, str(row["aggregation"]))
-    dims = tuple(d for d in TABLE_DIMS[name] if d in queries.DETAIL_FLAGS)
+    row, chosen, own = _indicator_selection(url, version, filters, code, audience)
+    dims = tuple(d for d in TABS[name] if d in queries.DETAIL_FLAGS)
     return compute_figure_table(cube(url, version, chosen, period, own, audience, dims, str(row["aggregation"])),
                                 row, name)
+
+
+def _indicator_selection(url: str, version: int, filters: Filters, code: str,
+                         audience: Audience) -> tuple[pd.Series, Filters, bool]:
+    """Indicator ``code``'s catalogue row and the filters its figures are read with (see
+    :func:`dashboard.figures.indicator_filters`)."""
+    row = indicators(url, version, audience).set_index("code", drop=False).loc[code]
+    chosen, own = indicator_filters(filters, code, str(row["aggregation"]))
+    return row, chosen, own
 
 
 @st.cache_data(hash_funcs=HASH_FUNCS, show_spinner=False, max_entries=8)
@@ -348,9 +355,7 @@ def freshness(url: str, version: int) -> queries.Freshness:
     if _signature(url, version) == sig:  # no import committed while counting: the figures are this state's
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            partial = kept.with_name(f".{kept.name}.{threading.get_ident()}")
-            partial.write_text(queries.encode_freshness(fresh), encoding="utf-8")
-            partial.replace(kept)
+            alert_cache.write_atomically(kept, queries.encode_freshness(fresh).encode("utf-8"))
         except OSError:
             pass
     return fresh

@@ -23,8 +23,7 @@ import streamlit as st
 from dashboard import cache, i18n, names, roles, vocab
 from dashboard import columns as C
 from dashboard import format as fmt
-from dashboard.figures import TABS as TABLE_NAMES
-from dashboard.figures import IndicatorFigures
+from dashboard.figures import TABS, IndicatorFigures
 from dashboard.filters import (
     PRESETS,
     Filters,
@@ -101,7 +100,7 @@ class PageContext:
         age band is a read of its own: left out unless ``complete``."""
         figures = cache.indicator_figures(self.url, self.version, self.filters, period or self.period, code,
                                           self.audience)
-        missing = [n for n in TABLE_NAMES if n not in figures.tables] if complete else []
+        missing = [n for n in TABS if n not in figures.tables] if complete else []
         if not missing:
             return figures
         return replace(figures, tables={**figures.tables, **{
