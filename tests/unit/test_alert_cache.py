@@ -346,6 +346,8 @@ def test_the_child_refuses_an_unknown_kind(snap: readpath.Reader, monkeypatch: p
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """A kind of file it does not keep is a usage error, not a file named after it."""
     monkeypatch.setenv("MHPSS_DATABASE_URL", snap.engine.url.render_as_string(hide_password=False))
+    # main() marks the process as the child for good; this test runs it in pytest's process: undo that after.
+    monkeypatch.setattr(alert_cache, "_in_child", False)
     assert alert_cache.main([str(snap.path), TODAY.isoformat(), "--kind=everything"]) == 2
     assert "--kind=alerts|findings" in capsys.readouterr().err
     assert not list(snap.path.parent.glob("everything-*"))  # type: ignore[union-attr]
